@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The one contract for everything that crosses a process boundary between the renderer and
+ * the engine: the Electron preload/IPC and the `ferret serve` HTTP API both carry exactly
+ * these calls and events. Requests are validated with these schemas on the engine side;
+ * responses are typed only (the engine is trusted, the renderer is not).
+ */
+
+export const EXECUTION_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
+
+const photoId = z.number().int().positive();
+const limit = z.number().int().min(1).max(500).default(60);
+const folderPath = z.string().min(1).max(4096);
+
+export const requestSchemas = {
+  getStatus: z.object({}).strict(),
+  listPhotos: z
+    .object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) })
+    .strict(),
+  getPhoto: z.object({ photoId }).strict(),
+  searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
+  findSimilar: z.object({ photoId, limit }).strict(),
+  listFolders: z.object({}).strict(),
+  addFolder: z.object({ path: folderPath }).strict(),
+  removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),
+  pauseIndexing: z.object({}).strict(),
+  resumeIndexing: z.object({}).strict(),
+  fetchModel: z.object({}).strict(),
+  useModelFolder: z.object({ path: folderPath }).strict(),
+  getSettings: z.object({}).strict(),
+  updateSettings: z
+    .object({ providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(4).optional() })
+    .strict(),
+  openPhoto: z.object({ photoId }).strict(),
+  showPhotoInFolder: z.object({ photoId }).strict(),
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export const METHODS = Object.keys(requestSchemas) as Method[];
+/** What a caller passes (defaults may be left out). */
+export type RequestOf<M extends Method> = z.input<(typeof requestSchemas)[M]>;
+/** What a handler receives after validation (defaults filled in). */
+export type ParsedRequestOf<M extends Method> = z.output<(typeof requestSchemas)[M]>;
+
+export type PhotoStatus = 'pending' | 'indexed' | 'error';
+
+export interface PhotoSummary {
+  id: number;
+  path: string;
+  name: string;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  gps: { latitude: number; longitude: number } | null;
+  status: PhotoStatus;
+  error: string | null;
+  /** Whether a vector from the active model exists for this photo. */
+  embedded: boolean;
+}
+
+export interface SearchHit {
+  photo: PhotoSummary;
+  /** Cosine similarity in [-1, 1]; higher is closer. */
+  score: number;
+}
+
+export interface FolderInfo {
+  id: number;
+  path: string;
+  photoCount: number;
+  /** 'ok', or why the folder cannot be read right now (unplugged drive, permissions). */
+  status: 'ok' | 'unavailable';
+  error: string | null;
+}
+
+export interface ModelInfo {
+  present: boolean;
+  id: string;
+  name: string;
+  /** The execution provider the sessions run on, once loaded. */
+  provider: ExecutionProviderName | null;
+  supportsText: boolean;
+  /** Plain words for the user when the model is missing or broken. */
+  problem: string | null;
+}
+
+export interface IndexingProgress {
+  state: 'idle' | 'running' | 'paused';
+  done: number;
+  total: number;
+  failed: number;
+  /** Photos per second over the recent window. */
+  rate: number;
+  /** Seconds left at the current rate, or null when unknown. */
+  etaSeconds: number | null;
+  currentPath: string | null;
+}
+
+export interface LibraryStatus {
+  photos: number;
+  indexed: number;
+  embedded: number;
+  errors: number;
+  folders: FolderInfo[];
+  model: ModelInfo;
+  indexing: IndexingProgress;
+}
+
+export interface ModelDownloadProgress {
+  file: string;
+  receivedBytes: number;
+  totalBytes: number | null;
+  state: 'downloading' | 'verifying' | 'done' | 'failed';
+  error: string | null;
+}
+
+export interface Settings {
+  providers: ExecutionProviderName[];
+}
+
+export interface ResponseTypes {
+  getStatus: LibraryStatus;
+  listPhotos: { total: number; items: PhotoSummary[] };
+  getPhoto: PhotoSummary;
+  searchText: SearchHit[];
+  findSimilar: { query: PhotoSummary; hits: SearchHit[] };
+  listFolders: FolderInfo[];
+  addFolder: FolderInfo;
+  removeFolder: { removedPhotos: number };
+  pauseIndexing: IndexingProgress;
+  resumeIndexing: IndexingProgress;
+  fetchModel: ModelInfo;
+  useModelFolder: ModelInfo;
+  getSettings: Settings;
+  updateSettings: Settings;
+  openPhoto: { opened: boolean };
+  showPhotoInFolder: { shown: boolean };
+}
+
+export type EngineEvent =
+  | { type: 'indexing'; progress: IndexingProgress }
+  | { type: 'library-changed' }
+  | { type: 'model-download'; progress: ModelDownloadProgress };
+
+/** Thrown by handlers for errors the user should read as they are. */
+export interface ApiErrorBody {
+  error: string;
+}
+
+/** What the renderer sees, whichever door (Electron preload or browser) it runs behind. */
+export interface FerretApi {
+  call<M extends Method>(method: M, args: RequestOf<M>): Promise<ResponseTypes[M]>;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+  /** URL the renderer may put in an <img src>: served only for photos inside the library. */
+  mediaUrl(kind: 'thumbnail' | 'photo', photoId: number): string;
+  /** Which door: desktop-only actions (open, show in folder, native menus) need 'electron'. */
+  readonly door: 'electron' | 'browser';
+}
+
+export class ApiValidationError extends Error {}
+
+/** Validate an untrusted call: unknown methods and malformed arguments are refused. */
+export function parseRequest(method: unknown, args: unknown): {
+  method: Method;
+  args: ParsedRequestOf<Method>;
+} {
+  if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method)) {
+    throw new ApiValidationError(`unknown method ${JSON.stringify(method)}`);
+  }
+  const schema = requestSchemas[method as Method];
+  const parsed = schema.safeParse(args ?? {});
+  if (!parsed.success) {
+    throw new ApiValidationError(`${method}: ${z.prettifyError(parsed.error)}`);
+  }
+  return { method: method as Method, args: parsed.data };
+}

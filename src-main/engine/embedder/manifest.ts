@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * A model is described by data, not code: which files it needs (with pinned download URLs and
+ * checksums), the names of its graph inputs and outputs, and how images and text are prepared.
+ * Adding another CLIP-family model, or an image-only encoder for find-similar, is a new manifest.
+ */
+
+/** The file that sits beside the ONNX files in every model folder. */
+export const MODEL_MANIFEST_FILE = 'ferret-model.json';
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
+
+export const modelFileSchema = z.object({
+  /** File name inside the model folder. */
+  path: z.string().regex(/^[\w.-]+$/, 'model file names are plain names inside the model folder'),
+  /** Pinned download location (a fixed revision, never a moving branch). */
+  url: z.url().optional(),
+  sha256: sha256Schema,
+  bytes: z.number().int().positive().optional(),
+});
+
+const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const imageTowerSchema = z.object({
+  file: z.string(),
+  input: z.string(),
+  output: z.string(),
+  /** Square input side in pixels. */
+  size: z.number().int().positive(),
+  mean: rgbTriple,
+  std: rgbTriple,
+});
+
+export const textTowerSchema = z.object({
+  file: z.string(),
+  input: z.string(),
+  /** Present when the graph takes an attention mask beside the token ids. */
+  attentionMask: z.string().optional(),
+  output: z.string(),
+  /** Tokenizer file (Hugging Face tokenizer.json) among the manifest's files. */
+  tokenizer: z.string(),
+  contextLength: z.number().int().positive(),
+  padTokenId: z.number().int().nonnegative(),
+});
+
+export const modelManifestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  name: z.string(),
+  /** Revision of the upstream export the URLs are pinned to. */
+  revision: z.string().optional(),
+  dimensions: z.number().int().positive(),
+  files: z.array(modelFileSchema).min(1),
+  image: imageTowerSchema,
+  /** Absent for image-only encoders: those serve find-similar but not text search. */
+  text: textTowerSchema.optional(),
+});
+
+export type ModelFile = z.infer<typeof modelFileSchema>;
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+export class ModelManifestError extends Error {}
+
+export function parseModelManifest(json: unknown, source: string): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelManifestError(`${source}: not a valid model manifest: ${z.prettifyError(parsed.error)}`);
+  }
+  const manifest = parsed.data;
+  const names = new Set(manifest.files.map((file) => file.path));
+  const referenced = [manifest.image.file, manifest.text?.file, manifest.text?.tokenizer];
+  for (const name of referenced) {
+    if (name !== undefined && !names.has(name)) {
+      throw new ModelManifestError(`${source}: "${name}" is used but not listed in files`);
+    }
+  }
+  return manifest;
+}
+
+export function readModelManifest(file: string): ModelManifest {
+  return parseModelManifest(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+/**
+ * Identifies the vectors a model produces. Two models with the same id but different weights
+ * (the generated test model and the real one) must never share an index, so the image tower's
+ * checksum is part of the key.
+ */
+export function modelKey(manifest: ModelManifest): string {
+  const imageFile = manifest.files.find((file) => file.path === manifest.image.file);
+  return `${manifest.id}@${imageFile?.sha256.slice(0, 12) ?? 'unknown'}`;
+}
+
+/** Manifests shipped with the app, one per downloadable model. */
+export const BUNDLED_MODELS_DIR = path.resolve(import.meta.dirname, '../../../models');
+export const DEFAULT_MODEL_ID = 'clip-vit-b-32';
