@@ -178,3 +178,14 @@ export function parseRequest(method: unknown, args: unknown): {
   }
   return { method: method as Method, args: parsed.data };
 }
+
+/**
+ * What every door (Electron IPC, `ferret serve`) calls on the engine side. Arguments reach
+ * `handle` only after `parseRequest` has validated them.
+ */
+export interface ApiBackend {
+  handle<M extends Method>(method: M, args: ParsedRequestOf<M>): Promise<ResponseTypes[M]>;
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+  /** The file behind a photo or its thumbnail; null unless the photo is in the library. */
+  mediaFile(kind: 'thumbnail' | 'photo', photoId: number): Promise<string | null>;
+}
