@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { IndexSummary } from '../../engine/engine.js';
+import { withEngine } from '../context.js';
+
+export const indexCommand = new Command('index')
+  .description('index the photos in a folder (and add it to the library)')
+  .argument('<folder>', 'folder of photos')
+  .action(async (folder: string, _options, command: Command) => {
+    await withEngine(command, async (engine, output) => {
+      const bar =
+        !output.json && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              { format: 'indexing [{bar}] {value}/{total} photos · {rate}/s · {eta_formatted} left', etaBuffer: 50 },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
+      let started = false;
+      const startedAt = Date.now();
+      const summary = await engine.indexFolder(folder, {
+        onProgress: (progress) => {
+          if (bar === null) return;
+          if (!started) bar.start(progress.total, 0, { rate: '0.0' });
+          started = true;
+          const seconds = (Date.now() - startedAt) / 1000;
+          bar.update(progress.done, { rate: (progress.done / Math.max(seconds, 0.001)).toFixed(1) });
+        },
+      });
+      bar?.stop();
+      output.result(summary, () => describeSummary(summary, (Date.now() - startedAt) / 1000));
+    });
+  });
+
+function describeSummary(summary: IndexSummary, seconds: number): string {
+  const lines = [
+    `${summary.folder.path}: ${summary.scanned} photos found in ${seconds.toFixed(1)} s`,
+    `  ${summary.added} added, ${summary.updated} updated, ${summary.moved} moved, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+  ];
+  if (summary.embedded > 0) lines.push(`  ${summary.embedded} embedded for search`);
+  for (const failure of summary.failures.slice(0, 20)) lines.push(`  failed: ${failure.path}: ${failure.message}`);
+  if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more failures`);
+  for (const problem of summary.scanProblems) lines.push(`  skipped: ${problem.path}: ${problem.message}`);
+  if (summary.modelProblem !== null) lines.push(`  note: photos were catalogued but not embedded: ${summary.modelProblem}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBackend } from '../../engine/backend.js';
+import type { Engine } from '../../engine/engine.js';
+import { startServer } from '../../server/server.js';
+import { CliError } from '../output.js';
+
+export interface ServeOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Open the address in the default browser. */
+  open?: boolean;
+}
+
+/** The built renderer: dist/renderer under the package root, from source or from a bundle. */
+export function findRendererDir(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'dist', 'renderer');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    if (path.dirname(dir) === dir) {
+      throw new CliError('the user interface is not built yet: run `npm run build:renderer`');
+    }
+  }
+}
+
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+  child.on('error', () => console.error(`could not open a browser; open ${url} yourself`));
+  child.unref();
+}
+
+/**
+ * `ferret serve`: the desktop UI in a browser, on loopback only. Resolves once SIGINT or SIGTERM
+ * has stopped the server; closing the engine is left to whoever opened it.
+ */
+export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
+  const server = await startServer({
+    backend: createBackend(engine),
+    rendererDir: findRendererDir(),
+    port: opts.port ?? 0,
+  });
+  console.log(`Ferret is running at ${server.url}`);
+  console.log('Only this machine can reach it; the address holds its access token. Ctrl+C stops it.');
+  if (opts.open) openInBrowser(server.url);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}

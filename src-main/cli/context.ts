@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import type { ExecutionProviderName } from '../contract/api.js';
+import { Engine } from '../engine/engine.js';
+import { defaultLibraryDir } from '../engine/library-paths.js';
+import { stderrLogger, silentLogger } from '../engine/util/logger.js';
+import { createOutput, type Output } from './output.js';
+
+export interface GlobalOptions {
+  library: string;
+  modelDir?: string;
+  providers?: ExecutionProviderName[];
+  json: boolean;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+export function outputFor(command: Command): Output {
+  return createOutput(globalOptions(command).json);
+}
+
+/** Opens the engine for one command and always closes it, so the index is saved. */
+export async function withEngine<T>(command: Command, run: (engine: Engine, output: Output) => Promise<T>): Promise<T> {
+  const options = globalOptions(command);
+  const output = createOutput(options.json);
+  const engine = await Engine.open({
+    libraryDir: options.library ?? defaultLibraryDir(),
+    modelDir: options.modelDir,
+    providers: options.providers,
+    logger: options.json ? silentLogger : stderrLogger,
+  });
+  try {
+    return await run(engine, output);
+  } finally {
+    await engine.close();
+  }
+}

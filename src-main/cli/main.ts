@@ -1,0 +1,52 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXECUTION_PROVIDERS } from '../contract/api.js';
+import { UserError } from '../engine/util/user-error.js';
+import { debugCommand } from './commands/debug.js';
+import { indexCommand } from './commands/index-folder.js';
+import { modelsCommand } from './commands/models.js';
+import { searchCommand, similarCommand } from './commands/search.js';
+import { doctorCommand, statusCommand } from './commands/status.js';
+
+const program = new Command('ferret')
+  .description('Find photos by what is in them.')
+  .option('--library <dir>', 'library folder (catalog, index, thumbnails); default: per-user data folder or $FERRET_LIBRARY')
+  .option('--model-dir <dir>', 'model folder (with ferret-model.json)')
+  .addOption(
+    new Option('--providers <list>', 'execution providers to try, in order, e.g. cuda,cpu').argParser((value) =>
+      value.split(',').map((name) => {
+        if (!(EXECUTION_PROVIDERS as readonly string[]).includes(name)) {
+          throw new UserError(`unknown execution provider "${name}" (known: ${EXECUTION_PROVIDERS.join(', ')})`);
+        }
+        return name;
+      }),
+    ),
+  )
+  .option('--json', 'machine-readable output', false)
+  .exitOverride()
+  .addCommand(indexCommand)
+  .addCommand(searchCommand)
+  .addCommand(similarCommand)
+  .addCommand(statusCommand)
+  .addCommand(doctorCommand)
+  .addCommand(modelsCommand)
+  .addCommand(debugCommand);
+
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    const unexpected = !(error instanceof UserError);
+    if (program.opts().json) {
+      process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+    } else {
+      process.stderr.write(`ferret: ${message}\n`);
+    }
+    if (unexpected && process.env.FERRET_DEBUG) console.error(error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderName } from '../../contract/api.js';
+import type { Logger } from '../util/logger.js';
+import { modelKey, type ModelManifest } from './manifest.js';
+import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
+import { TextTokenizer } from './tokenizer.js';
+import { normalize } from './vectors.js';
+
+export interface ClipModelOptions {
+  providers: readonly ExecutionProviderName[];
+  logger: Logger;
+  tuning?: SessionTuning;
+}
+
+/**
+ * The two towers of a CLIP-family model on onnxruntime. Each tower's session is opened when
+ * first needed: a search-only start never pays for the image tower, and indexing never pays
+ * for the text tower.
+ */
+export class ClipModel {
+  readonly key: string;
+  private imageSession: Promise<OpenedSession> | undefined;
+  private textSession: Promise<OpenedSession> | undefined;
+  private tokenizer: TextTokenizer | undefined;
+  private openedProvider: ExecutionProviderName | null = null;
+
+  constructor(
+    readonly dir: string,
+    readonly manifest: ModelManifest,
+    private readonly options: ClipModelOptions,
+  ) {
+    this.key = modelKey(manifest);
+  }
+
+  get supportsText(): boolean {
+    return this.manifest.text !== undefined;
+  }
+
+  /** The provider the first opened tower runs on; null before any tower is opened. */
+  get provider(): ExecutionProviderName | null {
+    return this.openedProvider;
+  }
+
+  get imageSize(): number {
+    return this.manifest.image.size;
+  }
+
+  async embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (tensors.length === 0) return [];
+    const { image } = this.manifest;
+    const { session } = await this.openImage();
+    const pixels = new Float32Array(tensors.length * 3 * image.size * image.size);
+    tensors.forEach((tensor, i) => pixels.set(tensor, i * tensor.length));
+    const input = new ort.Tensor('float32', pixels, [tensors.length, 3, image.size, image.size]);
+    const outputs = await session.run({ [image.input]: input }, [image.output]);
+    return this.splitRows(outputs[image.output], tensors.length);
+  }
+
+  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    const spec = this.manifest.text;
+    if (spec === undefined) {
+      throw new Error(`${this.manifest.name} has no text encoder: it can find similar photos but not search by text`);
+    }
+    if (texts.length === 0) return [];
+    const { session } = await this.openText();
+    const tokenizer = this.textTokenizer();
+    const batch = tokenizer.encodeBatch(texts);
+    const shape = [texts.length, batch.contextLength];
+    const feeds: Record<string, ort.Tensor> = { [spec.input]: new ort.Tensor('int64', batch.ids, shape) };
+    if (spec.attentionMask !== undefined) {
+      feeds[spec.attentionMask] = new ort.Tensor('int64', batch.attentionMask, shape);
+    }
+    const outputs = await session.run(feeds, [spec.output]);
+    return this.splitRows(outputs[spec.output], texts.length);
+  }
+
+  textTokenizer(): TextTokenizer {
+    const spec = this.manifest.text;
+    if (spec === undefined) throw new Error(`${this.manifest.name} has no tokenizer`);
+    this.tokenizer ??= TextTokenizer.fromFile(path.join(this.dir, spec.tokenizer), spec);
+    return this.tokenizer;
+  }
+
+  /** Opens the towers ahead of the first request, so the first query answers at once. */
+  async warmUp(towers: { image?: boolean; text?: boolean }): Promise<void> {
+    await Promise.all([
+      towers.image ? this.openImage() : undefined,
+      towers.text && this.supportsText ? this.openText() : undefined,
+    ]);
+  }
+
+  async close(): Promise<void> {
+    const sessions = await Promise.allSettled([this.imageSession, this.textSession]);
+    for (const settled of sessions) {
+      if (settled.status === 'fulfilled' && settled.value) await settled.value.session.release();
+    }
+    this.imageSession = undefined;
+    this.textSession = undefined;
+  }
+
+  private openImage(): Promise<OpenedSession> {
+    this.imageSession ??= this.open(this.manifest.image.file);
+    return this.imageSession;
+  }
+
+  private openText(): Promise<OpenedSession> {
+    const spec = this.manifest.text;
+    if (spec === undefined) throw new Error(`${this.manifest.name} has no text encoder`);
+    this.textSession ??= this.open(spec.file);
+    return this.textSession;
+  }
+
+  private async open(file: string): Promise<OpenedSession> {
+    const opened = await openSession(
+      path.join(this.dir, file),
+      this.options.providers,
+      this.options.logger,
+      this.options.tuning,
+    );
+    this.openedProvider ??= opened.provider;
+    return opened;
+  }
+
+  private splitRows(output: ort.Tensor | undefined, rows: number): Float32Array[] {
+    if (output === undefined || output.type !== 'float32') {
+      throw new Error(`${this.manifest.name}: the model did not return float32 embeddings`);
+    }
+    const data = output.data as Float32Array;
+    const width = data.length / rows;
+    if (width !== this.manifest.dimensions) {
+      throw new Error(
+        `${this.manifest.name}: the model returned ${width}-dimensional vectors, the manifest says ${this.manifest.dimensions}`,
+      );
+    }
+    return Array.from({ length: rows }, (_, row) => normalize(data.slice(row * width, (row + 1) * width)));
+  }
+}

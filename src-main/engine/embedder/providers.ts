@@ -1,0 +1,67 @@
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderName } from '../../contract/api.js';
+import type { Logger } from '../util/logger.js';
+
+/** Accelerated providers first; the CPU always works and always comes last. */
+export function defaultProviderOrder(platform: NodeJS.Platform = process.platform): ExecutionProviderName[] {
+  switch (platform) {
+    case 'win32':
+      return ['cuda', 'dml', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'cpu'];
+    default:
+      return ['cuda', 'cpu'];
+  }
+}
+
+export interface SessionTuning {
+  /** Threads inside one operator; defaults to the number of cores. */
+  intraOpThreads?: number;
+}
+
+export interface OpenedSession {
+  session: ort.InferenceSession;
+  provider: ExecutionProviderName;
+}
+
+/**
+ * Opens a session on the first provider of `order` that works. A provider that is missing
+ * from this build, or fails to initialise (no driver, no device), is skipped with the reason
+ * logged, so the user can see why the CPU was chosen.
+ */
+export async function openSession(
+  modelFile: string,
+  order: readonly ExecutionProviderName[],
+  logger: Logger,
+  tuning: SessionTuning = {},
+): Promise<OpenedSession> {
+  const available = new Map(ort.listSupportedBackends().map((backend) => [backend.name, backend]));
+  const candidates = order.includes('cpu') ? order : [...order, 'cpu' as const];
+  const failures: string[] = [];
+  for (const provider of candidates) {
+    if (!available.has(provider)) {
+      failures.push(`${provider}: not in this onnxruntime build`);
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(modelFile, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: tuning.intraOpThreads ?? os.availableParallelism(),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        logSeverityLevel: 3,
+      });
+      if (failures.length > 0) {
+        logger.info(`using the ${provider} execution provider (skipped ${failures.join('; ')})`);
+      }
+      return { session, provider };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      failures.push(`${provider}: ${reason}`);
+      logger.warn(`execution provider ${provider} failed, trying the next: ${reason}`);
+    }
+  }
+  throw new Error(`no execution provider could run ${modelFile}: ${failures.join('; ')}`);
+}

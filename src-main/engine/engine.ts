@@ -1,0 +1,297 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  ExecutionProviderName,
+  FolderInfo,
+  LibraryStatus,
+  ModelInfo,
+  PhotoSummary,
+  SearchHit,
+} from '../contract/api.js';
+import { Catalog } from './catalog/catalog.js';
+import { ClipModel } from './embedder/clip-model.js';
+import { BUNDLED_MODELS_DIR, DEFAULT_MODEL_ID, readModelManifest, type ModelManifest } from './embedder/manifest.js';
+import { findModelFolder } from './embedder/model-store.js';
+import { defaultProviderOrder } from './embedder/providers.js';
+import type { SessionTuning } from './embedder/providers.js';
+import { libraryPaths, type LibraryPaths } from './library-paths.js';
+import { PhotoIndexer, type IndexCounts, type IndexProgress } from './library/photo-indexer.js';
+import { scanFolder, type ScanProblem } from './library/scan.js';
+import { PhotoSearch } from './search/photo-search.js';
+import { UserError } from './util/user-error.js';
+import { toPhotoSummary } from './search/photo-summary.js';
+import { stderrLogger, type Logger } from './util/logger.js';
+import { VectorStore } from './vector-store.js';
+
+export interface EngineOptions {
+  libraryDir: string;
+  /** A model folder (with ferret-model.json); by default the one `ferret models fetch` fills. */
+  modelDir?: string;
+  providers?: ExecutionProviderName[];
+  logger?: Logger;
+  tuning?: SessionTuning & { batchSize?: number; decodeConcurrency?: number };
+}
+
+export interface IndexSummary extends IndexCounts {
+  folder: FolderInfo;
+  scanned: number;
+  removed: number;
+  scanProblems: ScanProblem[];
+  /** Why photos were recorded without vectors, when no model is installed. */
+  modelProblem: string | null;
+}
+
+interface LoadedModel {
+  model: ClipModel;
+  vectors: VectorStore;
+  search: PhotoSearch;
+}
+
+/** Settings kept in the catalog, so every door sees the same choices. */
+const PROVIDERS_SETTING = 'providers';
+const MODEL_DIR_SETTING = 'modelDir';
+
+/**
+ * The engine behind every door (CLI, `ferret serve`, the Electron shell): one library folder
+ * holding the catalog, the vector indexes and the thumbnails, and at most one active model.
+ * Works without a model too: photos are catalogued and the status says what search needs.
+ */
+export class Engine {
+  private loaded: LoadedModel | null = null;
+  private modelProblem: string | null = null;
+  private defaultManifest: ModelManifest;
+
+  private constructor(
+    readonly paths: LibraryPaths,
+    readonly catalog: Catalog,
+    readonly logger: Logger,
+    private readonly options: EngineOptions,
+  ) {
+    this.defaultManifest = readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`));
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const paths = libraryPaths(options.libraryDir);
+    await fs.mkdir(paths.root, { recursive: true });
+    const catalog = Catalog.open(paths.catalog);
+    const engine = new Engine(paths, catalog, options.logger ?? stderrLogger, options);
+    await engine.loadModel();
+    return engine;
+  }
+
+  /** The folder the model is read from: --model-dir, then the user's choice, then the download folder. */
+  get modelDir(): string {
+    return (
+      this.options.modelDir ??
+      (this.catalog.getSetting(MODEL_DIR_SETTING) as string | undefined) ??
+      path.join(this.paths.modelsDir, this.defaultManifest.id)
+    );
+  }
+
+  get providers(): ExecutionProviderName[] {
+    return (
+      this.options.providers ??
+      (this.catalog.getSetting(PROVIDERS_SETTING) as ExecutionProviderName[] | undefined) ??
+      defaultProviderOrder()
+    );
+  }
+
+  get model(): ClipModel | null {
+    return this.loaded?.model ?? null;
+  }
+
+  get vectors(): VectorStore | null {
+    return this.loaded?.vectors ?? null;
+  }
+
+  get bundledManifest(): ModelManifest {
+    return this.defaultManifest;
+  }
+
+  /** (Re)loads the model from `modelDir`; a missing model is a state, not an error. */
+  async loadModel(): Promise<ModelInfo> {
+    await this.loaded?.model.close();
+    this.loaded = null;
+    const found = await findModelFolder(this.modelDir);
+    if ('problem' in found) {
+      this.modelProblem = found.problem;
+      return this.modelInfo();
+    }
+    const model = new ClipModel(found.dir, found.manifest, {
+      providers: this.providers,
+      logger: this.logger,
+      tuning: this.options.tuning,
+    });
+    const vectors = VectorStore.open({
+      catalog: this.catalog,
+      indexDir: this.paths.indexDir,
+      modelKey: model.key,
+      dimensions: found.manifest.dimensions,
+      logger: this.logger,
+    });
+    this.loaded = { model, vectors, search: new PhotoSearch(this.catalog, model, vectors) };
+    this.modelProblem = null;
+    return this.modelInfo();
+  }
+
+  async useModelFolder(dir: string): Promise<ModelInfo> {
+    const found = await findModelFolder(path.resolve(dir));
+    if ('problem' in found) throw new UserError(found.problem);
+    this.catalog.setSetting(MODEL_DIR_SETTING, found.dir);
+    return this.loadModel();
+  }
+
+  async setProviders(providers: ExecutionProviderName[]): Promise<void> {
+    this.catalog.setSetting(PROVIDERS_SETTING, providers);
+    await this.loadModel();
+  }
+
+  modelInfo(): ModelInfo {
+    const manifest = this.loaded?.model.manifest ?? this.defaultManifest;
+    return {
+      present: this.loaded !== null,
+      id: manifest.id,
+      name: manifest.name,
+      provider: this.loaded?.model.provider ?? null,
+      supportsText: manifest.text !== undefined,
+      problem: this.modelProblem,
+    };
+  }
+
+  async addFolder(folderPath: string): Promise<FolderInfo> {
+    const absolute = path.resolve(folderPath);
+    let stat;
+    try {
+      stat = await fs.stat(absolute);
+    } catch {
+      throw new UserError(`${absolute} does not exist`);
+    }
+    if (!stat.isDirectory()) throw new UserError(`${absolute} is not a folder`);
+    const real = await fs.realpath(absolute);
+    const folder = this.catalog.addFolder(real);
+    return this.folderInfo(folder.id);
+  }
+
+  removeFolder(folderId: number): { removedPhotos: number } {
+    const photoIds = this.catalog.photoIdsInFolder(folderId);
+    const removedPhotos = this.catalog.transaction(() => {
+      const removed = this.catalog.removeFolder(folderId);
+      this.loaded?.vectors.noteRemovedFromCatalog();
+      return removed;
+    });
+    this.loaded?.vectors.removeFromIndex(photoIds);
+    this.loaded?.vectors.save();
+    return { removedPhotos };
+  }
+
+  listFolders(): FolderInfo[] {
+    return this.catalog.listFolders().map((folder) => ({
+      id: folder.id,
+      path: folder.path,
+      photoCount: folder.photoCount,
+      status: folder.status,
+      error: folder.lastError,
+    }));
+  }
+
+  private folderInfo(folderId: number): FolderInfo {
+    const folder = this.listFolders().find((candidate) => candidate.id === folderId);
+    if (folder === undefined) throw new UserError(`no library folder with id ${folderId}`);
+    return folder;
+  }
+
+  /**
+   * Adds a folder (if new) and brings the catalog in line with it: new and changed photos are
+   * indexed, moved ones keep their vectors, and photos no longer on disk leave the catalog.
+   */
+  async indexFolder(
+    folderPath: string,
+    options: { onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<IndexSummary> {
+    const folder = await this.addFolder(folderPath);
+    const scan = await scanFolder(folder.path);
+    const indexer = new PhotoIndexer({
+      catalog: this.catalog,
+      thumbnailsDir: this.paths.thumbnailsDir,
+      embedding: this.loaded ? { model: this.loaded.model, vectors: this.loaded.vectors } : null,
+      logger: this.logger,
+      batchSize: this.options.tuning?.batchSize,
+      decodeConcurrency: this.options.tuning?.decodeConcurrency,
+    });
+    const counts = await indexer.indexFiles(folder.id, scan.files, options.onProgress, options.signal);
+    const removed = options.signal?.aborted ? 0 : this.removeMissing(folder.id, scan.files.map((file) => file.path));
+    this.loaded?.vectors.save();
+    return {
+      ...counts,
+      folder: this.folderInfo(folder.id),
+      scanned: scan.files.length,
+      removed,
+      scanProblems: scan.problems,
+      modelProblem: this.modelProblem,
+    };
+  }
+
+  /** Photos of a folder that were not found on disk leave the catalog and the index. */
+  private removeMissing(folderId: number, present: readonly string[]): number {
+    const onDisk = new Set(present);
+    const gone = this.catalog.photosInFolder(folderId).filter((photo) => !onDisk.has(photo.path));
+    if (gone.length === 0) return 0;
+    this.catalog.transaction(() => {
+      for (const photo of gone) this.catalog.deletePhoto(photo.id);
+      this.loaded?.vectors.noteRemovedFromCatalog();
+    });
+    this.loaded?.vectors.removeFromIndex(gone.map((photo) => photo.id));
+    return gone.length;
+  }
+
+  async searchText(query: string, limit: number): Promise<SearchHit[]> {
+    return this.requireSearch().byText(query, limit);
+  }
+
+  findSimilar(photoId: number, limit: number): { query: PhotoSummary; hits: SearchHit[] } {
+    return this.requireSearch().similarToPhoto(photoId, limit);
+  }
+
+  async findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
+    return this.requireSearch().similarToFile(file, limit);
+  }
+
+  private requireSearch(): PhotoSearch {
+    if (this.loaded === null) {
+      throw new UserError(this.modelProblem ?? 'search needs a model');
+    }
+    return this.loaded.search;
+  }
+
+  getPhoto(photoId: number): PhotoSummary | undefined {
+    const photo = this.catalog.getPhoto(photoId);
+    return photo && toPhotoSummary(photo, this.loaded?.vectors.has(photoId) ?? false);
+  }
+
+  listPhotos(offset: number, limit: number): { total: number; items: PhotoSummary[] } {
+    const { total, items } = this.catalog.listPhotos(offset, limit);
+    return {
+      total,
+      items: items.map((photo) => toPhotoSummary(photo, this.loaded?.vectors.has(photo.id) ?? false)),
+    };
+  }
+
+  status(indexing: LibraryStatus['indexing']): LibraryStatus {
+    const counts = this.catalog.countByStatus();
+    return {
+      photos: counts.pending + counts.indexed + counts.error,
+      indexed: counts.indexed,
+      embedded: this.loaded?.vectors.size ?? 0,
+      errors: counts.error,
+      folders: this.listFolders(),
+      model: this.modelInfo(),
+      indexing,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.loaded?.vectors.save();
+    await this.loaded?.model.close();
+    this.catalog.close();
+  }
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs/promises';
+import type { PhotoSummary, SearchHit } from '../../contract/api.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ClipModel } from '../embedder/clip-model.js';
+import { clipTensor } from '../media/preprocess.js';
+import type { VectorStore } from '../vector-store.js';
+import { toPhotoSummary } from './photo-summary.js';
+
+import { UserError } from '../util/user-error.js';
+
+/** Text → photos and photo → similar photos, over one model's vectors. */
+export class PhotoSearch {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly model: ClipModel,
+    private readonly vectors: VectorStore,
+  ) {}
+
+  async byText(query: string, limit: number): Promise<SearchHit[]> {
+    if (!this.model.supportsText) {
+      throw new UserError(`${this.model.manifest.name} cannot search by text; use find similar`);
+    }
+    const [vector] = await this.model.embedTexts([query]);
+    return this.hits(vector!, limit);
+  }
+
+  /** Neighbours of a photo in the library; the photo itself is not among them. */
+  similarToPhoto(photoId: number, limit: number): { query: PhotoSummary; hits: SearchHit[] } {
+    const photo = this.catalog.getPhoto(photoId);
+    if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
+    const vector = this.vectors.get(photoId);
+    if (vector === undefined) {
+      throw new UserError(
+        photo.status === 'error'
+          ? `${photo.path} could not be read: ${photo.lastError}`
+          : `${photo.path} is not embedded yet; try again when indexing has finished`,
+      );
+    }
+    return {
+      query: toPhotoSummary(photo, true),
+      hits: this.hits(vector, limit, new Set([photoId])),
+    };
+  }
+
+  /** Neighbours of any image file, in the library or not. */
+  async similarToFile(file: string, limit: number): Promise<SearchHit[]> {
+    const bytes = await fs.readFile(file);
+    const tensor = await clipTensor(bytes, this.model.manifest.image);
+    const [vector] = await this.model.embedImages([tensor]);
+    const resolved = await fs.realpath(file);
+    const self = this.catalog.getPhotoByPath(resolved);
+    return this.hits(vector!, limit, self ? new Set([self.id]) : undefined);
+  }
+
+  private hits(vector: Float32Array, limit: number, exclude?: ReadonlySet<number>): SearchHit[] {
+    return this.vectors.search(vector, limit, exclude).flatMap(({ id, score }) => {
+      const photo = this.catalog.getPhoto(id);
+      return photo ? [{ photo: toPhotoSummary(photo, true), score }] : [];
+    });
+  }
+}
