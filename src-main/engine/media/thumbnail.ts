@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { decode, openImage, render } from './image-source.js';
+import type { ImageSource } from './image-source.js';
+
+export const THUMBNAIL_MAX_SIDE = 400;
+
+/** A WebP of the photo as a viewer shows it (oriented, colour-managed), longest side `maxSide`. */
+export async function makeThumbnail(
+  bytes: Buffer,
+  maxSide: number = THUMBNAIL_MAX_SIDE,
+): Promise<Buffer> {
+  return thumbnailFrom(await openImage(bytes), maxSide);
+}
+
+export function thumbnailFrom(source: ImageSource, maxSide: number): Promise<Buffer> {
+  const pipeline = decode(source, 'display')
+    .autoOrient()
+    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80 });
+  return render(pipeline.toBuffer());
+}
+
+/** `<dir>/<first two hex digits>/<hash>.webp`: thumbnails are shared by identical photos. */
+export function thumbnailPath(dir: string, contentHash: string): string {
+  if (!/^[0-9a-f]{64}$/.test(contentHash)) {
+    throw new Error(`not a sha256 content hash: ${JSON.stringify(contentHash)}`);
+  }
+  return path.join(dir, contentHash.slice(0, 2), `${contentHash}.webp`);
+}
+
+/** Writes the thumbnail so that readers never see a half-written file; returns its path. */
+export async function writeThumbnail(
+  dir: string,
+  contentHash: string,
+  thumbnail: Buffer,
+): Promise<string> {
+  const target = thumbnailPath(dir, contentHash);
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(temporary, thumbnail);
+    await rename(temporary, target);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  return target;
+}
