@@ -1,0 +1,382 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { PhotoStatus } from '../../contract/api.js';
+import { UserError } from '../util/user-error.js';
+import { migrate } from './migrations.js';
+import {
+  FOLDER_COLUMNS,
+  PHOTO_COLUMNS,
+  decodeVector,
+  encodeVector,
+  toFolderRow,
+  type FolderListing,
+  type FolderRow,
+  type FolderStatus,
+  type ModelRow,
+  type PhotoInput,
+  type PhotoRow,
+  type StoredVector,
+} from './rows.js';
+
+export type {
+  FolderListing,
+  FolderRow,
+  FolderStatus,
+  ModelRow,
+  PhotoInput,
+  PhotoRow,
+  StoredVector,
+} from './rows.js';
+
+/** How long a write waits for another process's write lock before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The library's durable record, and the source of truth for everything derived from it (the
+ * vector indexes, the thumbnails): folders, photos with their metadata, the models that
+ * embedded them, one vector per photo and model, and settings. Synchronous, like
+ * better-sqlite3; callers group writes with `transaction`.
+ */
+export class Catalog {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly modelDimensions = new Map<number, number>();
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+  ) {}
+
+  static open(file: string): Catalog {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+      return new Catalog(db, file);
+    } catch (error) {
+      db?.close();
+      if (error instanceof UserError) throw error;
+      throw new UserError(`cannot open the catalog ${file}: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // Folders
+
+  /** Adds a library folder, or returns the one already there with the same path. */
+  addFolder(folderPath: string): FolderRow {
+    const resolved = path.resolve(folderPath);
+    this.statement(
+      'INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING',
+    ).run(resolved, now());
+    return toFolderRow(
+      this.statement(`SELECT ${FOLDER_COLUMNS} FROM folders WHERE path = ?`).get(
+        resolved,
+      ) as RawFolder,
+    );
+  }
+
+  /** Removes the folder with its photos and their vectors; returns how many photos went. */
+  removeFolder(folderId: number): number {
+    return this.transaction(() => {
+      const photos = this.photoIdsInFolder(folderId).length;
+      this.statement('DELETE FROM folders WHERE id = ?').run(folderId);
+      return photos;
+    });
+  }
+
+  getFolder(folderId: number): FolderRow | undefined {
+    const row = this.statement(`SELECT ${FOLDER_COLUMNS} FROM folders WHERE id = ?`).get(
+      folderId,
+    ) as RawFolder | undefined;
+    return row && toFolderRow(row);
+  }
+
+  listFolders(): FolderListing[] {
+    const rows = this.statement(
+      `SELECT ${FOLDER_COLUMNS},
+         (SELECT count(*) FROM photos WHERE photos.folder_id = folders.id) AS photoCount
+       FROM folders ORDER BY folders.path`,
+    ).all() as (RawFolder & { photoCount: number })[];
+    return rows.map(toFolderRow);
+  }
+
+  /**
+   * The library folder a file lies in (the innermost, when folders nest), or undefined when it
+   * lies in none. Compares whole path segments: /photos-old is not inside /photos.
+   */
+  folderForPath(filePath: string): FolderRow | undefined {
+    const folders = this.statement(`SELECT ${FOLDER_COLUMNS} FROM folders`).all() as RawFolder[];
+    let innermost: RawFolder | undefined;
+    for (const folder of folders) {
+      const relative = path.relative(folder.path, filePath);
+      const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+      if (inside && (innermost === undefined || folder.path.length > innermost.path.length)) {
+        innermost = folder;
+      }
+    }
+    return innermost && toFolderRow(innermost);
+  }
+
+  setFolderStatus(folderId: number, status: FolderStatus, lastError: string | null): void {
+    this.statement('UPDATE folders SET status = ?, last_error = ? WHERE id = ?').run(
+      status,
+      lastError,
+      folderId,
+    );
+  }
+
+  setFolderPolling(folderId: number, polling: boolean): void {
+    this.statement('UPDATE folders SET polling = ? WHERE id = ?').run(polling ? 1 : 0, folderId);
+  }
+
+  // Photos
+
+  /** Inserts the photo, or updates the one at the same path (keeping its id); returns the id. */
+  upsertPhoto(photo: PhotoInput): number {
+    const timestamp = now();
+    const row = this.statement(
+      `INSERT INTO photos (folder_id, path, size, mtime_ms, content_hash, width, height,
+         orientation, format, taken_at, camera_make, camera_model, gps_lat, gps_lon, status,
+         last_error, added_at, updated_at)
+       VALUES (@folderId, @path, @size, @mtimeMs, @contentHash, @width, @height, @orientation,
+         @format, @takenAt, @cameraMake, @cameraModel, @gpsLatitude, @gpsLongitude, @status,
+         @lastError, @timestamp, @timestamp)
+       ON CONFLICT (path) DO UPDATE SET
+         folder_id = excluded.folder_id, size = excluded.size, mtime_ms = excluded.mtime_ms,
+         content_hash = excluded.content_hash, width = excluded.width, height = excluded.height,
+         orientation = excluded.orientation, format = excluded.format,
+         taken_at = excluded.taken_at, camera_make = excluded.camera_make,
+         camera_model = excluded.camera_model, gps_lat = excluded.gps_lat,
+         gps_lon = excluded.gps_lon, status = excluded.status, last_error = excluded.last_error,
+         updated_at = excluded.updated_at
+       RETURNING id`,
+    ).get({
+      folderId: photo.folderId,
+      path: photo.path,
+      size: photo.size,
+      mtimeMs: photo.mtimeMs,
+      contentHash: photo.contentHash,
+      width: photo.width ?? null,
+      height: photo.height ?? null,
+      orientation: photo.orientation ?? null,
+      format: photo.format ?? null,
+      takenAt: photo.takenAt ?? null,
+      cameraMake: photo.cameraMake ?? null,
+      cameraModel: photo.cameraModel ?? null,
+      gpsLatitude: photo.gps?.latitude ?? null,
+      gpsLongitude: photo.gps?.longitude ?? null,
+      status: photo.status,
+      lastError: photo.lastError,
+      timestamp,
+    }) as { id: number };
+    return row.id;
+  }
+
+  getPhoto(photoId: number): PhotoRow | undefined {
+    return this.statement(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`).get(photoId) as
+      PhotoRow | undefined;
+  }
+
+  getPhotoByPath(photoPath: string): PhotoRow | undefined {
+    return this.statement(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`).get(photoPath) as
+      PhotoRow | undefined;
+  }
+
+  findPhotosByHash(contentHash: string): PhotoRow[] {
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE content_hash = ? ORDER BY id`,
+    ).all(contentHash) as PhotoRow[];
+  }
+
+  photosInFolder(folderId: number): PhotoRow[] {
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE folder_id = ? ORDER BY id`,
+    ).all(folderId) as PhotoRow[];
+  }
+
+  photoIdsInFolder(folderId: number): number[] {
+    return this.statement('SELECT id FROM photos WHERE folder_id = ? ORDER BY id')
+      .pluck()
+      .all(folderId) as number[];
+  }
+
+  /** A renamed or moved file: same photo (id, metadata, vectors), new place. */
+  movePhoto(photoId: number, newPath: string, newFolderId: number): void {
+    const holder = this.getPhotoByPath(newPath);
+    if (holder !== undefined && holder.id !== photoId) {
+      throw new Error(`cannot move photo ${photoId} to ${newPath}: photo ${holder.id} is there`);
+    }
+    const { changes } = this.statement(
+      'UPDATE photos SET path = ?, folder_id = ?, updated_at = ? WHERE id = ?',
+    ).run(newPath, newFolderId, now(), photoId);
+    if (changes === 0) throw new Error(`cannot move photo ${photoId}: no such photo`);
+  }
+
+  updateFileStat(photoId: number, size: number, mtimeMs: number): void {
+    this.statement('UPDATE photos SET size = ?, mtime_ms = ?, updated_at = ? WHERE id = ?').run(
+      size,
+      mtimeMs,
+      now(),
+      photoId,
+    );
+  }
+
+  /** Removes the photo and its vectors; false when there was no such photo. */
+  deletePhoto(photoId: number): boolean {
+    return this.statement('DELETE FROM photos WHERE id = ?').run(photoId).changes > 0;
+  }
+
+  /** A page of photos, newest first (taken, else added), and how many there are in all. */
+  listPhotos(offset: number, limit: number): { total: number; items: PhotoRow[] } {
+    const items = this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos
+       ORDER BY coalesce(taken_at, added_at) DESC, id DESC LIMIT ? OFFSET ?`,
+    ).all(limit, offset) as PhotoRow[];
+    const total = this.statement('SELECT count(*) FROM photos').pluck().get() as number;
+    return { total, items };
+  }
+
+  countByStatus(): Record<PhotoStatus, number> {
+    const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, error: 0 };
+    const rows = this.statement(
+      'SELECT status, count(*) AS count FROM photos GROUP BY status',
+    ).all() as { status: PhotoStatus; count: number }[];
+    for (const { status, count } of rows) counts[status] = count;
+    return counts;
+  }
+
+  // Models and vectors
+
+  /** The id of the model with this key, registering it on first use. */
+  registerModel(key: string, dimensions: number): number {
+    if (!Number.isInteger(dimensions) || dimensions <= 0) {
+      throw new Error(`model ${key}: dimensions must be a positive integer, not ${dimensions}`);
+    }
+    this.statement(
+      'INSERT INTO models (key, dimensions) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+    ).run(key, dimensions);
+    const model = this.statement('SELECT id, key, dimensions FROM models WHERE key = ?').get(
+      key,
+    ) as ModelRow;
+    if (model.dimensions !== dimensions) {
+      throw new Error(
+        `model ${key} is registered with ${model.dimensions} dimensions, not ${dimensions}`,
+      );
+    }
+    this.modelDimensions.set(model.id, model.dimensions);
+    return model.id;
+  }
+
+  /** Stores (or replaces) a photo's vector for a model, as given (no normalisation). */
+  putVector(photoId: number, modelId: number, vector: Float32Array): void {
+    const dimensions = this.dimensionsOf(modelId);
+    if (vector.length !== dimensions) {
+      throw new Error(`model ${modelId} has ${dimensions} dimensions, the vector ${vector.length}`);
+    }
+    if (!vector.every(Number.isFinite)) {
+      throw new Error(`vector for photo ${photoId} holds a value that is not a finite number`);
+    }
+    this.statement(
+      `INSERT INTO vectors (photo_id, model_id, vector) VALUES (?, ?, ?)
+       ON CONFLICT (photo_id, model_id) DO UPDATE SET vector = excluded.vector`,
+    ).run(photoId, modelId, encodeVector(vector));
+  }
+
+  getVector(photoId: number, modelId: number): Float32Array | undefined {
+    const bytes = this.statement('SELECT vector FROM vectors WHERE photo_id = ? AND model_id = ?')
+      .pluck()
+      .get(photoId, modelId) as Buffer | undefined;
+    return bytes && decodeVector(bytes);
+  }
+
+  /** False when the photo had no vector for this model. */
+  deleteVector(photoId: number, modelId: number): boolean {
+    return (
+      this.statement('DELETE FROM vectors WHERE photo_id = ? AND model_id = ?').run(
+        photoId,
+        modelId,
+      ).changes > 0
+    );
+  }
+
+  /**
+   * Every vector of a model, read lazily (for rebuilding an index). The connection is busy
+   * until the iteration ends: run no other catalog call from inside the loop.
+   */
+  *iterateVectors(modelId: number): Generator<StoredVector> {
+    const rows = this.statement(
+      'SELECT photo_id AS photoId, vector FROM vectors WHERE model_id = ? ORDER BY photo_id',
+    ).iterate(modelId) as IterableIterator<{ photoId: number; vector: Buffer }>;
+    for (const { photoId, vector } of rows) yield { photoId, vector: decodeVector(vector) };
+  }
+
+  /** Indexed photos that still lack a vector from this model, oldest first. */
+  photosMissingVector(modelId: number, limit: number): PhotoRow[] {
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos
+       WHERE status = 'indexed' AND NOT EXISTS
+         (SELECT 1 FROM vectors WHERE vectors.photo_id = photos.id AND vectors.model_id = ?)
+       ORDER BY id LIMIT ?`,
+    ).all(modelId, limit) as PhotoRow[];
+  }
+
+  // Settings
+
+  /** The stored JSON value, or undefined when the setting was never written. */
+  getSetting(key: string): unknown {
+    const json = this.statement('SELECT value FROM settings WHERE key = ?').pluck().get(key) as
+      string | undefined;
+    return json === undefined ? undefined : JSON.parse(json);
+  }
+
+  setSetting(key: string, value: unknown): void {
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) throw new Error(`setting ${key}: ${String(value)} is not JSON`);
+    this.statement(
+      `INSERT INTO settings (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ).run(key, json);
+  }
+
+  private dimensionsOf(modelId: number): number {
+    let dimensions = this.modelDimensions.get(modelId);
+    if (dimensions === undefined) {
+      dimensions = this.statement('SELECT dimensions FROM models WHERE id = ?')
+        .pluck()
+        .get(modelId) as number | undefined;
+      if (dimensions === undefined) throw new Error(`no model with id ${modelId}`);
+      this.modelDimensions.set(modelId, dimensions);
+    }
+    return dimensions;
+  }
+
+  /** Prepared once per SQL text; better-sqlite3 statements are reusable. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+type RawFolder = Omit<FolderRow, 'polling'> & { polling: number };
+
+function now(): string {
+  return new Date().toISOString();
+}

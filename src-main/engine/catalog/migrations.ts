@@ -1,0 +1,96 @@
+import type Database from 'better-sqlite3';
+import { UserError } from '../util/user-error.js';
+
+/**
+ * The catalog's schema history. Entry i brings the schema to version i + 1 (kept in
+ * PRAGMA user_version); a new schema change is one more entry at the end, never an edit of an
+ * earlier one, because catalogs in the field already ran those.
+ */
+export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+  {
+    name: 'folders, photos, models, vectors, settings',
+    sql: `
+      CREATE TABLE folders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        path TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL,
+        polling INTEGER NOT NULL DEFAULT 0 CHECK (polling IN (0, 1)),
+        status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'unavailable')),
+        last_error TEXT
+      ) STRICT;
+
+      CREATE TABLE photos (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        content_hash TEXT,
+        width INTEGER,
+        height INTEGER,
+        orientation INTEGER,
+        format TEXT,
+        taken_at TEXT,
+        camera_make TEXT,
+        camera_model TEXT,
+        gps_lat REAL,
+        gps_lon REAL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'indexed', 'error')),
+        last_error TEXT,
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX photos_by_content_hash ON photos (content_hash);
+      CREATE INDEX photos_by_folder ON photos (folder_id);
+      CREATE INDEX photos_by_status ON photos (status);
+      CREATE INDEX photos_newest_first ON photos (coalesce(taken_at, added_at) DESC, id DESC);
+
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        dimensions INTEGER NOT NULL CHECK (dimensions > 0)
+      ) STRICT;
+
+      CREATE TABLE vectors (
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (photo_id, model_id)
+      ) STRICT;
+      CREATE INDEX vectors_by_model ON vectors (model_id, photo_id);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the schema up to date. Each step runs in its own immediate (write-locked) transaction
+ * and re-reads the version inside it, so two processes opening a new catalog at once cannot
+ * both apply the same step.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const step = db.transaction((): boolean => {
+    const version = schemaVersion(db);
+    if (version > SCHEMA_VERSION) {
+      throw new UserError(
+        `${file} was written by a newer version of Ferret (catalog version ${version}, ` +
+          `this one reads up to ${SCHEMA_VERSION}); update Ferret to open it`,
+      );
+    }
+    if (version === SCHEMA_VERSION) return false;
+    db.exec(MIGRATIONS[version]!.sql);
+    db.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  while (step.immediate());
+}
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

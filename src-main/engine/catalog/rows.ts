@@ -1,0 +1,114 @@
+import type { PhotoStatus } from '../../contract/api.js';
+
+export type FolderStatus = 'ok' | 'unavailable';
+
+export interface FolderRow {
+  id: number;
+  /** Absolute, without a trailing separator. */
+  path: string;
+  /** ISO 8601, UTC. */
+  addedAt: string;
+  /** Watched by polling rather than file-system events (network drives). */
+  polling: boolean;
+  status: FolderStatus;
+  lastError: string | null;
+}
+
+export interface FolderListing extends FolderRow {
+  photoCount: number;
+}
+
+export interface PhotoRow {
+  id: number;
+  folderId: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  contentHash: string | null;
+  width: number | null;
+  height: number | null;
+  orientation: number | null;
+  format: string | null;
+  /** ISO 8601 as the camera recorded it (with an offset only when the camera wrote one). */
+  takenAt: string | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  gpsLatitude: number | null;
+  gpsLongitude: number | null;
+  status: PhotoStatus;
+  lastError: string | null;
+  /** ISO 8601, UTC. */
+  addedAt: string;
+  updatedAt: string;
+}
+
+/** What the indexer knows about a file; metadata left out is stored as unknown (NULL). */
+export interface PhotoInput {
+  path: string;
+  folderId: number;
+  size: number;
+  mtimeMs: number;
+  contentHash: string | null;
+  width?: number | null;
+  height?: number | null;
+  orientation?: number | null;
+  format?: string | null;
+  takenAt?: string | null;
+  cameraMake?: string | null;
+  cameraModel?: string | null;
+  gps?: { latitude: number; longitude: number } | null;
+  status: PhotoStatus;
+  lastError: string | null;
+}
+
+export interface ModelRow {
+  id: number;
+  key: string;
+  dimensions: number;
+}
+
+export interface StoredVector {
+  photoId: number;
+  vector: Float32Array;
+}
+
+/** Selected as camelCase aliases, so a row comes back from SQLite already shaped as PhotoRow. */
+export const PHOTO_COLUMNS = `
+  photos.id AS id, photos.folder_id AS folderId, photos.path AS path, photos.size AS size,
+  photos.mtime_ms AS mtimeMs, photos.content_hash AS contentHash, photos.width AS width,
+  photos.height AS height, photos.orientation AS orientation, photos.format AS format,
+  photos.taken_at AS takenAt, photos.camera_make AS cameraMake,
+  photos.camera_model AS cameraModel, photos.gps_lat AS gpsLatitude,
+  photos.gps_lon AS gpsLongitude, photos.status AS status, photos.last_error AS lastError,
+  photos.added_at AS addedAt, photos.updated_at AS updatedAt`;
+
+export const FOLDER_COLUMNS = `
+  folders.id AS id, folders.path AS path, folders.added_at AS addedAt,
+  folders.polling AS polling, folders.status AS status, folders.last_error AS lastError`;
+
+/** SQLite has no boolean: `polling` arrives as 0 or 1. */
+export function toFolderRow<T extends { polling: unknown }>(row: T): T & { polling: boolean } {
+  return { ...row, polling: row.polling === 1 };
+}
+
+const FLOAT32_BYTES = 4;
+
+/** Vectors are stored as little-endian float32, whatever the machine's byte order. */
+export function encodeVector(vector: Float32Array): Buffer {
+  const bytes = Buffer.alloc(vector.length * FLOAT32_BYTES);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * FLOAT32_BYTES);
+  return bytes;
+}
+
+/**
+ * Reads each float at its own offset: the Buffer SQLite hands back may be a slice of a larger
+ * ArrayBuffer at an offset that is not a multiple of 4, so it cannot be viewed in place.
+ */
+export function decodeVector(bytes: Buffer): Float32Array {
+  if (bytes.length % FLOAT32_BYTES !== 0) {
+    throw new Error(`stored vector has ${bytes.length} bytes, not a whole number of float32s`);
+  }
+  const vector = new Float32Array(bytes.length / FLOAT32_BYTES);
+  for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * FLOAT32_BYTES);
+  return vector;
+}

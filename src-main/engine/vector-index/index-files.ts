@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * An index on disk is two files: the HNSW graph as hnswlib writes it, and a sidecar JSON that
+ * says what the graph holds and carries its checksum. hnswlib trusts the bytes it reads (a
+ * damaged neighbour list can crash the process later), so a graph is only read when its
+ * sidecar vouches for exactly these bytes.
+ */
+
+/** Bumped when what is written changes shape; an index in another format is rebuilt. */
+export const INDEX_FORMAT_VERSION = 1;
+
+export interface IndexFiles {
+  graph: string;
+  sidecar: string;
+}
+
+export interface Sidecar {
+  formatVersion: number;
+  modelKey: string;
+  dimensions: number;
+  count: number;
+  /** The labels (photo ids) live in the graph; the rest of its elements are deleted. */
+  ids: number[];
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * File names from a model key. Keys may hold any character (`clip-vit-b-32@0123abcd`), so
+ * anything outside [a-z0-9._-] becomes '_' and a hash of the key keeps two keys that clean up
+ * alike (or differ only in case, on case-insensitive disks) apart.
+ */
+export function indexFilesFor(dir: string, modelKey: string): IndexFiles {
+  const cleaned = modelKey.replace(/[^a-z0-9._-]/g, '_').slice(0, 100);
+  const base =
+    cleaned === modelKey ? cleaned : `${cleaned}-${sha256(Buffer.from(modelKey)).slice(0, 12)}`;
+  return {
+    graph: path.join(dir, `${base}.hnsw`),
+    sidecar: path.join(dir, `${base}.hnsw.json`),
+  };
+}
+
+/**
+ * The sidecar, when it describes a graph for this model that is present and unchanged;
+ * otherwise why the graph cannot be used, in words that follow "the index is".
+ */
+export function checkIndexFiles(
+  files: IndexFiles,
+  expected: { modelKey: string; dimensions: number },
+): Sidecar | { problem: string } {
+  if (!fs.existsSync(files.graph)) return { problem: 'missing' };
+  let sidecar: Sidecar;
+  try {
+    sidecar = JSON.parse(fs.readFileSync(files.sidecar, 'utf8')) as Sidecar;
+  } catch (error) {
+    return { problem: `missing its description (${(error as Error).message})` };
+  }
+  if (typeof sidecar !== 'object' || sidecar === null) {
+    return { problem: 'missing its description (the sidecar holds no object)' };
+  }
+  if (sidecar.formatVersion !== INDEX_FORMAT_VERSION) {
+    return { problem: `in format ${sidecar.formatVersion}, not ${INDEX_FORMAT_VERSION}` };
+  }
+  if (sidecar.modelKey !== expected.modelKey) {
+    return { problem: `for model ${sidecar.modelKey}` };
+  }
+  if (sidecar.dimensions !== expected.dimensions) {
+    return { problem: `of ${sidecar.dimensions} dimensions, not ${expected.dimensions}` };
+  }
+  if (!Array.isArray(sidecar.ids) || sidecar.ids.length !== sidecar.count) {
+    return { problem: 'damaged (its description lists the wrong number of photos)' };
+  }
+  let actual: { bytes: number; sha256: string };
+  try {
+    actual = hashFile(files.graph);
+  } catch (error) {
+    return { problem: `unreadable (${(error as Error).message})` };
+  }
+  if (actual.bytes !== sidecar.bytes || actual.sha256 !== sidecar.sha256) {
+    return { problem: 'damaged or not the one its description was written for' };
+  }
+  return sidecar;
+}
+
+/**
+ * Writes the graph (through `writeGraph`, which gets a temporary path in the same folder) and
+ * then its sidecar, each replacing the old file by rename once it is on disk. A crash between
+ * the two leaves a sidecar that does not match the graph: the index is then rebuilt.
+ */
+export function writeIndexFiles(
+  files: IndexFiles,
+  writeGraph: (file: string) => void,
+  describe: Omit<Sidecar, 'formatVersion' | 'bytes' | 'sha256'>,
+): void {
+  fs.mkdirSync(path.dirname(files.graph), { recursive: true });
+  const tmpGraph = `${files.graph}.tmp`;
+  writeGraph(tmpGraph);
+  syncFile(tmpGraph);
+  const sidecar: Sidecar = {
+    formatVersion: INDEX_FORMAT_VERSION,
+    ...describe,
+    ...hashFile(tmpGraph),
+  };
+  fs.renameSync(tmpGraph, files.graph);
+
+  const tmpSidecar = `${files.sidecar}.tmp`;
+  fs.writeFileSync(tmpSidecar, JSON.stringify(sidecar));
+  syncFile(tmpSidecar);
+  fs.renameSync(tmpSidecar, files.sidecar);
+  syncDirectory(path.dirname(files.graph));
+}
+
+function hashFile(file: string): { bytes: number; sha256: string } {
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  let bytes = 0;
+  try {
+    for (let read; (read = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; bytes += read) {
+      hash.update(chunk.subarray(0, read));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function syncFile(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Makes the renames durable. Windows cannot open a directory for syncing; there it is moot. */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on directories; the renames are still in order.
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,268 @@
+import hnswlib from 'hnswlib-node';
+import { checkIndexFiles, indexFilesFor, writeIndexFiles, type IndexFiles } from './index-files.js';
+
+type Graph = InstanceType<typeof hnswlib.HierarchicalNSW>;
+
+/** Graph shape: hnswlib's recommended defaults, good recall at CLIP's 512-768 dimensions. */
+const M = 16;
+const EF_CONSTRUCTION = 200;
+/** Fixed, so building the same index twice gives the same graph. */
+const RANDOM_SEED = 100;
+/** Candidates kept while searching; raised to k when more neighbours are asked for. */
+const DEFAULT_EF = 100;
+const DEFAULT_CAPACITY = 1024;
+const MAX_LABEL = 0xffff_ffff;
+
+export interface VectorIndexOptions {
+  dir: string;
+  modelKey: string;
+  dimensions: number;
+  /** Elements room is made for before the first resize (it doubles as needed). */
+  initialCapacity?: number;
+  ef?: number;
+}
+
+export interface Neighbour {
+  id: number;
+  /** Cosine similarity in [-1, 1]; higher is closer. */
+  score: number;
+}
+
+export interface SyncResult {
+  added: number;
+  updated: number;
+  removed: number;
+}
+
+/**
+ * Approximate nearest neighbours over one model's vectors, labelled by photo id: an HNSW graph
+ * in inner-product space over L2-normalised vectors, so 1 - distance is the cosine similarity.
+ * The catalog holds the vectors durably; this index is derived from it. When its files are
+ * missing or cannot be trusted it opens empty with `rebuilt` set, and `syncFrom` refills it.
+ */
+export class VectorIndex {
+  private changed: boolean;
+
+  private constructor(
+    private readonly graph: Graph,
+    /** Labels in the graph that are not marked deleted. */
+    private readonly live: Set<number>,
+    private readonly files: IndexFiles,
+    readonly modelKey: string,
+    readonly dimensions: number,
+    /** Why the files on disk could not be used (e.g. 'missing'), or null when they were. */
+    readonly rebuildReason: string | null,
+    private readonly ef: number,
+  ) {
+    this.changed = rebuildReason !== null;
+  }
+
+  static open(options: VectorIndexOptions): VectorIndex {
+    const { dir, modelKey, dimensions } = options;
+    if (!Number.isInteger(dimensions) || dimensions <= 0) {
+      throw new Error(`vector index ${modelKey}: dimensions must be a positive integer`);
+    }
+    const files = indexFilesFor(dir, modelKey);
+    const ef = options.ef ?? DEFAULT_EF;
+    const loaded = loadGraph(files, modelKey, dimensions);
+    if ('graph' in loaded) {
+      return new VectorIndex(loaded.graph, loaded.live, files, modelKey, dimensions, null, ef);
+    }
+    const graph = new hnswlib.HierarchicalNSW('ip', dimensions);
+    graph.initIndex(
+      options.initialCapacity ?? DEFAULT_CAPACITY,
+      M,
+      EF_CONSTRUCTION,
+      RANDOM_SEED,
+      true,
+    );
+    return new VectorIndex(graph, new Set(), files, modelKey, dimensions, loaded.problem, ef);
+  }
+
+  /** True when the files on disk were missing or unusable and the index started empty. */
+  get rebuilt(): boolean {
+    return this.rebuildReason !== null;
+  }
+
+  /** True when the index differs from what was last saved. */
+  get dirty(): boolean {
+    return this.changed;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  has(id: number): boolean {
+    return this.live.has(id);
+  }
+
+  /** Adds the photo's vector, replacing the one it had. Any non-zero vector; it is normalised. */
+  add(id: number, vector: ArrayLike<number>): void {
+    this.addNormalised(checkLabel(id), this.normalise(vector, `vector for photo ${id}`));
+  }
+
+  /** Returns whether the photo was in the index. */
+  remove(id: number): boolean {
+    if (!this.live.has(id)) return false;
+    this.graph.markDelete(id);
+    this.live.delete(id);
+    this.changed = true;
+    return true;
+  }
+
+  /** The k photos closest to the query, closest first, leaving out the `exclude` ids. */
+  search(
+    query: ArrayLike<number>,
+    k: number,
+    options: { exclude?: ReadonlySet<number> } = {},
+  ): Neighbour[] {
+    if (!Number.isInteger(k) || k < 0) throw new Error(`k must be a whole number, not ${k}`);
+    const point = this.normalise(query, 'query vector');
+    const exclude = options.exclude ?? new Set<number>();
+    // Excluded photos that are in the index may take places among the nearest: ask for more.
+    let excludedInIndex = 0;
+    for (const id of exclude) if (this.live.has(id)) excludedInIndex++;
+    const wanted = Math.min(k + excludedInIndex, this.live.size);
+    if (k === 0 || wanted === 0) return [];
+    this.graph.setEf(Math.max(this.ef, wanted));
+    const { neighbors, distances } = this.graph.searchKnn(point, wanted);
+    return neighbors
+      .map((id, i) => ({ id, score: 1 - distances[i]! }))
+      .filter(({ id }) => !exclude.has(id))
+      .slice(0, k);
+  }
+
+  /**
+   * Makes the index hold exactly these vectors (the catalog's, its source of truth): adds the
+   * missing ones, replaces those that differ and removes photos that are not among them. This
+   * heals an index saved before (or without) the catalog writes that followed.
+   */
+  syncFrom(entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>): SyncResult {
+    const result: SyncResult = { added: 0, updated: 0, removed: 0 };
+    const wanted = new Set<number>();
+    for (const { photoId, vector } of entries) {
+      const id = checkLabel(photoId);
+      wanted.add(id);
+      const point = this.normalise(vector, `vector for photo ${id}`);
+      if (!this.live.has(id)) {
+        result.added++;
+      } else if (samePoint(this.graph.getPoint(id), point)) {
+        continue;
+      } else {
+        result.updated++;
+      }
+      this.addNormalised(id, point);
+    }
+    for (const id of [...this.live]) {
+      if (!wanted.has(id)) {
+        this.remove(id);
+        result.removed++;
+      }
+    }
+    return result;
+  }
+
+  /** Writes the index if it changed since it was last written; returns whether it wrote. */
+  save(): boolean {
+    if (!this.changed) return false;
+    const ids = [...this.live].sort((a, b) => a - b);
+    writeIndexFiles(this.files, (file) => this.graph.writeIndexSync(file), {
+      modelKey: this.modelKey,
+      dimensions: this.dimensions,
+      count: ids.length,
+      ids,
+    });
+    this.changed = false;
+    return true;
+  }
+
+  private addNormalised(id: number, point: number[]): void {
+    if (this.live.has(id)) {
+      this.graph.addPoint(point, id);
+    } else if (this.undelete(id)) {
+      // The element is back in the graph; adding it again moves it to the new vector.
+      this.graph.addPoint(point, id);
+      this.live.add(id);
+    } else {
+      this.makeRoom();
+      // Takes the slot of a deleted element when there is one, so deletions do not pile up.
+      this.graph.addPoint(point, id, true);
+      this.live.add(id);
+    }
+    this.changed = true;
+  }
+
+  /**
+   * Brings back an element marked deleted. Its slot may have gone to another photo since, in
+   * which case hnswlib no longer knows the label: then it is not in the graph at all.
+   */
+  private undelete(id: number): boolean {
+    try {
+      this.graph.unmarkDelete(id);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private makeRoom(): void {
+    const elements = this.graph.getCurrentCount();
+    const vacant = elements - this.live.size;
+    const capacity = this.graph.getMaxElements();
+    if (vacant === 0 && elements >= capacity) this.graph.resizeIndex(Math.max(1, capacity * 2));
+  }
+
+  private normalise(vector: ArrayLike<number>, what: string): number[] {
+    if (vector.length !== this.dimensions) {
+      throw new Error(`${what} has ${vector.length} dimensions, the index ${this.dimensions}`);
+    }
+    return normalised(vector, what);
+  }
+}
+
+/**
+ * Unit length in float32 arithmetic, returned as the numbers hnswlib stores, so a vector read
+ * back from the graph compares equal to the one computed here from the same input.
+ */
+function normalised(vector: ArrayLike<number>, what: string): number[] {
+  let sumOfSquares = 0;
+  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
+  const norm = Math.sqrt(sumOfSquares);
+  if (!Number.isFinite(norm) || norm === 0) {
+    throw new Error(`${what} cannot be normalised (it is zero or holds a non-finite value)`);
+  }
+  return Array.from(Float32Array.from(vector, (value) => value / norm));
+}
+
+function samePoint(stored: number[], point: number[]): boolean {
+  return stored.length === point.length && stored.every((value, i) => value === point[i]);
+}
+
+function checkLabel(id: number): number {
+  if (!Number.isInteger(id) || id < 0 || id > MAX_LABEL) {
+    throw new Error(`photo id ${id} cannot label a vector (a whole number up to ${MAX_LABEL})`);
+  }
+  return id;
+}
+
+/** The saved graph, when its files check out and hnswlib reads it; else why not. */
+function loadGraph(
+  files: IndexFiles,
+  modelKey: string,
+  dimensions: number,
+): { graph: Graph; live: Set<number> } | { problem: string } {
+  const sidecar = checkIndexFiles(files, { modelKey, dimensions });
+  if ('problem' in sidecar) return sidecar;
+  const graph = new hnswlib.HierarchicalNSW('ip', dimensions);
+  try {
+    graph.readIndexSync(files.graph, true);
+  } catch (error) {
+    return { problem: `unreadable (${(error as Error).message})` };
+  }
+  const live = new Set(sidecar.ids);
+  if (live.size !== sidecar.ids.length || live.size > graph.getCurrentCount()) {
+    return { problem: 'damaged (its description does not fit the graph)' };
+  }
+  return { graph, live };
+}

@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Catalog, type PhotoInput } from '../../src-main/engine/catalog/catalog.js';
+import { SCHEMA_VERSION } from '../../src-main/engine/catalog/migrations.js';
+import { decodeVector, encodeVector } from '../../src-main/engine/catalog/rows.js';
+import { UserError } from '../../src-main/engine/util/user-error.js';
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'ferret-catalog-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let catalogs = 0;
+/** A catalog in a fresh file, inside a folder that does not exist yet. */
+function newCatalogFile(): string {
+  return path.join(scratch, `library-${++catalogs}`, 'catalog.sqlite');
+}
+
+function openNew(): Catalog {
+  return Catalog.open(newCatalogFile());
+}
+
+function rawPragma(file: string, pragma: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma(pragma, { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+function photo(folderId: number, name: string, extra: Partial<PhotoInput> = {}): PhotoInput {
+  return {
+    path: path.join('/photos', name),
+    folderId,
+    size: 1000,
+    mtimeMs: 1_700_000_000_123.456,
+    contentHash: `hash-${name}`,
+    status: 'indexed',
+    lastError: null,
+    ...extra,
+  };
+}
+
+test('a folder is added once per path and listed with its photo count', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos/');
+  assert.equal(folder.path, path.resolve('/photos'));
+  assert.deepEqual(
+    { status: folder.status, polling: folder.polling, lastError: folder.lastError },
+    { status: 'ok', polling: false, lastError: null },
+  );
+  assert.equal(catalog.addFolder('/photos').id, folder.id);
+  const other = catalog.addFolder('/elsewhere');
+  catalog.upsertPhoto(photo(folder.id, 'a.jpg'));
+  catalog.upsertPhoto(photo(folder.id, 'b.jpg'));
+
+  catalog.setFolderStatus(other.id, 'unavailable', 'drive unplugged');
+  catalog.setFolderPolling(other.id, true);
+  assert.deepEqual(
+    catalog.listFolders().map((f) => [f.path, f.photoCount, f.status, f.lastError, f.polling]),
+    [
+      [path.resolve('/elsewhere'), 0, 'unavailable', 'drive unplugged', true],
+      [path.resolve('/photos'), 2, 'ok', null, false],
+    ],
+  );
+  assert.equal(catalog.getFolder(other.id)?.status, 'unavailable');
+  catalog.close();
+});
+
+test('folderForPath finds the innermost folder, by whole path segments', () => {
+  const catalog = openNew();
+  const photos = catalog.addFolder('/lib/photos');
+  const trips = catalog.addFolder('/lib/photos/trips');
+  assert.equal(catalog.folderForPath('/lib/photos/a.jpg')?.id, photos.id);
+  assert.equal(catalog.folderForPath('/lib/photos/trips/2020/b.jpg')?.id, trips.id);
+  assert.equal(catalog.folderForPath('/lib/photos-old/a.jpg'), undefined);
+  assert.equal(catalog.folderForPath('/lib/photos'), undefined);
+  assert.equal(catalog.folderForPath('/lib/photos/../secret.txt'), undefined);
+  assert.equal(catalog.folderForPath('/lib/a.jpg'), undefined);
+  catalog.close();
+});
+
+test('upsertPhoto inserts, then updates the row at the same path keeping its id', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const id = catalog.upsertPhoto(
+    photo(folder.id, 'a.jpg', {
+      width: 4000,
+      height: 3000,
+      orientation: 6,
+      format: 'jpeg',
+      takenAt: '2021-06-01T12:00:00',
+      cameraMake: 'Canon',
+      cameraModel: 'EOS 5D',
+      gps: { latitude: 50.88, longitude: 4.7 },
+    }),
+  );
+  const stored = catalog.getPhoto(id)!;
+  assert.deepEqual(
+    { ...stored, addedAt: undefined, updatedAt: undefined },
+    {
+      id,
+      folderId: folder.id,
+      path: path.join('/photos', 'a.jpg'),
+      size: 1000,
+      mtimeMs: 1_700_000_000_123.456,
+      contentHash: 'hash-a.jpg',
+      width: 4000,
+      height: 3000,
+      orientation: 6,
+      format: 'jpeg',
+      takenAt: '2021-06-01T12:00:00',
+      cameraMake: 'Canon',
+      cameraModel: 'EOS 5D',
+      gpsLatitude: 50.88,
+      gpsLongitude: 4.7,
+      status: 'indexed',
+      lastError: null,
+      addedAt: undefined,
+      updatedAt: undefined,
+    },
+  );
+  assert.ok(!Number.isNaN(Date.parse(stored.addedAt)));
+
+  const again = catalog.upsertPhoto(
+    photo(folder.id, 'a.jpg', { size: 5, status: 'error', lastError: 'truncated JPEG' }),
+  );
+  assert.equal(again, id);
+  const updated = catalog.getPhotoByPath(path.join('/photos', 'a.jpg'))!;
+  assert.deepEqual(
+    [updated.size, updated.status, updated.lastError, updated.width, updated.gpsLatitude],
+    [5, 'error', 'truncated JPEG', null, null],
+  );
+  assert.equal(updated.addedAt, stored.addedAt);
+
+  catalog.updateFileStat(id, 77, 42.5);
+  assert.deepEqual([catalog.getPhoto(id)!.size, catalog.getPhoto(id)!.mtimeMs], [77, 42.5]);
+  assert.equal(catalog.getPhoto(id + 1000), undefined);
+  assert.equal(catalog.getPhotoByPath('/nowhere.jpg'), undefined);
+  catalog.close();
+});
+
+test('a photo needs an existing folder', () => {
+  const catalog = openNew();
+  assert.throws(() => catalog.upsertPhoto(photo(999, 'a.jpg')), /FOREIGN KEY/);
+  catalog.close();
+});
+
+test('photos are found by content hash and by folder, and deleted one by one', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const other = catalog.addFolder('/other');
+  const a = catalog.upsertPhoto(photo(folder.id, 'a.jpg', { contentHash: 'same' }));
+  const b = catalog.upsertPhoto(photo(other.id, 'b.jpg', { contentHash: 'same' }));
+  const c = catalog.upsertPhoto(photo(folder.id, 'c.jpg'));
+  assert.deepEqual(
+    catalog.findPhotosByHash('same').map((p) => p.id),
+    [a, b],
+  );
+  assert.deepEqual(catalog.findPhotosByHash('none'), []);
+  assert.deepEqual(catalog.photoIdsInFolder(folder.id), [a, c]);
+  assert.deepEqual(
+    catalog.photosInFolder(other.id).map((p) => p.id),
+    [b],
+  );
+  assert.equal(catalog.deletePhoto(a), true);
+  assert.equal(catalog.deletePhoto(a), false);
+  assert.equal(catalog.getPhoto(a), undefined);
+  catalog.close();
+});
+
+test('listPhotos pages newest first (taken, else added) and counts by status', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const old = catalog.upsertPhoto(photo(folder.id, 'old.jpg', { takenAt: '2001-01-01T00:00:00' }));
+  const undated = catalog.upsertPhoto(photo(folder.id, 'undated.png', { status: 'pending' }));
+  const recent = catalog.upsertPhoto(
+    photo(folder.id, 'recent.jpg', { takenAt: '2020-05-05T10:00:00+02:00' }),
+  );
+  const broken = catalog.upsertPhoto(
+    photo(folder.id, 'broken.jpg', { status: 'error', lastError: 'bad' }),
+  );
+  // Undated photos sort by when they were added (now): after anything taken in the past.
+  const all = catalog.listPhotos(0, 10);
+  assert.equal(all.total, 4);
+  assert.deepEqual(
+    all.items.map((p) => p.id),
+    [broken, undated, recent, old],
+  );
+  const page = catalog.listPhotos(1, 2);
+  assert.deepEqual([page.total, page.items.map((p) => p.id)], [4, [undated, recent]]);
+  assert.deepEqual(catalog.listPhotos(10, 5), { total: 4, items: [] });
+  assert.deepEqual(catalog.countByStatus(), { pending: 1, indexed: 2, error: 1 });
+  catalog.close();
+});
+
+test('movePhoto keeps the id, metadata and vectors', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const archive = catalog.addFolder('/archive');
+  const model = catalog.registerModel('test@1', 3);
+  const id = catalog.upsertPhoto(photo(folder.id, 'a.jpg', { cameraMake: 'Nikon' }));
+  const blocker = catalog.upsertPhoto(photo(archive.id, 'taken.jpg'));
+  catalog.putVector(id, model, new Float32Array([0.5, -0.25, 1]));
+
+  catalog.movePhoto(id, '/archive/renamed.jpg', archive.id);
+  const moved = catalog.getPhoto(id)!;
+  assert.deepEqual(
+    [moved.path, moved.folderId, moved.cameraMake],
+    ['/archive/renamed.jpg', archive.id, 'Nikon'],
+  );
+  assert.equal(catalog.getPhotoByPath(path.join('/photos', 'a.jpg')), undefined);
+  assert.deepEqual(catalog.getVector(id, model), new Float32Array([0.5, -0.25, 1]));
+  assert.deepEqual(catalog.photoIdsInFolder(folder.id), []);
+
+  assert.throws(
+    () => catalog.movePhoto(id, path.join('/photos', 'taken.jpg'), archive.id),
+    new RegExp(`photo ${blocker} is there`),
+  );
+  assert.throws(() => catalog.movePhoto(9999, '/x.jpg', archive.id), /no such photo/);
+  catalog.close();
+});
+
+test('removing a folder removes its photos and their vectors', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const kept = catalog.addFolder('/kept');
+  const model = catalog.registerModel('test@1', 2);
+  const gone = [
+    catalog.upsertPhoto(photo(folder.id, 'a.jpg')),
+    catalog.upsertPhoto(photo(folder.id, 'b.jpg')),
+  ];
+  const stays = catalog.upsertPhoto(photo(kept.id, 'c.jpg'));
+  for (const id of [...gone, stays]) catalog.putVector(id, model, new Float32Array([id, 1]));
+
+  assert.equal(catalog.removeFolder(folder.id), 2);
+  assert.deepEqual(
+    catalog.listFolders().map((f) => f.id),
+    [kept.id],
+  );
+  for (const id of gone) {
+    assert.equal(catalog.getPhoto(id), undefined);
+    assert.equal(catalog.getVector(id, model), undefined);
+  }
+  assert.deepEqual(
+    [...catalog.iterateVectors(model)].map((v) => v.photoId),
+    [stays],
+  );
+  assert.equal(catalog.removeFolder(folder.id), 0);
+  catalog.close();
+});
+
+test('vectors round-trip exactly, per model, and are checked against the model', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const small = catalog.registerModel('small@1', 4);
+  assert.equal(catalog.registerModel('small@1', 4), small);
+  assert.throws(() => catalog.registerModel('small@1', 8), /registered with 4 dimensions/);
+  const large = catalog.registerModel('large@1', 5);
+  const a = catalog.upsertPhoto(photo(folder.id, 'a.jpg'));
+  const b = catalog.upsertPhoto(photo(folder.id, 'b.jpg'));
+  catalog.upsertPhoto(photo(folder.id, 'c.jpg', { status: 'error', lastError: 'x' }));
+
+  const tricky = new Float32Array([Math.PI, -0, 1e-38, -3.4e38]);
+  catalog.putVector(a, small, tricky);
+  assert.deepEqual(catalog.getVector(a, small), tricky);
+  catalog.putVector(a, small, new Float32Array([1, 2, 3, 4]));
+  assert.deepEqual(catalog.getVector(a, small), new Float32Array([1, 2, 3, 4]));
+  catalog.putVector(a, large, new Float32Array([5, 4, 3, 2, 1]));
+  assert.equal(catalog.getVector(b, small), undefined);
+
+  assert.throws(() => catalog.putVector(b, small, new Float32Array(5)), /4 dimensions/);
+  assert.throws(() => catalog.putVector(b, small, new Float32Array([1, NaN, 0, 0])), /finite/);
+  assert.throws(() => catalog.putVector(b, 999, new Float32Array(4)), /no model with id 999/);
+
+  // b is indexed without a vector; c failed, so it is not waiting for one.
+  assert.deepEqual(
+    catalog.photosMissingVector(small, 10).map((p) => p.id),
+    [b],
+  );
+  assert.deepEqual(
+    catalog.photosMissingVector(large, 10).map((p) => p.id),
+    [b],
+  );
+  catalog.putVector(b, small, new Float32Array([0, 0, 0, 1]));
+  assert.deepEqual(catalog.photosMissingVector(small, 10), []);
+  assert.deepEqual(
+    [...catalog.iterateVectors(small)],
+    [
+      { photoId: a, vector: new Float32Array([1, 2, 3, 4]) },
+      { photoId: b, vector: new Float32Array([0, 0, 0, 1]) },
+    ],
+  );
+  assert.equal(catalog.deleteVector(a, small), true);
+  assert.equal(catalog.deleteVector(a, small), false);
+  assert.deepEqual(catalog.getVector(a, large), new Float32Array([5, 4, 3, 2, 1]));
+  catalog.close();
+});
+
+test('a vector decodes from a Buffer that sits at an odd offset in its memory', () => {
+  const encoded = encodeVector(new Float32Array([1.5, -2.25, 3]));
+  const backing = Buffer.alloc(encoded.length + 3);
+  encoded.copy(backing, 1);
+  assert.deepEqual(
+    decodeVector(backing.subarray(1, 1 + encoded.length)),
+    new Float32Array([1.5, -2.25, 3]),
+  );
+  // Little-endian on disk whatever the machine: 1.5f is 00 00 c0 3f.
+  assert.deepEqual([...encoded.subarray(0, 4)], [0x00, 0x00, 0xc0, 0x3f]);
+  assert.throws(() => decodeVector(Buffer.alloc(7)), /whole number of float32s/);
+});
+
+test('settings hold JSON values', () => {
+  const catalog = openNew();
+  assert.equal(catalog.getSetting('providers'), undefined);
+  catalog.setSetting('providers', ['cuda', 'cpu']);
+  catalog.setSetting('generation', 3);
+  catalog.setSetting('generation', 4);
+  assert.deepEqual(catalog.getSetting('providers'), ['cuda', 'cpu']);
+  assert.equal(catalog.getSetting('generation'), 4);
+  assert.throws(() => catalog.setSetting('nothing', undefined), /not JSON/);
+  catalog.close();
+});
+
+test('a transaction commits together or not at all', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const model = catalog.registerModel('test@1', 2);
+  assert.throws(() =>
+    catalog.transaction(() => {
+      const id = catalog.upsertPhoto(photo(folder.id, 'a.jpg'));
+      catalog.putVector(id, model, new Float32Array([1, 0]));
+      throw new Error('embedding failed');
+    }),
+  );
+  assert.equal(catalog.listPhotos(0, 10).total, 0);
+  const id = catalog.transaction(() => {
+    const inserted = catalog.upsertPhoto(photo(folder.id, 'a.jpg'));
+    catalog.putVector(inserted, model, new Float32Array([1, 0]));
+    return inserted;
+  });
+  assert.deepEqual(catalog.getVector(id, model), new Float32Array([1, 0]));
+  catalog.close();
+});
+
+test('everything survives closing and reopening the file; reopening migrates nothing twice', () => {
+  const file = newCatalogFile();
+  const first = Catalog.open(file);
+  const folder = first.addFolder('/photos');
+  const model = first.registerModel('test@1', 2);
+  const id = first.upsertPhoto(photo(folder.id, 'a.jpg', { takenAt: '2022-02-02T02:02:02' }));
+  first.putVector(id, model, new Float32Array([0.25, 0.75]));
+  first.setSetting('modelDir', '/models/clip');
+  first.close();
+
+  assert.equal(rawPragma(file, 'journal_mode'), 'wal');
+  assert.equal(rawPragma(file, 'user_version'), SCHEMA_VERSION);
+
+  for (let reopen = 0; reopen < 2; reopen++) {
+    const catalog = Catalog.open(file);
+    assert.equal(rawPragma(file, 'user_version'), SCHEMA_VERSION);
+    assert.equal(catalog.registerModel('test@1', 2), model);
+    assert.equal(catalog.getPhoto(id)?.takenAt, '2022-02-02T02:02:02');
+    assert.deepEqual(catalog.getVector(id, model), new Float32Array([0.25, 0.75]));
+    assert.equal(catalog.getSetting('modelDir'), '/models/clip');
+    assert.equal(catalog.listFolders()[0]?.photoCount, 1);
+    catalog.close();
+  }
+});
+
+test('a catalog from a newer Ferret, or a file that is no catalog, is refused clearly', () => {
+  const file = newCatalogFile();
+  Catalog.open(file).close();
+  const db = new Database(file);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  assert.throws(
+    () => Catalog.open(file),
+    (error: unknown) =>
+      error instanceof UserError && /written by a newer version of Ferret/.test(error.message),
+  );
+
+  const garbage = path.join(scratch, 'garbage.sqlite');
+  writeFileSync(garbage, Buffer.alloc(4096, 0x5a));
+  assert.throws(
+    () => Catalog.open(garbage),
+    (error: unknown) =>
+      error instanceof UserError && /cannot open the catalog .*garbage\.sqlite/.test(error.message),
+  );
+});
