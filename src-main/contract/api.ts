@@ -84,6 +84,8 @@ export interface ModelInfo {
   /** The execution provider the sessions run on, once loaded. */
   provider: ExecutionProviderName | null;
   supportsText: boolean;
+  /** Size of the model's download, when the manifest says. */
+  downloadBytes: number | null;
   /** Plain words for the user when the model is missing or broken. */
   problem: string | null;
 }
@@ -159,24 +161,67 @@ export interface FerretApi {
   mediaUrl(kind: 'thumbnail' | 'photo', photoId: number): string;
   /** Which door: desktop-only actions (open, show in folder, native menus) need 'electron'. */
   readonly door: 'electron' | 'browser';
+  /** Native UI that only the desktop shell has; absent in the browser. */
+  desktop?: <M extends DesktopMethod>(
+    method: M,
+    args: DesktopRequestOf<M>,
+  ) => Promise<DesktopResponseTypes[M]>;
+}
+
+/** Desktop-only calls that Electron main answers itself with native UI; never the engine. */
+export const desktopRequestSchemas = {
+  showPhotoMenu: z.object({ photoId }).strict(),
+  pickFolder: z.object({ purpose: z.enum(['photos', 'model']) }).strict(),
+} as const;
+export type DesktopMethod = keyof typeof desktopRequestSchemas;
+export type DesktopRequestOf<M extends DesktopMethod> = z.input<(typeof desktopRequestSchemas)[M]>;
+export type ParsedDesktopRequestOf<M extends DesktopMethod> = z.output<
+  (typeof desktopRequestSchemas)[M]
+>;
+
+/** What the user picked in the photo's context menu (null: dismissed). */
+export type PhotoMenuAction = 'find-similar' | 'open' | 'show-in-folder';
+
+export interface DesktopResponseTypes {
+  showPhotoMenu: PhotoMenuAction | null;
+  /** The chosen folder, or null when the dialog was cancelled. */
+  pickFolder: string | null;
 }
 
 export class ApiValidationError extends Error {}
 
-/** Validate an untrusted call: unknown methods and malformed arguments are refused. */
-export function parseRequest(method: unknown, args: unknown): {
-  method: Method;
-  args: ParsedRequestOf<Method>;
-} {
-  if (typeof method !== 'string' || !Object.hasOwn(requestSchemas, method)) {
-    throw new ApiValidationError(`unknown method ${JSON.stringify(method)}`);
+/**
+ * Validates an untrusted call against one family of schemas: unknown methods and malformed
+ * arguments are refused with a message that says which.
+ */
+function parseAgainst<Schemas extends Record<string, z.ZodType>>(
+  schemas: Schemas,
+  family: string,
+  method: unknown,
+  args: unknown,
+): { method: keyof Schemas & string; args: z.output<Schemas[keyof Schemas]> } {
+  if (typeof method !== 'string' || !Object.hasOwn(schemas, method)) {
+    throw new ApiValidationError(`unknown ${family} ${JSON.stringify(method)}`);
   }
-  const schema = requestSchemas[method as Method];
-  const parsed = schema.safeParse(args ?? {});
+  const parsed = schemas[method]!.safeParse(args ?? {});
   if (!parsed.success) {
     throw new ApiValidationError(`${method}: ${z.prettifyError(parsed.error)}`);
   }
-  return { method: method as Method, args: parsed.data };
+  return { method, args: parsed.data as z.output<Schemas[keyof Schemas]> };
+}
+
+export function parseRequest(
+  method: unknown,
+  args: unknown,
+): { method: Method; args: ParsedRequestOf<Method> } {
+  return parseAgainst(requestSchemas, 'method', method, args);
+}
+
+export function parseDesktopRequest(
+  method: unknown,
+  args: unknown,
+): { method: DesktopMethod; args: ParsedDesktopRequestOf<DesktopMethod> } {
+  return parseAgainst(desktopRequestSchemas, 'desktop method', method, args);
 }
 
 /**

@@ -154,6 +154,9 @@ export class Engine {
       name: manifest.name,
       provider: this.loaded?.model.provider ?? null,
       supportsText: manifest.text !== undefined,
+      downloadBytes: manifest.files.every((file) => file.bytes !== undefined)
+        ? manifest.files.reduce((sum, file) => sum + file.bytes!, 0)
+        : null,
       problem: this.modelProblem,
     };
   }
@@ -214,6 +217,7 @@ export class Engine {
       catalog: this.catalog,
       thumbnailsDir: this.paths.thumbnailsDir,
       embedding: this.loaded ? { model: this.loaded.model, vectors: this.loaded.vectors } : null,
+      imageSpec: (this.loaded?.model.manifest ?? this.defaultManifest).image,
       logger: this.logger,
       batchSize: this.options.tuning?.batchSize,
       decodeConcurrency: this.options.tuning?.decodeConcurrency,

@@ -93,6 +93,10 @@ export function modelKey(manifest: ModelManifest): string {
   return `${manifest.id}@${imageFile?.sha256.slice(0, 12) ?? 'unknown'}`;
 }
 
-/** Manifests shipped with the app, one per downloadable model. */
-export const BUNDLED_MODELS_DIR = path.resolve(import.meta.dirname, '../../../models');
+/**
+ * Manifests shipped with the app, one per downloadable model. A bundled or packaged build
+ * keeps them elsewhere (resources/models) and says where through FERRET_MODELS_DIR.
+ */
+export const BUNDLED_MODELS_DIR =
+  process.env.FERRET_MODELS_DIR ?? path.resolve(import.meta.dirname, '../../../models');
 export const DEFAULT_MODEL_ID = 'clip-vit-b-32';

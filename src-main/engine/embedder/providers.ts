@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/api.js';
 import type { Logger } from '../util/logger.js';
@@ -13,6 +16,32 @@ export function defaultProviderOrder(platform: NodeJS.Platform = process.platfor
     default:
       return ['cuda', 'cpu'];
   }
+}
+
+/**
+ * CUDA and TensorRT live in separate provider libraries that onnxruntime-node downloads at
+ * install time (ONNXRUNTIME_NODE_INSTALL=cuda12). Checking for them first gives a clear reason
+ * instead of onnxruntime's load error on every session.
+ */
+const PROVIDER_LIBRARIES: Partial<Record<ExecutionProviderName, string>> = {
+  cuda: 'onnxruntime_providers_cuda',
+};
+
+function missingProviderLibrary(provider: ExecutionProviderName): string | null {
+  const library = PROVIDER_LIBRARIES[provider];
+  if (library === undefined) return null;
+  const bindingDir = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  );
+  const file = process.platform === 'win32' ? `${library}.dll` : `lib${library}.so`;
+  return existsSync(path.join(bindingDir, file))
+    ? null
+    : `${file} is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)`;
 }
 
 export interface SessionTuning {
@@ -42,6 +71,11 @@ export async function openSession(
   for (const provider of candidates) {
     if (!available.has(provider)) {
       failures.push(`${provider}: not in this onnxruntime build`);
+      continue;
+    }
+    const missingLibrary = missingProviderLibrary(provider);
+    if (missingLibrary !== null) {
+      failures.push(`${provider}: ${missingLibrary}`);
       continue;
     }
     try {

@@ -1,15 +1,16 @@
-import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
 import { analyzePhoto } from '../media/analyze.js';
 import { hashBytes } from '../media/content-hash.js';
+import { readPhotoFile } from '../media/photo-file.js';
 import type { PhotoMetadata } from '../media/metadata.js';
+import type { ClipImageSpec } from '../media/preprocess.js';
 import { writeThumbnail } from '../media/thumbnail.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
-import { describeFsError, type ScannedFile } from './scan.js';
+import type { ScannedFile } from './scan.js';
 
 /** The model's image tower and where its vectors go; absent while no model is installed. */
 export interface EmbeddingTarget {
@@ -21,6 +22,8 @@ export interface IndexerOptions {
   catalog: Catalog;
   thumbnailsDir: string;
   embedding: EmbeddingTarget | null;
+  /** How photos are prepared for the image tower (the bundled model's, while none is installed). */
+  imageSpec: ClipImageSpec;
   logger: Logger;
   /** Photos per inference call: larger batches use the cores better, up to a point. */
   batchSize?: number;
@@ -55,7 +58,7 @@ type Prepared =
       existingId: number | null;
       contentHash: string;
       metadata: PhotoMetadata;
-      tensor: Float32Array | null;
+      tensor: Float32Array;
     };
 
 type Decoded = Extract<Prepared, { kind: 'decoded' }>;
@@ -135,9 +138,9 @@ export class PhotoIndexer {
     }
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(file.path);
+      bytes = await readPhotoFile(file.path);
     } catch (error) {
-      return { kind: 'failed', file, message: `cannot read: ${describeFsError(error)}`, contentHash: null };
+      return { kind: 'failed', file, message: errorMessage(error), contentHash: null };
     }
     const contentHash = hashBytes(bytes);
     if (existing === undefined) {
@@ -147,8 +150,7 @@ export class PhotoIndexer {
       if (original !== undefined) return { kind: 'moved', file, photoId: original.id };
     }
     try {
-      const spec = embedding?.model.manifest.image ?? null;
-      const analyzed = await analyzePhoto(bytes, spec);
+      const analyzed = await analyzePhoto(bytes, this.options.imageSpec);
       await writeThumbnail(this.options.thumbnailsDir, contentHash, analyzed.thumbnail);
       return {
         kind: 'decoded',
@@ -175,16 +177,16 @@ export class PhotoIndexer {
     let vectors: Float32Array[] | null = null;
     if (embedding !== null) {
       try {
-        vectors = await embedding.model.embedImages(batch.map((photo) => photo.tensor!));
+        vectors = await embedding.model.embedImages(batch.map((photo) => photo.tensor));
       } catch (error) {
         // The model failing is not the photos' fault: they stay indexed without a vector and
         // are embedded on the next run.
         logger.warn(`embedding ${batch.length} photos failed: ${errorMessage(error)}`);
       }
     }
-    catalog.transaction(() => {
-      batch.forEach((photo, i) => {
-        const id = catalog.upsertPhoto({
+    const embedded = catalog.transaction(() =>
+      batch.flatMap((photo, i) => {
+        const photoId = catalog.upsertPhoto({
           path: photo.file.path,
           folderId,
           size: photo.file.size,
@@ -194,13 +196,16 @@ export class PhotoIndexer {
           status: 'indexed',
           lastError: null,
         });
-        const vector = vectors?.[i];
-        if (vector !== undefined) embedding!.vectors.put(id, vector);
         if (photo.existingId === null) counts.added++;
         else counts.updated++;
-      });
-    });
-    if (vectors !== null) counts.embedded += vectors.length;
+        const vector = vectors?.[i];
+        if (vector === undefined) return [];
+        embedding!.vectors.writeToCatalog(photoId, vector);
+        return [{ photoId, vector }];
+      }),
+    );
+    embedding?.vectors.addToIndex(embedded);
+    counts.embedded += embedded.length;
     batch.forEach((photo) => report(photo.file));
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { PhotoSummary, SearchHit } from '../../contract/api.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
+import { readPhotoFile } from '../media/photo-file.js';
 import { clipTensor } from '../media/preprocess.js';
 import type { VectorStore } from '../vector-store.js';
 import { toPhotoSummary } from './photo-summary.js';
@@ -44,7 +45,7 @@ export class PhotoSearch {
 
   /** Neighbours of any image file, in the library or not. */
   async similarToFile(file: string, limit: number): Promise<SearchHit[]> {
-    const bytes = await fs.readFile(file);
+    const bytes = await readPhotoFile(file);
     const tensor = await clipTensor(bytes, this.model.manifest.image);
     const [vector] = await this.model.embedImages([tensor]);
     const resolved = await fs.realpath(file);

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { makeTestModel } from '../models/make-test-model.js';
+import { corpusDir } from './corpus.js';
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export async function tempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `ferret-${prefix}-`));
+}
+
+let tinyModel: Promise<string> | undefined;
+
+/** The tiny random-weight CLIP model, generated once per machine (cached by its generator). */
+export function tinyModelDir(): Promise<string> {
+  tinyModel ??= makeTestModel({ size: 'tiny', outDir: path.join(os.tmpdir(), 'ferret-test-models', 'tiny') }).then(
+    (manifestFile) => path.dirname(manifestFile),
+  );
+  return tinyModel;
+}
+
+export interface PhotoFolder {
+  dir: string;
+  /** Real photos copied from the corpus. */
+  photos: string[];
+  /** Files with image extensions that are not usable images. */
+  broken: { path: string; reason: string }[];
+}
+
+/**
+ * A folder of the real corpus photos (optionally only the first `count`) plus bad files that
+ * must be recorded with an error and never stop a run.
+ */
+export async function photoFolder(options: { count?: number; broken?: boolean } = {}): Promise<PhotoFolder> {
+  const source = await corpusDir();
+  const dir = await tempDir('photos');
+  const names = (await fs.readdir(source)).filter((name) => name !== 'MANIFEST.sha256').sort();
+  const chosen = names.slice(0, options.count ?? names.length);
+  const photos: string[] = [];
+  for (const name of chosen) {
+    const target = path.join(dir, name);
+    await fs.copyFile(path.join(source, name), target);
+    photos.push(target);
+  }
+  const broken: PhotoFolder['broken'] = [];
+  if (options.broken ?? true) {
+    const firstJpeg = names.find((name) => name.endsWith('.jpg'))!;
+    const jpegBytes = await fs.readFile(path.join(source, firstJpeg));
+    const bad: [string, Buffer | string, string][] = [
+      ['zero-bytes.jpg', Buffer.alloc(0), 'empty file'],
+      ['random-bytes.jpg', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), 'not an image'],
+      ['notes.png', 'these are notes, not a picture\n', 'not an image'],
+      ['truncated.jpg', jpegBytes.subarray(0, Math.floor(jpegBytes.length / 2)), 'corrupt or truncated'],
+    ];
+    for (const [name, content, reason] of bad) {
+      const target = path.join(dir, 'bad', name);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, content);
+      broken.push({ path: target, reason });
+    }
+  }
+  return { dir, photos, broken };
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import exifr from 'exifr';
+import { Engine } from '../../src-main/engine/engine.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
+import { UserError } from '../../src-main/engine/util/user-error.js';
+import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
+
+describe('engine on the real corpus with the tiny model', () => {
+  let folder: PhotoFolder;
+  let libraryDir: string;
+  let modelDir: string;
+  let engine: Engine;
+  let copyOfFirst: string;
+
+  const open = () => Engine.open({ libraryDir, modelDir, logger: silentLogger });
+
+  before(async () => {
+    [folder, modelDir, libraryDir] = await Promise.all([photoFolder(), tinyModelDir(), tempDir('library')]);
+    const original = folder.photos.find((photo) => photo.endsWith('.jpg'))!;
+    copyOfFirst = path.join(folder.dir, 'copies', `copy-of-${path.basename(original)}`);
+    await fs.mkdir(path.dirname(copyOfFirst));
+    await fs.copyFile(original, copyOfFirst);
+    engine = await open();
+  });
+
+  after(async () => {
+    await engine.close();
+  });
+
+  test('indexes every photo and records every bad file with its error', async () => {
+    const progress: number[] = [];
+    const summary = await engine.indexFolder(folder.dir, { onProgress: (p) => progress.push(p.done) });
+    const photoCount = folder.photos.length + 1;
+    assert.ok(folder.photos.length >= 130, `the corpus has ${folder.photos.length} photos`);
+    assert.equal(summary.scanned, photoCount + folder.broken.length);
+    assert.equal(summary.added, photoCount);
+    assert.equal(summary.embedded, photoCount);
+    assert.equal(summary.failed, folder.broken.length);
+    assert.equal(progress.at(-1), summary.scanned);
+    for (const broken of folder.broken) {
+      const row = engine.catalog.getPhotoByPath(broken.path);
+      assert.equal(row?.status, 'error', broken.path);
+      assert.match(row?.lastError ?? '', new RegExp(broken.reason), broken.path);
+    }
+    const status = engine.status({ state: 'idle', done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null, currentPath: null });
+    assert.equal(status.indexed, photoCount);
+    assert.equal(status.embedded, photoCount);
+    assert.equal(status.errors, folder.broken.length);
+  });
+
+  test('records every photo with its EXIF fields: size, date taken, camera and GPS', async () => {
+    const { items } = engine.listPhotos(0, 1000);
+    let withCamera = 0;
+    let withGps = 0;
+    let compared = 0;
+    for (const photo of items.filter((item) => item.status === 'indexed')) {
+      assert.ok(photo.width! > 0 && photo.height! > 0, photo.path);
+      // exifr reading the file on its own is the reference where it can parse the file (it
+      // misses EXIF in some JPEG layouts that the engine reads through sharp).
+      const exif = await exifr.parse(photo.path).catch(() => undefined);
+      if (exif !== undefined) {
+        assert.equal(photo.cameraMake, exif.Make?.trim() || null, `${photo.path} make`);
+        assert.equal(photo.cameraModel, exif.Model?.trim() || null, `${photo.path} model`);
+        const taken: Date | undefined = exif.DateTimeOriginal ?? exif.CreateDate;
+        assert.equal(photo.takenAt !== null, taken !== undefined, `${photo.path} date taken`);
+        if (exif.latitude === undefined) {
+          assert.equal(photo.gps, null, photo.path);
+        } else {
+          assert.ok(Math.abs(photo.gps!.latitude - exif.latitude) < 1e-6, photo.path);
+          assert.ok(Math.abs(photo.gps!.longitude - exif.longitude) < 1e-6, photo.path);
+        }
+        compared++;
+      }
+      if (photo.takenAt !== null) assert.match(photo.takenAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      if (photo.cameraMake !== null) withCamera++;
+      if (photo.gps !== null) withGps++;
+    }
+    assert.ok(withCamera >= 10, `${withCamera} photos with a camera make`);
+    assert.ok(withGps >= 1, `${withGps} photos with GPS`);
+    assert.ok(compared >= 50, `${compared} photos compared with exifr`);
+  });
+
+  test('an exact copy of a photo comes first in find-similar, and the photo itself is left out', () => {
+    const copy = engine.catalog.getPhotoByPath(copyOfFirst)!;
+    const original = engine.catalog.findPhotosByHash(copy.contentHash!).find((photo) => photo.id !== copy.id)!;
+    const { query, hits } = engine.findSimilar(original.id, 10);
+    assert.equal(query.id, original.id);
+    assert.equal(hits.length, 10);
+    assert.equal(hits[0]!.photo.id, copy.id);
+    assert.ok(hits[0]!.score > 0.999, `score ${hits[0]!.score}`);
+    assert.ok(hits.every((hit) => hit.photo.id !== original.id));
+  });
+
+  test('an image file from outside the library finds its copy inside', async () => {
+    const outside = path.join(await tempDir('outside'), 'query.jpg');
+    await fs.copyFile(copyOfFirst, outside);
+    const hits = await engine.findSimilarToFile(outside, 5);
+    assert.equal(hits[0]!.photo.path, copyOfFirst);
+    assert.ok(hits[0]!.score > 0.999);
+  });
+
+  test('text search returns ranked results', async () => {
+    const hits = await engine.searchText('dog on the beach at sunset', 15);
+    assert.equal(hits.length, 15);
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.score >= hits[i]!.score);
+    assert.equal(new Set(hits.map((hit) => hit.photo.id)).size, 15);
+    const chinese = await engine.searchText('北京的长城', 5);
+    assert.equal(chinese.length, 5);
+    assert.notDeepEqual(
+      chinese.map((hit) => hit.score),
+      hits.slice(0, 5).map((hit) => hit.score),
+    );
+  });
+
+  test('the catalog and the index survive a restart, and a damaged index is rebuilt', async () => {
+    const before = await engine.searchText('snow-capped mountains', 10);
+    await engine.close();
+    engine = await open();
+    assert.deepEqual(await engine.searchText('snow-capped mountains', 10), before);
+    await engine.close();
+    const indexDir = path.join(libraryDir, 'index');
+    for (const file of await fs.readdir(indexDir)) {
+      if (file.endsWith('.hnsw')) await fs.writeFile(path.join(indexDir, file), 'garbage');
+    }
+    engine = await open();
+    const rebuilt = await engine.searchText('snow-capped mountains', 10);
+    assert.deepEqual(
+      rebuilt.map((hit) => hit.photo.id),
+      before.map((hit) => hit.photo.id),
+    );
+  });
+
+  test('a second run re-embeds nothing; a moved photo keeps its identity; a deleted one leaves', async () => {
+    const again = await engine.indexFolder(folder.dir);
+    assert.equal(again.unchanged, again.scanned);
+    assert.equal(again.embedded, 0);
+
+    const moving = folder.photos[3]!;
+    const before = engine.catalog.getPhotoByPath(moving)!;
+    const movedTo = path.join(folder.dir, 'moved', path.basename(moving));
+    await fs.mkdir(path.dirname(movedTo));
+    await fs.rename(moving, movedTo);
+    const deleted = folder.photos[4]!;
+    await fs.rm(deleted);
+
+    const summary = await engine.indexFolder(folder.dir);
+    assert.equal(summary.moved, 1);
+    assert.equal(summary.removed, 1);
+    assert.equal(summary.embedded, 0);
+    const after = engine.catalog.getPhotoByPath(movedTo)!;
+    assert.equal(after.id, before.id);
+    assert.ok(engine.vectors!.has(after.id));
+    assert.equal(engine.catalog.getPhotoByPath(deleted), undefined);
+    const hits = await engine.searchText('a photo', 500);
+    assert.ok(hits.every((hit) => hit.photo.path !== deleted));
+  });
+});
+
+describe('engine without a model', () => {
+  test('catalogues photos and says plainly that search needs the model', async () => {
+    const [folder, libraryDir] = await Promise.all([photoFolder({ count: 5, broken: false }), tempDir('library')]);
+    const engine = await Engine.open({ libraryDir, logger: silentLogger });
+    try {
+      assert.equal(engine.modelInfo().present, false);
+      assert.match(engine.modelInfo().problem!, /ferret models fetch/);
+      const summary = await engine.indexFolder(folder.dir);
+      assert.equal(summary.added, 5);
+      assert.equal(summary.embedded, 0);
+      assert.match(summary.modelProblem!, /ferret models fetch/);
+      await assert.rejects(engine.searchText('a cat', 5), (error) => {
+        assert.ok(error instanceof UserError);
+        assert.match(error.message, /ferret models fetch/);
+        return true;
+      });
+    } finally {
+      await engine.close();
+    }
+  });
+});
