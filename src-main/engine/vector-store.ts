@@ -30,9 +30,13 @@ export class VectorStore {
     const index = VectorIndex.open({ dir: options.indexDir, modelKey, dimensions });
     const store = new VectorStore(catalog, modelId, modelKey, index);
     if (index.rebuilt || store.savedGeneration() !== store.generation()) {
-      const reason = index.rebuilt ? (index.rebuildReason ?? 'missing') : 'behind the catalog';
-      logger.info(`vector index for ${modelKey} is ${reason}; bringing it in line with the catalog`);
-      store.syncIndexWithCatalog();
+      const { added, updated, removed } = store.syncIndexWithCatalog();
+      if (added + updated + removed > 0) {
+        const reason = index.rebuildReason ?? 'behind the catalog';
+        logger.info(
+          `vector index for ${modelKey} was ${reason}: ${added} vectors added, ${updated} updated, ${removed} removed from the catalog's copy`,
+        );
+      }
     }
     return store;
   }
@@ -80,7 +84,7 @@ export class VectorStore {
   }
 
   /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
-  syncIndexWithCatalog(): { added: number; removed: number } {
+  syncIndexWithCatalog(): { added: number; updated: number; removed: number } {
     const result = this.index.syncFrom(this.catalog.iterateVectors(this.modelId));
     this.save();
     return result;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../../engine/backend.js';
 import type { Engine } from '../../engine/engine.js';
 import { startServer } from '../../server/server.js';
-import { CliError } from '../output.js';
+import { UserError } from '../../engine/util/user-error.js';
 
 export interface ServeOptions {
   /** 0 or absent: a free port. */
@@ -20,7 +20,7 @@ export function findRendererDir(from = path.dirname(fileURLToPath(import.meta.ur
     const candidate = path.join(dir, 'dist', 'renderer');
     if (existsSync(path.join(candidate, 'index.html'))) return candidate;
     if (path.dirname(dir) === dir) {
-      throw new CliError('the user interface is not built yet: run `npm run build:renderer`');
+      throw new UserError('the user interface is not built yet: run `npm run build:renderer`');
     }
   }
 }
@@ -39,16 +39,19 @@ function openInBrowser(url: string): void {
 
 /**
  * `ferret serve`: the desktop UI in a browser, on loopback only. Resolves once SIGINT or SIGTERM
- * has stopped the server; closing the engine is left to whoever opened it.
+ * has stopped the server and the indexing; closing the engine is left to whoever opened it.
  */
 export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
+  const backend = createBackend(engine);
   const server = await startServer({
-    backend: createBackend(engine),
+    backend,
     rendererDir: findRendererDir(),
     port: opts.port ?? 0,
   });
   console.log(`Ferret is running at ${server.url}`);
-  console.log('Only this machine can reach it; the address holds its access token. Ctrl+C stops it.');
+  console.log(
+    'Only this machine can reach it; the address holds its access token. Ctrl+C stops it.',
+  );
   if (opts.open) openInBrowser(server.url);
 
   await new Promise<void>((resolve) => {
@@ -61,4 +64,5 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop);
   });
   await server.close();
+  await backend.close();
 }

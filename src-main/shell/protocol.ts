@@ -1,0 +1,50 @@
+import { net, protocol } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ApiBackend } from '../contract/api.js';
+import { contentSecurityPolicy } from '../server/csp.js';
+import { resolveInside } from '../server/files.js';
+import { APP_SCHEME, MEDIA_SCHEME } from './channels.js';
+
+/**
+ * Two custom schemes instead of file://: `ferret-app://renderer/…` serves the built renderer
+ * (and gives it a real origin for its CSP), `ferret-media://<thumbnail|photo>/<id>` serves a
+ * photo or thumbnail that the engine resolves from the id, so the renderer can never name a
+ * path on disk.
+ */
+
+/** Must run before the app is ready. */
+export function registerPrivilegedSchemes(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true } },
+    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true } },
+  ]);
+}
+
+const MEDIA_PATH = /^\/([1-9]\d{0,15})$/;
+
+function notFound(): Response {
+  return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+}
+
+export function handleSchemes(backend: ApiBackend, rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const file = resolveInside(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname);
+    if (url.host !== 'renderer' || file === null) return notFound();
+    const response = await net.fetch(pathToFileURL(file).toString()).catch(() => notFound());
+    if (path.extname(file) !== '.html' || !response.ok) return response;
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', contentSecurityPolicy([`${MEDIA_SCHEME}:`]));
+    return new Response(response.body, { status: response.status, headers });
+  });
+
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const id = MEDIA_PATH.exec(url.pathname);
+    if ((url.host !== 'thumbnail' && url.host !== 'photo') || !id) return notFound();
+    const file = await backend.mediaFile(url.host, Number(id[1])).catch(() => null);
+    if (file === null) return notFound();
+    return net.fetch(pathToFileURL(file).toString()).catch(() => notFound());
+  });
+}

@@ -1,0 +1,222 @@
+import type {
+  EngineEvent,
+  FerretApi,
+  LibraryStatus,
+  ModelDownloadProgress,
+  PhotoSummary,
+  SearchHit,
+  Settings,
+} from '../../src-main/contract/api.js';
+import { LibrarySource, ResultSource } from './photo-source.svelte.js';
+import type { PhotoSource } from './photo-source.svelte.js';
+import { throttle } from './throttle.js';
+
+export type View =
+  { kind: 'library' } | { kind: 'search'; query: string } | { kind: 'similar'; photoId: number };
+
+export interface Results {
+  state: 'loading' | 'ready' | 'error';
+  hits: SearchHit[];
+  /** Find similar: the photo the hits are similar to (pinned above them). */
+  query: PhotoSummary | null;
+  error: string | null;
+}
+
+export interface Notice {
+  id: number;
+  message: string;
+  tone: 'error' | 'info';
+}
+
+const REFRESH_INTERVAL_MS = 1000;
+const NOTICE_MS = 6000;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Everything the window shows, kept in step with the engine through calls and events. */
+export class AppState {
+  readonly api: FerretApi;
+  readonly library: LibrarySource;
+
+  status = $state<LibraryStatus | null>(null);
+  statusError = $state<string | null>(null);
+  settings = $state<Settings | null>(null);
+  view = $state<View>({ kind: 'library' });
+  results = $state<Results | null>(null);
+  downloads = $state<Record<string, ModelDownloadProgress>>({});
+  fetchingModel = $state(false);
+  notices = $state<Notice[]>([]);
+
+  /** What the grid shows for the current view. */
+  readonly source: PhotoSource = $derived.by(() => {
+    if (this.view.kind === 'library' || this.results === null) return this.library;
+    const pinned = this.results.query?.id;
+    // The query photo is pinned above the grid, so it is not repeated among its neighbours.
+    return new ResultSource(this.results.hits.filter((hit) => hit.photo.id !== pinned));
+  });
+
+  #requestSerial = 0;
+  #noticeSerial = 0;
+  readonly #refresh = throttle(() => {
+    this.library.refresh();
+    void this.loadStatus();
+  }, REFRESH_INTERVAL_MS);
+
+  constructor(api: FerretApi) {
+    this.api = api;
+    this.library = new LibrarySource(api);
+  }
+
+  /** Load the first state and follow engine events; returns the stop function. */
+  start(): () => void {
+    const unsubscribe = this.api.onEvent((event) => this.#onEvent(event));
+    void this.loadStatus();
+    void this.api
+      .call('getSettings', {})
+      .then((settings) => (this.settings = settings))
+      .catch((error: unknown) => this.notify(messageOf(error)));
+    return () => {
+      unsubscribe();
+      this.#refresh.cancel();
+    };
+  }
+
+  async loadStatus(): Promise<void> {
+    try {
+      this.status = await this.api.call('getStatus', {});
+      this.statusError = null;
+    } catch (error) {
+      this.statusError = messageOf(error);
+    }
+  }
+
+  #onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'indexing':
+        if (this.status) this.status.indexing = event.progress;
+        // Progress means photos were catalogued: show them as they come, not only at the end.
+        this.#refresh();
+        break;
+      case 'library-changed':
+        this.#refresh();
+        break;
+      case 'model-download':
+        this.downloads[event.progress.file] = event.progress;
+        break;
+    }
+  }
+
+  notify(message: string, tone: Notice['tone'] = 'error'): void {
+    const id = ++this.#noticeSerial;
+    this.notices.push({ id, message, tone });
+    setTimeout(() => this.dismiss(id), NOTICE_MS);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((notice) => notice.id !== id);
+  }
+
+  /** Run a user action; its error becomes a notice, and the result (or null) is returned. */
+  async #act<T>(action: () => Promise<T>): Promise<T | null> {
+    try {
+      return await action();
+    } catch (error) {
+      this.notify(messageOf(error));
+      return null;
+    }
+  }
+
+  showLibrary(): void {
+    this.#requestSerial++;
+    this.view = { kind: 'library' };
+    this.results = null;
+  }
+
+  async search(query: string): Promise<void> {
+    const trimmed = query.trim();
+    if (trimmed === '') {
+      this.showLibrary();
+      return;
+    }
+    this.view = { kind: 'search', query: trimmed };
+    await this.#loadResults(async () => ({
+      hits: await this.api.call('searchText', { query: trimmed, limit: 200 }),
+      query: null,
+    }));
+  }
+
+  async findSimilar(photoId: number): Promise<void> {
+    this.view = { kind: 'similar', photoId };
+    await this.#loadResults(() => this.api.call('findSimilar', { photoId, limit: 200 }));
+  }
+
+  async #loadResults(load: () => Promise<{ hits: SearchHit[]; query: PhotoSummary | null }>) {
+    const serial = ++this.#requestSerial;
+    this.results = { state: 'loading', hits: [], query: this.results?.query ?? null, error: null };
+    try {
+      const { hits, query } = await load();
+      if (serial === this.#requestSerial) {
+        this.results = { state: 'ready', hits, query, error: null };
+      }
+    } catch (error) {
+      if (serial === this.#requestSerial) {
+        this.results = { state: 'error', hits: [], query: null, error: messageOf(error) };
+      }
+    }
+  }
+
+  async openPhoto(photo: PhotoSummary): Promise<void> {
+    const result = await this.#act(() => this.api.call('openPhoto', { photoId: photo.id }));
+    if (result && !result.opened) this.notify(`Could not open ${photo.name}`);
+  }
+
+  async showInFolder(photo: PhotoSummary): Promise<void> {
+    const result = await this.#act(() => this.api.call('showPhotoInFolder', { photoId: photo.id }));
+    if (result && !result.shown) this.notify(`Could not show ${photo.name} in its folder`);
+  }
+
+  async addFolder(path: string): Promise<boolean> {
+    const folder = await this.#act(() => this.api.call('addFolder', { path }));
+    if (folder) this.notify(`Added ${folder.path}`, 'info');
+    await this.loadStatus();
+    return folder !== null;
+  }
+
+  async removeFolder(folderId: number): Promise<void> {
+    await this.#act(() => this.api.call('removeFolder', { folderId }));
+    this.library.refresh();
+    await this.loadStatus();
+  }
+
+  async setIndexingPaused(paused: boolean): Promise<void> {
+    const progress = await this.#act(() =>
+      this.api.call(paused ? 'pauseIndexing' : 'resumeIndexing', {}),
+    );
+    if (progress && this.status) this.status.indexing = progress;
+  }
+
+  async fetchModel(): Promise<void> {
+    this.fetchingModel = true;
+    this.downloads = {};
+    const model = await this.#act(() => this.api.call('fetchModel', {}));
+    this.fetchingModel = false;
+    if (model?.problem) this.notify(model.problem);
+    await this.loadStatus();
+  }
+
+  async useModelFolder(path: string): Promise<boolean> {
+    const model = await this.#act(() => this.api.call('useModelFolder', { path }));
+    if (model?.problem) this.notify(model.problem);
+    await this.loadStatus();
+    return model !== null && model.present;
+  }
+
+  async updateSettings(next: Settings): Promise<boolean> {
+    const settings = await this.#act(() => this.api.call('updateSettings', next));
+    if (settings) this.settings = settings;
+    await this.loadStatus();
+    return settings !== null;
+  }
+}

@@ -1,0 +1,65 @@
+import type {
+  ApiErrorBody,
+  EngineEvent,
+  FerretApi,
+  Method,
+  RequestOf,
+  ResponseTypes,
+} from '../../src-main/contract/api.js';
+
+/**
+ * The FerretApi of `ferret serve`: calls are POST /api/<method> with a JSON body, events come as
+ * server-sent events, media is addressed by photo id. The access cookie rides along on its own.
+ */
+export function createHttpApi(base = ''): FerretApi {
+  const listeners = new Set<(event: EngineEvent) => void>();
+  let source: EventSource | null = null;
+
+  function openEvents() {
+    source = new EventSource(`${base}/api/events`);
+    source.onmessage = (message: MessageEvent<string>) => {
+      const event = JSON.parse(message.data) as EngineEvent;
+      for (const listener of listeners) listener(event);
+    };
+  }
+
+  return {
+    door: 'browser',
+
+    async call<M extends Method>(method: M, args: RequestOf<M>): Promise<ResponseTypes[M]> {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/api/${method}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          credentials: 'same-origin',
+          body: JSON.stringify(args),
+        });
+      } catch {
+        throw new Error('Ferret is not reachable: is `ferret serve` still running?');
+      }
+      const body = (await response.json().catch(() => null)) as unknown;
+      if (!response.ok) {
+        const message = (body as ApiErrorBody | null)?.error;
+        throw new Error(message ?? `${method} failed (HTTP ${response.status})`);
+      }
+      return body as ResponseTypes[M];
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      if (source === null) openEvents();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          source?.close();
+          source = null;
+        }
+      };
+    },
+
+    mediaUrl(kind, photoId) {
+      return `${base}/media/${kind}/${photoId}`;
+    },
+  };
+}

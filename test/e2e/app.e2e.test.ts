@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { createBackend } from '../../src-main/engine/backend.js';
+import { Engine } from '../../src-main/engine/engine.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
+import { startServer } from '../../src-main/server/server.js';
+import type { RunningServer } from '../../src-main/server/server.js';
+import { photoFolder } from '../helpers/photo-folder.js';
+import { makeTestModel } from '../models/make-test-model.js';
+import { buildRenderer, eventually, openBrowser } from './browser.js';
+import type { Browser } from './browser.js';
+
+/**
+ * The whole app in a browser against the real engine: `ferret serve`'s server, the built
+ * renderer, a real library on disk, the tiny random-weights CLIP model, headless Chromium.
+ */
+
+const INDEXING_TIMEOUT_MS = 300_000;
+
+let dir: string;
+let photosDir: string;
+let photoCount: number;
+let original: string;
+let copy: string;
+let engine: Engine;
+let backend: ReturnType<typeof createBackend>;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-'));
+  photosDir = path.join(dir, 'photos');
+  const photos = await photoFolder(photosDir, Infinity);
+  // The photo to look for, and a byte-for-byte copy of it that must come back first.
+  original = path.basename(photos.find((file) => /\.jpe?g$/i.test(file))!);
+  copy = `copy-of-${original}`;
+  await copyFile(path.join(photosDir, original), path.join(photosDir, copy));
+  photoCount = photos.length + 1;
+
+  const modelDir = path.join(os.tmpdir(), 'ferret-test-models', 'tiny');
+  await makeTestModel({ size: 'tiny', outDir: modelDir });
+  const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
+  engine = await Engine.open({
+    libraryDir: path.join(dir, 'library'),
+    modelDir,
+    logger: silentLogger,
+  });
+  backend = createBackend(engine);
+  server = await startServer({ backend, rendererDir });
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await backend?.close();
+  await engine?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Scrolls the virtualised grid until the tile of `name` is in the DOM; returns its locator. */
+async function revealTile(name: string) {
+  const tile = page.locator(`.tile[data-name="${name}"]`);
+  const grid = page.getByRole('listbox');
+  await grid.evaluate((element) => (element.scrollTop = 0));
+  for (let step = 0; step < 200 && (await tile.count()) === 0; step++) {
+    const atEnd = await grid.evaluate((element) => {
+      const before = element.scrollTop;
+      element.scrollTop += element.clientHeight;
+      return element.scrollTop === before;
+    });
+    await page.waitForTimeout(100);
+    if (atEnd) break;
+  }
+  await tile.scrollIntoViewIfNeeded();
+  return tile;
+}
+
+async function gridScores(): Promise<number[]> {
+  return page
+    .locator('.tile[data-score]')
+    .evaluateAll((tiles) =>
+      tiles
+        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+        .map((tile) => Number(tile.getAttribute('data-score'))),
+    );
+}
+
+test('first run: the token URL opens the app, which asks for a folder', async () => {
+  await page.goto(server.url);
+  assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
+  await page.getByTestId('onboarding').waitFor();
+  await page.getByText('No photos yet — add a folder').waitFor();
+  await browser.screenshot('01-first-run');
+});
+
+test('add the folder through the UI and wait for indexing to finish', async () => {
+  const form = page.getByTestId('onboarding-add-folder');
+  await form.getByRole('textbox').fill(photosDir);
+  await form.getByRole('button', { name: 'Add folder' }).click();
+
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
+  await page
+    .getByTestId('folder-list')
+    .getByText(path.basename(photosDir), { exact: true })
+    .waitFor();
+  const indexing = page.getByTestId('indexing');
+  const libraryCount = page.getByTestId('nav-library').locator('.count');
+  await eventually(
+    'indexing to finish',
+    async () =>
+      (await indexing.getAttribute('data-state')) === 'idle' &&
+      (await libraryCount.textContent())?.replace(/\D/g, '') === String(photoCount),
+    INDEXING_TIMEOUT_MS,
+  );
+  const status = await backend.handle('getStatus', {});
+  assert.equal(status.photos, photoCount);
+  assert.equal(status.indexed + status.errors, photoCount);
+  assert.ok(status.embedded >= status.indexed - status.errors, 'indexed photos have vectors');
+  await indexing.getByText(`${status.indexed.toLocaleString('en-US')} photos indexed`).waitFor();
+
+  // Thumbnails are on screen, and only the rows in view are in the DOM.
+  await eventually('thumbnails to show', () =>
+    page
+      .locator('.tile img')
+      .evaluateAll((images) => images.some((image) => image.complete && image.naturalWidth > 0)),
+  );
+  const tilesInDom = await page.locator('.tile').count();
+  assert.ok(tilesInDom > 0 && tilesInDom < photoCount, `${tilesInDom} tiles rendered`);
+  await browser.screenshot('02-library');
+});
+
+test('search by text shows results ranked by score', async () => {
+  await page.keyboard.press('/');
+  await page.keyboard.type('a photo of a dog on the grass');
+  const header = page.getByTestId('results-header');
+  await header.getByText('“a photo of a dog on the grass”').waitFor();
+  await header.getByText(/photos, best match first/).waitFor();
+  await page.locator('.tile[data-score] .score').first().waitFor();
+  const scores = await gridScores();
+  assert.ok(scores.length > 0);
+  for (let i = 1; i < scores.length; i++) {
+    assert.ok(scores[i - 1]! >= scores[i]!, `scores descend: ${scores.join(', ')}`);
+  }
+  const firstScore = await page.locator('.tile[data-index="0"] .score').textContent();
+  assert.equal(firstScore, scores[0]!.toFixed(3));
+  await browser.screenshot('03-search');
+
+  await page.keyboard.press('Escape');
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
+  assert.equal(await page.getByRole('textbox', { name: /search/i }).inputValue(), '');
+});
+
+test('right-click → Find similar: the exact copy ranks first, the query photo pinned on top', async () => {
+  const tile = await revealTile(original);
+  const originalId = Number(await tile.getAttribute('data-photo-id'));
+  await tile.click({ button: 'right' });
+  const menu = page.getByTestId('context-menu');
+  await menu.waitFor();
+  await browser.screenshot('04-context-menu');
+  await menu.getByRole('menuitem', { name: 'Find similar' }).click();
+
+  const pinned = page.getByTestId('pinned-query');
+  await pinned.waitFor();
+  assert.equal(Number(await pinned.getAttribute('data-photo-id')), originalId);
+  await pinned.getByText(original).waitFor();
+  const first = page.locator('.tile[data-index="0"]');
+  await eventually(
+    'the copy to rank first',
+    async () => (await first.getAttribute('data-name')) === copy,
+  );
+  assert.ok(Number(await first.getAttribute('data-score')) > 0.99, 'an exact copy is a match');
+  const scores = await gridScores();
+  assert.ok(scores.every((score, i) => i === 0 || scores[i - 1]! >= score));
+  await browser.screenshot('05-find-similar');
+});
+
+test('keyboard: arrows move the selection, Enter finds similar, Escape goes back', async () => {
+  await page.keyboard.press('Escape');
+  const grid = page.getByRole('listbox', { name: 'All photos' });
+  await grid.waitFor();
+  await grid.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  const selected = page.locator('.tile.selected');
+  assert.equal(await selected.getAttribute('data-index'), '1');
+  const selectedId = await selected.getAttribute('data-photo-id');
+  await page.keyboard.press('Enter');
+  const pinned = page.getByTestId('pinned-query');
+  await eventually(
+    'the selected photo to be pinned',
+    async () => (await pinned.getAttribute('data-photo-id')) === selectedId,
+  );
+  await page.keyboard.press('Escape');
+  await grid.waitFor();
+});
+
+test('settings show the model and the execution provider order', async () => {
+  await page.getByTestId('open-settings').click();
+  const settings = page.getByTestId('settings');
+  await settings.waitFor();
+  await settings.getByText('Running on cpu').waitFor();
+  const providers = await settings.locator('.providers li .mono').allTextContents();
+  assert.deepEqual([...providers].sort(), ['coreml', 'cpu', 'cuda', 'dml']);
+  await browser.screenshot('06-settings');
+  await settings.getByRole('button', { name: 'Cancel' }).click();
+  await settings.waitFor({ state: 'hidden' });
+});
+
+test('removing the folder (confirmed) empties the library', async () => {
+  const row = page.getByTestId('folder-list').locator('li');
+  await row.hover();
+  await row.getByRole('button', { name: `Remove ${photosDir}` }).click();
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
+  await page.getByTestId('onboarding').waitFor();
+  const status = await backend.handle('getStatus', {});
+  assert.equal(status.photos, 0);
+  assert.deepEqual(status.folders, []);
+  assert.deepEqual(browser.problems, []);
+});
