@@ -21,7 +21,10 @@ export function outputFor(command: Command): Output {
 }
 
 /** Opens the engine for one command and always closes it, so the index is saved. */
-export async function withEngine<T>(command: Command, run: (engine: Engine, output: Output) => Promise<T>): Promise<T> {
+export async function withEngine<T>(
+  command: Command,
+  run: (engine: Engine, output: Output) => Promise<T>,
+): Promise<T> {
   const options = globalOptions(command);
   const output = createOutput(options.json);
   const engine = await Engine.open({

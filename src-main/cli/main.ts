@@ -5,17 +5,26 @@ import { debugCommand } from './commands/debug.js';
 import { indexCommand } from './commands/index-folder.js';
 import { modelsCommand } from './commands/models.js';
 import { searchCommand, similarCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
 
 const program = new Command('ferret')
   .description('Find photos by what is in them.')
-  .option('--library <dir>', 'library folder (catalog, index, thumbnails); default: per-user data folder or $FERRET_LIBRARY')
+  .option(
+    '--library <dir>',
+    'library folder (catalog, index, thumbnails); default: per-user data folder or $FERRET_LIBRARY',
+  )
   .option('--model-dir <dir>', 'model folder (with ferret-model.json)')
   .addOption(
-    new Option('--providers <list>', 'execution providers to try, in order, e.g. cuda,cpu').argParser((value) =>
+    new Option(
+      '--providers <list>',
+      'execution providers to try, in order, e.g. cuda,cpu',
+    ).argParser((value) =>
       value.split(',').map((name) => {
         if (!(EXECUTION_PROVIDERS as readonly string[]).includes(name)) {
-          throw new UserError(`unknown execution provider "${name}" (known: ${EXECUTION_PROVIDERS.join(', ')})`);
+          throw new UserError(
+            `unknown execution provider "${name}" (known: ${EXECUTION_PROVIDERS.join(', ')})`,
+          );
         }
         return name;
       }),
@@ -29,6 +38,7 @@ const program = new Command('ferret')
   .addCommand(statusCommand)
   .addCommand(doctorCommand)
   .addCommand(modelsCommand)
+  .addCommand(serveCommand)
   .addCommand(debugCommand);
 
 for (const command of program.commands) command.exitOverride();

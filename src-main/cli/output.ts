@@ -19,9 +19,6 @@ export function createOutput(json: boolean): Output {
   };
 }
 
-
-
-
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB'];
   let value = bytes;

@@ -24,7 +24,10 @@ type Handlers = { [M in Method]: (args: ParsedRequestOf<M>) => Promise<ResponseT
  * The engine as the doors see it: one handler per contract method, events for progress, and
  * media files only for photos that belong to the library.
  */
-export function createBackend(engine: Engine, desktop?: DesktopActions): ApiBackend & { close(): Promise<void> } {
+export function createBackend(
+  engine: Engine,
+  desktop?: DesktopActions,
+): ApiBackend & { close(): Promise<void> } {
   const listeners = new Set<(event: EngineEvent) => void>();
   const emit = (event: EngineEvent) => listeners.forEach((listener) => listener(event));
   const runner = new IndexingRunner(engine, {
@@ -84,7 +87,9 @@ export function createBackend(engine: Engine, desktop?: DesktopActions): ApiBack
       if (providers !== undefined) await engine.setProviders(providers);
       return { providers: engine.providers };
     },
-    openPhoto: async ({ photoId }) => ({ opened: (await desktop?.openPath(photoPath(photoId))) ?? false }),
+    openPhoto: async ({ photoId }) => ({
+      opened: (await desktop?.openPath(photoPath(photoId))) ?? false,
+    }),
     showPhotoInFolder: async ({ photoId }) => ({
       shown: (await desktop?.showInFolder(photoPath(photoId))) ?? false,
     }),
@@ -98,9 +103,12 @@ export function createBackend(engine: Engine, desktop?: DesktopActions): ApiBack
     },
     async mediaFile(kind, photoId) {
       const photo = engine.catalog.getPhoto(photoId);
-      if (photo === undefined || engine.catalog.folderForPath(photo.path) === undefined) return null;
+      if (photo === undefined || engine.catalog.folderForPath(photo.path) === undefined)
+        return null;
       if (kind === 'photo') return photo.path;
-      return photo.contentHash ? thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash) : null;
+      return photo.contentHash
+        ? thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash)
+        : null;
     },
     close: () => runner.stop(),
   };

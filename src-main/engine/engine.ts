@@ -10,7 +10,12 @@ import type {
 } from '../contract/api.js';
 import { Catalog } from './catalog/catalog.js';
 import { ClipModel } from './embedder/clip-model.js';
-import { BUNDLED_MODELS_DIR, DEFAULT_MODEL_ID, readModelManifest, type ModelManifest } from './embedder/manifest.js';
+import {
+  BUNDLED_MODELS_DIR,
+  DEFAULT_MODEL_ID,
+  readModelManifest,
+  type ModelManifest,
+} from './embedder/manifest.js';
 import { findModelFolder } from './embedder/model-store.js';
 import { defaultProviderOrder } from './embedder/providers.js';
 import type { SessionTuning } from './embedder/providers.js';
@@ -67,7 +72,9 @@ export class Engine {
     readonly logger: Logger,
     private readonly options: EngineOptions,
   ) {
-    this.defaultManifest = readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`));
+    this.defaultManifest = readModelManifest(
+      path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`),
+    );
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -222,8 +229,18 @@ export class Engine {
       batchSize: this.options.tuning?.batchSize,
       decodeConcurrency: this.options.tuning?.decodeConcurrency,
     });
-    const counts = await indexer.indexFiles(folder.id, scan.files, options.onProgress, options.signal);
-    const removed = options.signal?.aborted ? 0 : this.removeMissing(folder.id, scan.files.map((file) => file.path));
+    const counts = await indexer.indexFiles(
+      folder.id,
+      scan.files,
+      options.onProgress,
+      options.signal,
+    );
+    const removed = options.signal?.aborted
+      ? 0
+      : this.removeMissing(
+          folder.id,
+          scan.files.map((file) => file.path),
+        );
     this.loaded?.vectors.save();
     return {
       ...counts,
@@ -276,7 +293,9 @@ export class Engine {
     const { total, items } = this.catalog.listPhotos(offset, limit);
     return {
       total,
-      items: items.map((photo) => toPhotoSummary(photo, this.loaded?.vectors.has(photo.id) ?? false)),
+      items: items.map((photo) =>
+        toPhotoSummary(photo, this.loaded?.vectors.has(photo.id) ?? false),
+      ),
     };
   }
 

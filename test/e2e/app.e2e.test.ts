@@ -9,7 +9,7 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
-import { photoFolder } from '../helpers/photo-folder.js';
+import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 import { makeTestModel } from '../models/make-test-model.js';
 import { buildRenderer, eventually, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
@@ -35,7 +35,7 @@ let page: Page;
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-'));
   photosDir = path.join(dir, 'photos');
-  const photos = await photoFolder(photosDir, Infinity);
+  const photos = await copyCorpusPhotos(photosDir, Infinity);
   // The photo to look for, and a byte-for-byte copy of it that must come back first.
   original = path.basename(photos.find((file) => /\.jpe?g$/i.test(file))!);
   copy = `copy-of-${original}`;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTestModel } from '../models/make-test-model.js';
-import { corpusDir } from './corpus.js';
+import { copyCorpusPhotos } from './photo-folder.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export async function tempDir(prefix: string): Promise<string> {
@@ -13,9 +13,10 @@ let tinyModel: Promise<string> | undefined;
 
 /** The tiny random-weight CLIP model, generated once per machine (cached by its generator). */
 export function tinyModelDir(): Promise<string> {
-  tinyModel ??= makeTestModel({ size: 'tiny', outDir: path.join(os.tmpdir(), 'ferret-test-models', 'tiny') }).then(
-    (manifestFile) => path.dirname(manifestFile),
-  );
+  tinyModel ??= makeTestModel({
+    size: 'tiny',
+    outDir: path.join(os.tmpdir(), 'ferret-test-models', 'tiny'),
+  }).then((manifestFile) => path.dirname(manifestFile));
   return tinyModel;
 }
 
@@ -31,26 +32,27 @@ export interface PhotoFolder {
  * A folder of the real corpus photos (optionally only the first `count`) plus bad files that
  * must be recorded with an error and never stop a run.
  */
-export async function photoFolder(options: { count?: number; broken?: boolean } = {}): Promise<PhotoFolder> {
-  const source = await corpusDir();
+export async function photoFolder(
+  options: { count?: number; broken?: boolean } = {},
+): Promise<PhotoFolder> {
   const dir = await tempDir('photos');
-  const names = (await fs.readdir(source)).filter((name) => name !== 'MANIFEST.sha256').sort();
-  const chosen = names.slice(0, options.count ?? names.length);
-  const photos: string[] = [];
-  for (const name of chosen) {
-    const target = path.join(dir, name);
-    await fs.copyFile(path.join(source, name), target);
-    photos.push(target);
-  }
+  const photos = await copyCorpusPhotos(dir, options.count ?? Infinity);
   const broken: PhotoFolder['broken'] = [];
   if (options.broken ?? true) {
-    const firstJpeg = names.find((name) => name.endsWith('.jpg'))!;
-    const jpegBytes = await fs.readFile(path.join(source, firstJpeg));
+    const jpegBytes = await fs.readFile(photos.find((photo) => photo.endsWith('.jpg'))!);
     const bad: [string, Buffer | string, string][] = [
       ['zero-bytes.jpg', Buffer.alloc(0), 'empty file'],
-      ['random-bytes.jpg', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), 'not an image'],
+      [
+        'random-bytes.jpg',
+        Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+        'not an image',
+      ],
       ['notes.png', 'these are notes, not a picture\n', 'not an image'],
-      ['truncated.jpg', jpegBytes.subarray(0, Math.floor(jpegBytes.length / 2)), 'corrupt or truncated'],
+      [
+        'truncated.jpg',
+        jpegBytes.subarray(0, Math.floor(jpegBytes.length / 2)),
+        'corrupt or truncated',
+      ],
     ];
     for (const [name, content, reason] of bad) {
       const target = path.join(dir, 'bad', name);

@@ -7,7 +7,7 @@ import { corpusDir } from './corpus.js';
  * A new folder holding the first `count` photos of the corpus (by name), for tests that need a
  * few real photos in a library without indexing all of them.
  */
-export async function photoFolder(target: string, count: number): Promise<string[]> {
+export async function copyCorpusPhotos(target: string, count: number): Promise<string[]> {
   const corpus = await corpusDir();
   const names = (await readdir(corpus)).filter((name) => isImagePath(name)).sort();
   await mkdir(target, { recursive: true });

@@ -18,7 +18,11 @@ describe('engine on the real corpus with the tiny model', () => {
   const open = () => Engine.open({ libraryDir, modelDir, logger: silentLogger });
 
   before(async () => {
-    [folder, modelDir, libraryDir] = await Promise.all([photoFolder(), tinyModelDir(), tempDir('library')]);
+    [folder, modelDir, libraryDir] = await Promise.all([
+      photoFolder(),
+      tinyModelDir(),
+      tempDir('library'),
+    ]);
     const original = folder.photos.find((photo) => photo.endsWith('.jpg'))!;
     copyOfFirst = path.join(folder.dir, 'copies', `copy-of-${path.basename(original)}`);
     await fs.mkdir(path.dirname(copyOfFirst));
@@ -32,7 +36,9 @@ describe('engine on the real corpus with the tiny model', () => {
 
   test('indexes every photo and records every bad file with its error', async () => {
     const progress: number[] = [];
-    const summary = await engine.indexFolder(folder.dir, { onProgress: (p) => progress.push(p.done) });
+    const summary = await engine.indexFolder(folder.dir, {
+      onProgress: (p) => progress.push(p.done),
+    });
     const photoCount = folder.photos.length + 1;
     assert.ok(folder.photos.length >= 130, `the corpus has ${folder.photos.length} photos`);
     assert.equal(summary.scanned, photoCount + folder.broken.length);
@@ -45,7 +51,15 @@ describe('engine on the real corpus with the tiny model', () => {
       assert.equal(row?.status, 'error', broken.path);
       assert.match(row?.lastError ?? '', new RegExp(broken.reason), broken.path);
     }
-    const status = engine.status({ state: 'idle', done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null, currentPath: null });
+    const status = engine.status({
+      state: 'idle',
+      done: 0,
+      total: 0,
+      failed: 0,
+      rate: 0,
+      etaSeconds: null,
+      currentPath: null,
+    });
     assert.equal(status.indexed, photoCount);
     assert.equal(status.embedded, photoCount);
     assert.equal(status.errors, folder.broken.length);
@@ -85,7 +99,9 @@ describe('engine on the real corpus with the tiny model', () => {
 
   test('an exact copy of a photo comes first in find-similar, and the photo itself is left out', () => {
     const copy = engine.catalog.getPhotoByPath(copyOfFirst)!;
-    const original = engine.catalog.findPhotosByHash(copy.contentHash!).find((photo) => photo.id !== copy.id)!;
+    const original = engine.catalog
+      .findPhotosByHash(copy.contentHash!)
+      .find((photo) => photo.id !== copy.id)!;
     const { query, hits } = engine.findSimilar(original.id, 10);
     assert.equal(query.id, original.id);
     assert.equal(hits.length, 10);
@@ -161,7 +177,10 @@ describe('engine on the real corpus with the tiny model', () => {
 
 describe('engine without a model', () => {
   test('catalogues photos and says plainly that search needs the model', async () => {
-    const [folder, libraryDir] = await Promise.all([photoFolder({ count: 5, broken: false }), tempDir('library')]);
+    const [folder, libraryDir] = await Promise.all([
+      photoFolder({ count: 5, broken: false }),
+      tempDir('library'),
+    ]);
     const engine = await Engine.open({ libraryDir, logger: silentLogger });
     try {
       assert.equal(engine.modelInfo().present, false);

@@ -27,7 +27,7 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { dispatchCall, dispatchDesktop } from '../../src-main/shell/dispatch.js';
 import { connectBackend, serveBackend } from '../../src-main/shell/engine-protocol.js';
 import type { PortLike } from '../../src-main/shell/engine-protocol.js';
-import { photoFolder } from '../helpers/photo-folder.js';
+import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 /** One valid request per method: adding a method to the contract without one fails to compile. */
 const VALID: { [M in Method]: RequestOf<M> } = {
@@ -239,7 +239,7 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
     const events: EngineEvent[] = [];
     const unsubscribe = remote.subscribe((event) => events.push(event));
     const photosDir = path.join(dir, 'photos');
-    await photoFolder(photosDir, 2);
+    await copyCorpusPhotos(photosDir, 2);
     const folder = await remote.handle('addFolder', { path: photosDir });
     assert.equal(folder.status, 'ok');
     const folders = await remote.handle('listFolders', {});

@@ -10,7 +10,7 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
-import { photoFolder } from '../helpers/photo-folder.js';
+import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 interface Reply {
   status: number;
@@ -85,7 +85,7 @@ before(async () => {
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Ferret</title>');
   await writeFile(path.join(rendererDir, 'app.js'), 'export {};');
   photosDir = path.join(dir, 'photos');
-  await photoFolder(photosDir, 3);
+  await copyCorpusPhotos(photosDir, 3);
   engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
   backend = createBackend(engine);
   server = await startServer({ backend, rendererDir });

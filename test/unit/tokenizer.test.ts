@@ -34,7 +34,13 @@ test('a batch is padded with the pad token and masked', () => {
   assert.deepEqual(first.slice(0, 7), [49406, 320, 1125, 539, 320, 2368, 49407]);
   assert.ok(first.slice(7).every((id) => id === 49407));
   const firstMask = Array.from(batch.attentionMask.subarray(0, 77), Number);
-  assert.equal(firstMask.reduce((a, b) => a + b), 7);
+  assert.equal(
+    firstMask.reduce((a, b) => a + b),
+    7,
+  );
   const secondMask = Array.from(batch.attentionMask.subarray(77), Number);
-  assert.equal(secondMask.reduce((a, b) => a + b), 16);
+  assert.equal(
+    secondMask.reduce((a, b) => a + b),
+    16,
+  );
 });

@@ -1,7 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { BUNDLED_MODELS_DIR, DEFAULT_MODEL_ID, readModelManifest } from '../../engine/embedder/manifest.js';
+import {
+  BUNDLED_MODELS_DIR,
+  DEFAULT_MODEL_ID,
+  readModelManifest,
+} from '../../engine/embedder/manifest.js';
 import { TextTokenizer } from '../../engine/embedder/tokenizer.js';
 import { clipTensor, tensorToBytes } from '../../engine/media/preprocess.js';
 import { UserError } from '../../engine/util/user-error.js';
@@ -15,7 +19,10 @@ const tokenizeCommand = new Command('tokenize')
       const model = engine.model;
       const tokenizer = model
         ? model.textTokenizer()
-        : TextTokenizer.fromFile(path.join(engine.modelDir, engine.bundledManifest.text!.tokenizer), engine.bundledManifest.text!);
+        : TextTokenizer.fromFile(
+            path.join(engine.modelDir, engine.bundledManifest.text!.tokenizer),
+            engine.bundledManifest.text!,
+          );
       const ids = tokenizer.encode(text);
       output.result({ text, ids }, () => ids.join(' '));
     });
@@ -27,14 +34,19 @@ const preprocessCommand = new Command('preprocess')
   .requiredOption('--out <file>', 'where to write the little-endian float32 [3,size,size] tensor')
   .action(async (image: string, options: { out: string }, command: Command) => {
     await withEngine(command, async (engine, output) => {
-      const spec = engine.model?.manifest.image ?? readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`)).image;
+      const spec =
+        engine.model?.manifest.image ??
+        readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`)).image;
       const bytes = await fs.readFile(image).catch(() => {
         throw new UserError(`cannot read ${image}`);
       });
       const tensor = await clipTensor(bytes, spec);
       await fs.writeFile(options.out, tensorToBytes(tensor));
       const shape = [3, spec.size, spec.size];
-      output.result({ out: options.out, shape }, () => `wrote ${options.out} (float32 ${shape.join('x')})`);
+      output.result(
+        { out: options.out, shape },
+        () => `wrote ${options.out} (float32 ${shape.join('x')})`,
+      );
     });
   });
 

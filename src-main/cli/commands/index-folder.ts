@@ -11,7 +11,10 @@ export const indexCommand = new Command('index')
       const bar =
         !output.json && process.stderr.isTTY
           ? new cliProgress.SingleBar(
-              { format: 'indexing [{bar}] {value}/{total} photos · {rate}/s · {eta_formatted} left', etaBuffer: 50 },
+              {
+                format: 'indexing [{bar}] {value}/{total} photos · {rate}/s · {eta_formatted} left',
+                etaBuffer: 50,
+              },
               cliProgress.Presets.shades_classic,
             )
           : null;
@@ -23,7 +26,9 @@ export const indexCommand = new Command('index')
           if (!started) bar.start(progress.total, 0, { rate: '0.0' });
           started = true;
           const seconds = (Date.now() - startedAt) / 1000;
-          bar.update(progress.done, { rate: (progress.done / Math.max(seconds, 0.001)).toFixed(1) });
+          bar.update(progress.done, {
+            rate: (progress.done / Math.max(seconds, 0.001)).toFixed(1),
+          });
         },
       });
       bar?.stop();
@@ -37,9 +42,13 @@ function describeSummary(summary: IndexSummary, seconds: number): string {
     `  ${summary.added} added, ${summary.updated} updated, ${summary.moved} moved, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
   ];
   if (summary.embedded > 0) lines.push(`  ${summary.embedded} embedded for search`);
-  for (const failure of summary.failures.slice(0, 20)) lines.push(`  failed: ${failure.path}: ${failure.message}`);
-  if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more failures`);
-  for (const problem of summary.scanProblems) lines.push(`  skipped: ${problem.path}: ${problem.message}`);
-  if (summary.modelProblem !== null) lines.push(`  note: photos were catalogued but not embedded: ${summary.modelProblem}`);
+  for (const failure of summary.failures.slice(0, 20))
+    lines.push(`  failed: ${failure.path}: ${failure.message}`);
+  if (summary.failures.length > 20)
+    lines.push(`  … and ${summary.failures.length - 20} more failures`);
+  for (const problem of summary.scanProblems)
+    lines.push(`  skipped: ${problem.path}: ${problem.message}`);
+  if (summary.modelProblem !== null)
+    lines.push(`  note: photos were catalogued but not embedded: ${summary.modelProblem}`);
   return lines.join('\n');
 }

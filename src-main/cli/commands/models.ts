@@ -16,7 +16,9 @@ const fetchCommand = new Command('fetch')
           if (now - lastLine < 500 && progress.state === 'downloading') return;
           lastLine = now;
           const total = progress.totalBytes === null ? '?' : formatBytes(progress.totalBytes);
-          output.note(`${progress.file}: ${progress.state} ${formatBytes(progress.receivedBytes)} / ${total}`);
+          output.note(
+            `${progress.file}: ${progress.state} ${formatBytes(progress.receivedBytes)} / ${total}`,
+          );
         },
       });
       const info = await engine.loadModel();
@@ -24,4 +26,6 @@ const fetchCommand = new Command('fetch')
     });
   });
 
-export const modelsCommand = new Command('models').description('manage models').addCommand(fetchCommand);
+export const modelsCommand = new Command('models')
+  .description('manage models')
+  .addCommand(fetchCommand);

@@ -15,7 +15,9 @@ export function parseCount(value: string): number {
 
 function describeHits(hits: SearchHit[]): string {
   if (hits.length === 0) return 'no results';
-  return hits.map((hit, i) => `${String(i + 1).padStart(3)}. ${hit.score.toFixed(4)}  ${hit.photo.path}`).join('\n');
+  return hits
+    .map((hit, i) => `${String(i + 1).padStart(3)}. ${hit.score.toFixed(4)}  ${hit.photo.path}`)
+    .join('\n');
 }
 
 export const searchCommand = new Command('search')

@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
 import { createBackend } from '../../engine/backend.js';
 import type { Engine } from '../../engine/engine.js';
 import { startServer } from '../../server/server.js';
 import { UserError } from '../../engine/util/user-error.js';
+import { withEngine } from '../context.js';
 
 export interface ServeOptions {
   /** 0 or absent: a free port. */
@@ -66,3 +68,19 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
   await server.close();
   await backend.close();
 }
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  }
+  return port;
+}
+
+export const serveCommand = new Command('serve')
+  .description('open the Ferret app in a browser, reachable from this machine only')
+  .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parsePort, 0)
+  .option('--open', 'open the address in the default browser', false)
+  .action(async (options: ServeOptions, command: Command) => {
+    await withEngine(command, (engine) => serve(engine, options));
+  });

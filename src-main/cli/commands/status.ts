@@ -4,7 +4,15 @@ import { verifyModelFolder } from '../../engine/embedder/model-store.js';
 import { defaultProviderOrder } from '../../engine/embedder/providers.js';
 import { withEngine } from '../context.js';
 
-const IDLE = { state: 'idle', done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null, currentPath: null } as const;
+const IDLE = {
+  state: 'idle',
+  done: 0,
+  total: 0,
+  failed: 0,
+  rate: 0,
+  etaSeconds: null,
+  currentPath: null,
+} as const;
 
 export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
@@ -18,7 +26,8 @@ export const statusCommand = new Command('status')
           `model: ${status.model.present ? `${status.model.name} (${engine.modelDir})` : `none — ${status.model.problem}`}`,
           `folders:`,
           ...status.folders.map(
-            (folder) => `  ${folder.path}: ${folder.photoCount} photos${folder.error ? ` (${folder.error})` : ''}`,
+            (folder) =>
+              `  ${folder.path}: ${folder.photoCount} photos${folder.error ? ` (${folder.error})` : ''}`,
           ),
         ];
         if (status.folders.length === 0) lines.push('  none yet: ferret index <folder>');
@@ -32,7 +41,9 @@ export const doctorCommand = new Command('doctor')
   .action(async (_options, command: Command) => {
     await withEngine(command, async (engine, output) => {
       const backends = ort.listSupportedBackends();
-      const files = engine.model ? await verifyModelFolder(engine.model.dir, engine.model.manifest) : [];
+      const files = engine.model
+        ? await verifyModelFolder(engine.model.dir, engine.model.manifest)
+        : [];
       let runningProvider: string | null = null;
       let providerProblem: string | null = null;
       if (engine.model) {
@@ -61,10 +72,13 @@ export const doctorCommand = new Command('doctor')
           `provider order: ${engine.providers.join(' → ')}`,
           `running on: ${runningProvider ?? providerProblem ?? 'no model loaded'}`,
           `model folder: ${engine.modelDir}`,
-          engine.model ? `model: ${engine.model.manifest.name}` : `model: missing — ${engine.modelInfo().problem}`,
+          engine.model
+            ? `model: ${engine.model.manifest.name}`
+            : `model: missing — ${engine.modelInfo().problem}`,
           ...files.map((file) => `  ${file.status.padEnd(8)} ${file.path}`),
         ].join('\n'),
       );
-      if (files.some((file) => file.status !== 'ok') || providerProblem !== null) process.exitCode = 1;
+      if (files.some((file) => file.status !== 'ok') || providerProblem !== null)
+        process.exitCode = 1;
     });
   });

@@ -60,14 +60,18 @@ export class ClipModel {
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     const spec = this.manifest.text;
     if (spec === undefined) {
-      throw new Error(`${this.manifest.name} has no text encoder: it can find similar photos but not search by text`);
+      throw new Error(
+        `${this.manifest.name} has no text encoder: it can find similar photos but not search by text`,
+      );
     }
     if (texts.length === 0) return [];
     const { session } = await this.openText();
     const tokenizer = this.textTokenizer();
     const batch = tokenizer.encodeBatch(texts);
     const shape = [texts.length, batch.contextLength];
-    const feeds: Record<string, ort.Tensor> = { [spec.input]: new ort.Tensor('int64', batch.ids, shape) };
+    const feeds: Record<string, ort.Tensor> = {
+      [spec.input]: new ort.Tensor('int64', batch.ids, shape),
+    };
     if (spec.attentionMask !== undefined) {
       feeds[spec.attentionMask] = new ort.Tensor('int64', batch.attentionMask, shape);
     }
@@ -133,6 +137,8 @@ export class ClipModel {
         `${this.manifest.name}: the model returned ${width}-dimensional vectors, the manifest says ${this.manifest.dimensions}`,
       );
     }
-    return Array.from({ length: rows }, (_, row) => normalize(data.slice(row * width, (row + 1) * width)));
+    return Array.from({ length: rows }, (_, row) =>
+      normalize(data.slice(row * width, (row + 1) * width)),
+    );
   }
 }

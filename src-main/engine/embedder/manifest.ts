@@ -66,7 +66,9 @@ export class ModelManifestError extends Error {}
 export function parseModelManifest(json: unknown, source: string): ModelManifest {
   const parsed = modelManifestSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ModelManifestError(`${source}: not a valid model manifest: ${z.prettifyError(parsed.error)}`);
+    throw new ModelManifestError(
+      `${source}: not a valid model manifest: ${z.prettifyError(parsed.error)}`,
+    );
   }
   const manifest = parsed.data;
   const names = new Set(manifest.files.map((file) => file.path));

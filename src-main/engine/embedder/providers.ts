@@ -7,7 +7,9 @@ import type { ExecutionProviderName } from '../../contract/api.js';
 import type { Logger } from '../util/logger.js';
 
 /** Accelerated providers first; the CPU always works and always comes last. */
-export function defaultProviderOrder(platform: NodeJS.Platform = process.platform): ExecutionProviderName[] {
+export function defaultProviderOrder(
+  platform: NodeJS.Platform = process.platform,
+): ExecutionProviderName[] {
   switch (platform) {
     case 'win32':
       return ['cuda', 'dml', 'cpu'];

@@ -28,7 +28,11 @@ export class TextTokenizer {
 
   static fromFile(file: string, options: { contextLength: number; padTokenId: number }) {
     const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return new TextTokenizer(new Tokenizer(json as object, {}), options.contextLength, options.padTokenId);
+    return new TextTokenizer(
+      new Tokenizer(json as object, {}),
+      options.contextLength,
+      options.padTokenId,
+    );
   }
 
   /** Token ids with start and end tokens, at most `contextLength` of them, unpadded. */

@@ -15,7 +15,15 @@ export class IndexingRunner {
   private state: IndexingProgress['state'] = 'idle';
   private current: { abort: AbortController; done: Promise<void> } | null = null;
   private rerun = false;
-  private last: IndexingProgress = { state: 'idle', done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null, currentPath: null };
+  private last: IndexingProgress = {
+    state: 'idle',
+    done: 0,
+    total: 0,
+    failed: 0,
+    rate: 0,
+    etaSeconds: null,
+    currentPath: null,
+  };
 
   constructor(
     private readonly engine: Engine,
@@ -93,7 +101,9 @@ export class IndexingRunner {
           failed: base.failed + summary.failed,
         };
       } catch (error) {
-        this.engine.logger.warn(`indexing ${folder.path} failed: ${error instanceof Error ? error.message : error}`);
+        this.engine.logger.warn(
+          `indexing ${folder.path} failed: ${error instanceof Error ? error.message : error}`,
+        );
       }
       this.events.onLibraryChanged();
     }

@@ -83,7 +83,15 @@ export class PhotoIndexer {
     onProgress: (progress: IndexProgress) => void = () => {},
     signal?: AbortSignal,
   ): Promise<IndexCounts> {
-    const counts: IndexCounts = { added: 0, updated: 0, moved: 0, unchanged: 0, failed: 0, embedded: 0, failures: [] };
+    const counts: IndexCounts = {
+      added: 0,
+      updated: 0,
+      moved: 0,
+      unchanged: 0,
+      failed: 0,
+      embedded: 0,
+      failures: [],
+    };
     const progress: IndexProgress = { done: 0, total: files.length, failed: 0, currentPath: null };
     const pending: Decoded[] = [];
     const report = (file: ScannedFile) => {
@@ -93,7 +101,9 @@ export class PhotoIndexer {
       onProgress({ ...progress });
     };
 
-    for await (const prepared of mapConcurrent(files, this.decodeConcurrency, (file) => this.prepare(file))) {
+    for await (const prepared of mapConcurrent(files, this.decodeConcurrency, (file) =>
+      this.prepare(file),
+    )) {
       if (signal?.aborted) break;
       switch (prepared.kind) {
         case 'unchanged':
@@ -108,7 +118,11 @@ export class PhotoIndexer {
           break;
         case 'moved':
           this.options.catalog.movePhoto(prepared.photoId, prepared.file.path, folderId);
-          this.options.catalog.updateFileStat(prepared.photoId, prepared.file.size, prepared.file.mtimeMs);
+          this.options.catalog.updateFileStat(
+            prepared.photoId,
+            prepared.file.size,
+            prepared.file.mtimeMs,
+          );
           counts.moved++;
           report(prepared.file);
           break;

@@ -9,10 +9,17 @@ export class ProgressTracker {
     private readonly now: () => number = Date.now,
   ) {}
 
-  snapshot(state: IndexingProgress['state'], done: number, total: number, failed: number, currentPath: string | null): IndexingProgress {
+  snapshot(
+    state: IndexingProgress['state'],
+    done: number,
+    total: number,
+    failed: number,
+    currentPath: string | null,
+  ): IndexingProgress {
     const at = this.now();
     this.samples.push({ at, done });
-    while (this.samples.length > 2 && this.samples[0]!.at < at - this.windowMs) this.samples.shift();
+    while (this.samples.length > 2 && this.samples[0]!.at < at - this.windowMs)
+      this.samples.shift();
     const oldest = this.samples[0]!;
     const seconds = (at - oldest.at) / 1000;
     const rate = seconds > 0 ? (done - oldest.done) / seconds : 0;

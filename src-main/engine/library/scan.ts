@@ -36,7 +36,10 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     try {
       realDir = await fs.realpath(dir);
       if (visited.has(realDir)) {
-        problems.push({ path: dir, message: `skipped: already visited as ${realDir} (symlink loop?)` });
+        problems.push({
+          path: dir,
+          message: `skipped: already visited as ${realDir} (symlink loop?)`,
+        });
         return;
       }
       visited.add(realDir);

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
+import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
+
+const FERRET = path.resolve(import.meta.dirname, '../../bin/ferret.js');
+const GOLDEN = path.resolve(import.meta.dirname, '../../../shared/clip/golden');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function ferret(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [FERRET, ...args], {
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the ferret CLI', () => {
+  let folder: PhotoFolder;
+  let library: string;
+  let modelDir: string;
+  const withModel = () => ['--library', library, '--model-dir', modelDir, '--json'];
+
+  before(async () => {
+    [folder, modelDir, library] = await Promise.all([
+      photoFolder({ count: 24 }),
+      tinyModelDir(),
+      tempDir('cli-library'),
+    ]);
+  });
+
+  test('index prints a JSON summary; bad files are listed, not fatal', async () => {
+    const run = await ferret([...withModel(), 'index', folder.dir]);
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.added, 24);
+    assert.equal(summary.embedded, 24);
+    assert.equal(summary.failed, folder.broken.length);
+    assert.deepEqual(
+      summary.failures.map((failure: { path: string }) => failure.path).sort(),
+      folder.broken.map((broken) => broken.path).sort(),
+    );
+  });
+
+  test('search and similar answer with ranked photos', async () => {
+    const search = await ferret([
+      ...withModel(),
+      'search',
+      'dog on the beach at sunset',
+      '-k',
+      '5',
+    ]);
+    assert.equal(search.code, 0, search.stderr);
+    const hits = JSON.parse(search.stdout);
+    assert.equal(hits.length, 5);
+    assert.ok(hits[0].score >= hits[4].score);
+
+    const query = folder.photos[0]!;
+    const similar = await ferret([...withModel(), 'similar', query, '-k', '3']);
+    assert.equal(similar.code, 0, similar.stderr);
+    const neighbours = JSON.parse(similar.stdout);
+    assert.equal(neighbours.length, 3);
+    assert.ok(neighbours.every((hit: { photo: { path: string } }) => hit.photo.path !== query));
+  });
+
+  test('status and doctor report the library, the model and its checksums', async () => {
+    const status = JSON.parse((await ferret([...withModel(), 'status'])).stdout);
+    assert.equal(status.photos, 24 + folder.broken.length);
+    assert.equal(status.embedded, 24);
+    assert.equal(status.model.present, true);
+    const doctor = await ferret([...withModel(), 'doctor']);
+    assert.equal(doctor.code, 0, doctor.stderr);
+    const report = JSON.parse(doctor.stdout);
+    assert.equal(report.runningProvider, 'cpu');
+    assert.deepEqual(
+      report.files.map((file: { status: string }) => file.status),
+      ['ok', 'ok', 'ok'],
+    );
+  });
+
+  test('debug tokenize and debug preprocess reproduce the reference front ends', async () => {
+    const tokens = JSON.parse(
+      (await ferret([...withModel(), 'debug', 'tokenize', 'a photo of a cat'])).stdout,
+    );
+    assert.deepEqual(tokens.ids, [49406, 320, 1125, 539, 320, 2368, 49407]);
+
+    const out = path.join(await tempDir('tensor'), 'squirrel.f32');
+    const image = path.join(GOLDEN, 'preprocess/images/squirrel_cls.jpg');
+    const run = await ferret([...withModel(), 'debug', 'preprocess', image, '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    const ours = new Float32Array((await fs.readFile(out)).buffer.slice(0));
+    const reference = await fs.readFile(
+      path.join(GOLDEN, 'preprocess/tensors/squirrel_cls.jpg.f32'),
+    );
+    const expected = new Float32Array(
+      reference.buffer.slice(reference.byteOffset, reference.byteOffset + reference.length),
+    );
+    assert.equal(ours.length, 3 * 224 * 224);
+    let difference = 0;
+    for (let i = 0; i < ours.length; i++) difference += Math.abs(ours[i]! - expected[i]!);
+    assert.ok(difference / ours.length < 0.02);
+  });
+
+  test('failures exit non-zero with one line of reason', async () => {
+    const noModel = await ferret(['--library', await tempDir('empty-library'), 'search', 'a cat']);
+    assert.equal(noModel.code, 1);
+    assert.equal(noModel.stderr.trim().split('\n').length, 1);
+    assert.match(noModel.stderr, /^ferret: no model in .*ferret models fetch/);
+
+    const missing = await ferret([...withModel(), 'similar', '/nonexistent/photo.jpg']);
+    assert.equal(missing.code, 1);
+    assert.deepEqual(JSON.parse(missing.stdout), {
+      error: '/nonexistent/photo.jpg does not exist',
+    });
+
+    const badCount = await ferret([...withModel(), 'search', 'cat', '-k', 'lots']);
+    assert.notEqual(badCount.code, 0);
+  });
+});
+
+describe('ferret models fetch', () => {
+  let server: http.Server;
+  let requests = 0;
+
+  before(async () => {
+    const modelDir = await tinyModelDir();
+    server = http.createServer((request, response) => {
+      requests++;
+      const file = path.join(modelDir, path.basename(request.url ?? ''));
+      createReadStream(file)
+        .on('error', () => response.writeHead(404).end())
+        .once('open', () => response.writeHead(200))
+        .pipe(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** A bundled-models folder whose default manifest points at the local server. */
+  async function bundledModels(baseUrl: string): Promise<string> {
+    const modelDir = await tinyModelDir();
+    const manifest = readModelManifest(path.join(modelDir, MODEL_MANIFEST_FILE));
+    const dir = await tempDir('bundled-models');
+    const withUrls = {
+      ...manifest,
+      id: 'clip-vit-b-32',
+      files: manifest.files.map((file) => ({ ...file, url: `${baseUrl}/${file.path}` })),
+    };
+    await fs.writeFile(path.join(dir, 'clip-vit-b-32.json'), JSON.stringify(withUrls));
+    return dir;
+  }
+
+  test('downloads, verifies and installs the model, after which search works', async () => {
+    const { port } = server.address() as AddressInfo;
+    const env = { FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`) };
+    const library = await tempDir('fetch-library');
+    const fetched = await ferret(['--library', library, '--json', 'models', 'fetch'], env);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.equal(JSON.parse(fetched.stdout).present, true);
+    assert.equal(requests, 3);
+    const doctor = JSON.parse(
+      (await ferret(['--library', library, '--json', 'doctor'], env)).stdout,
+    );
+    assert.ok(doctor.files.every((file: { status: string }) => file.status === 'ok'));
+  });
+
+  test('offline, it fails with a clear message', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const env = { FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`) };
+    const run = await ferret(
+      ['--library', await tempDir('offline-library'), 'models', 'fetch'],
+      env,
+    );
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^ferret: could not download http:\/\/127\.0\.0\.1:\d+\/\S+: .*\(are you offline\?\)$/m,
+    );
+  });
+});
