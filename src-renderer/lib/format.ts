@@ -1,21 +1,11 @@
+export { formatBytes } from '../../src-main/contract/format.js';
+
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
 export function formatScore(score: number): string {
   return score.toFixed(3);
-}
-
-/** Decimal units, as the engine's own messages and download sizes use them. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 export function formatDuration(seconds: number): string {

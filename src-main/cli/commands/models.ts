@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fetchModel } from '../../engine/embedder/model-store.js';
 import { withEngine } from '../context.js';
-import { formatBytes } from '../output.js';
+import { formatBytes } from '../../contract/format.js';
 
 const fetchCommand = new Command('fetch')
   .description('download the default model (OpenAI CLIP ViT-B/32), resuming where it stopped')
