@@ -1,12 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXECUTION_PROVIDERS } from '../contract/api.js';
 import { UserError } from '../engine/util/user-error.js';
+import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';
+import { foldersCommand } from './commands/folders.js';
 import { indexCommand } from './commands/index-folder.js';
 import { modelsCommand } from './commands/models.js';
 import { searchCommand, similarCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
+import { watchCommand } from './commands/watch.js';
 
 const program = new Command('ferret')
   .description('Find photos by what is in them.')
@@ -33,6 +36,9 @@ const program = new Command('ferret')
   .option('--json', 'machine-readable output', false)
   .exitOverride()
   .addCommand(indexCommand)
+  .addCommand(watchCommand)
+  .addCommand(foldersCommand)
+  .addCommand(checkCommand)
   .addCommand(searchCommand)
   .addCommand(similarCommand)
   .addCommand(statusCommand)

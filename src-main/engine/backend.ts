@@ -1,7 +1,6 @@
 import type {
   ApiBackend,
   EngineEvent,
-  IndexingProgress,
   Method,
   ParsedRequestOf,
   ResponseTypes,
@@ -9,7 +8,7 @@ import type {
 import type { Engine } from './engine.js';
 import { fetchModel } from './embedder/model-store.js';
 import { thumbnailPath } from './media/thumbnail.js';
-import { IndexingRunner } from './library/indexing-runner.js';
+import { LiveLibrary, type LiveLibraryOptions } from './library/live-library.js';
 import { UserError } from './util/user-error.js';
 
 /** Desktop actions only the Electron shell can perform; other doors leave them out. */
@@ -27,12 +26,22 @@ type Handlers = { [M in Method]: (args: ParsedRequestOf<M>) => Promise<ResponseT
 export function createBackend(
   engine: Engine,
   desktop?: DesktopActions,
+  liveOptions?: LiveLibraryOptions,
 ): ApiBackend & { close(): Promise<void> } {
   const listeners = new Set<(event: EngineEvent) => void>();
   const emit = (event: EngineEvent) => listeners.forEach((listener) => listener(event));
-  const runner = new IndexingRunner(engine, {
-    onProgress: (progress: IndexingProgress) => emit({ type: 'indexing', progress }),
-    onLibraryChanged: () => emit({ type: 'library-changed' }),
+  const library = new LiveLibrary(
+    engine,
+    {
+      onProgress: (progress) => emit({ type: 'indexing', progress }),
+      onLibraryChanged: () => emit({ type: 'library-changed' }),
+    },
+    liveOptions,
+  );
+  // The library reconciles and watches in the background; a folder that cannot be read is a
+  // status the user sees, never a failure to start.
+  const started = library.start().catch((error: unknown) => {
+    engine.logger.warn(`the live library did not start: ${(error as Error).message ?? error}`);
   });
 
   const photoPath = (photoId: number) => {
@@ -42,7 +51,7 @@ export function createBackend(
   };
 
   const handlers: Handlers = {
-    getStatus: async () => engine.status(runner.progress()),
+    getStatus: async () => engine.status(library.progress()),
     listPhotos: async ({ offset, limit }) => engine.listPhotos(offset, limit),
     getPhoto: async ({ photoId }) => {
       const photo = engine.getPhoto(photoId);
@@ -53,20 +62,17 @@ export function createBackend(
     findSimilar: async ({ photoId, limit }) => engine.findSimilar(photoId, limit),
     listFolders: async () => engine.listFolders(),
     addFolder: async ({ path }) => {
-      const folder = await engine.addFolder(path);
-      runner.start();
+      const folder = await library.addFolder(path);
       emit({ type: 'library-changed' });
       return folder;
     },
     removeFolder: async ({ folderId }) => {
-      await runner.stop();
-      const result = engine.removeFolder(folderId);
+      const result = await library.removeFolder(folderId);
       emit({ type: 'library-changed' });
-      runner.start();
       return result;
     },
-    pauseIndexing: async () => runner.pause(),
-    resumeIndexing: async () => runner.resume(),
+    pauseIndexing: async () => library.pause(),
+    resumeIndexing: async () => library.resume(),
     fetchModel: async () => {
       await fetchModel({
         manifest: engine.bundledManifest,
@@ -74,17 +80,20 @@ export function createBackend(
         onProgress: (progress) => emit({ type: 'model-download', progress }),
       });
       const info = await engine.loadModel();
-      runner.start();
+      await library.refresh();
       return info;
     },
     useModelFolder: async ({ path }) => {
       const info = await engine.useModelFolder(path);
-      runner.start();
+      await library.refresh();
       return info;
     },
     getSettings: async () => ({ providers: engine.providers }),
     updateSettings: async ({ providers }) => {
-      if (providers !== undefined) await engine.setProviders(providers);
+      if (providers !== undefined) {
+        await engine.setProviders(providers);
+        await library.refresh();
+      }
       return { providers: engine.providers };
     },
     openPhoto: async ({ photoId }) => ({
@@ -110,6 +119,9 @@ export function createBackend(
         ? thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash)
         : null;
     },
-    close: () => runner.stop(),
+    close: async () => {
+      await started;
+      await library.stop();
+    },
   };
 }

@@ -20,8 +20,11 @@ import { findModelFolder } from './embedder/model-store.js';
 import { defaultProviderOrder } from './embedder/providers.js';
 import type { SessionTuning } from './embedder/providers.js';
 import { libraryPaths, type LibraryPaths } from './library-paths.js';
-import { PhotoIndexer, type IndexCounts, type IndexProgress } from './library/photo-indexer.js';
-import { scanFolder, type ScanProblem } from './library/scan.js';
+import type { PhotoRow } from './catalog/catalog.js';
+import { JobRunner } from './library/job-runner.js';
+import type { ImageEmbedder, IndexCounts, IndexProgress } from './library/photo-indexer.js';
+import { reconcileFolder } from './library/reconcile.js';
+import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
 import { UserError } from './util/user-error.js';
 import { toPhotoSummary } from './search/photo-summary.js';
@@ -213,56 +216,68 @@ export class Engine {
   /**
    * Adds a folder (if new) and brings the catalog in line with it: new and changed photos are
    * indexed, moved ones keep their vectors, and photos no longer on disk leave the catalog.
+   * Goes through the same persisted queue as the live library, so an interrupted run resumes.
    */
   async indexFolder(
     folderPath: string,
     options: { onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IndexSummary> {
     const folder = await this.addFolder(folderPath);
-    const scan = await scanFolder(folder.path);
-    const indexer = new PhotoIndexer({
-      catalog: this.catalog,
-      thumbnailsDir: this.paths.thumbnailsDir,
-      embedding: this.loaded ? { model: this.loaded.model, vectors: this.loaded.vectors } : null,
-      imageSpec: (this.loaded?.model.manifest ?? this.defaultManifest).image,
-      logger: this.logger,
-      batchSize: this.options.tuning?.batchSize,
-      decodeConcurrency: this.options.tuning?.decodeConcurrency,
-    });
-    const counts = await indexer.indexFiles(
-      folder.id,
-      scan.files,
-      options.onProgress,
-      options.signal,
+    const reconciled = await reconcileFolder(
+      this.catalog,
+      this.catalog.getFolder(folder.id)!,
+      (photo) => this.needsWork(photo),
     );
-    const removed = options.signal?.aborted
-      ? 0
-      : this.removeMissing(
-          folder.id,
-          scan.files.map((file) => file.path),
-        );
-    this.loaded?.vectors.save();
+    if (!reconciled.available) throw new UserError(`${folder.path}: ${reconciled.reason}`);
+    const runner = this.jobRunner(this.loaded?.model ?? null, { removalGraceMs: 0 });
+    const counts = await runner.drain(options.signal ?? new AbortController().signal, (progress) =>
+      options.onProgress?.({
+        ...progress,
+        done: reconciled.unchanged + progress.done,
+        total: reconciled.unchanged + progress.total,
+      }),
+    );
+    const { removed, ...indexCounts } = counts;
     return {
-      ...counts,
+      ...indexCounts,
+      unchanged: indexCounts.unchanged + reconciled.unchanged,
       folder: this.folderInfo(folder.id),
-      scanned: scan.files.length,
+      scanned: reconciled.scanned,
       removed,
-      scanProblems: scan.problems,
+      scanProblems: reconciled.problems,
       modelProblem: this.modelProblem,
     };
   }
 
-  /** Photos of a folder that were not found on disk leave the catalog and the index. */
-  private removeMissing(folderId: number, present: readonly string[]): number {
-    const onDisk = new Set(present);
-    const gone = this.catalog.photosInFolder(folderId).filter((photo) => !onDisk.has(photo.path));
-    if (gone.length === 0) return 0;
-    this.catalog.transaction(() => {
-      for (const photo of gone) this.catalog.deletePhoto(photo.id);
-      this.loaded?.vectors.noteRemovedFromCatalog();
+  /** Whether a catalogued photo still needs the indexer: never finished, or lacks a vector. */
+  needsWork(photo: PhotoRow): boolean {
+    if (photo.status === 'pending') return true;
+    return photo.status === 'indexed' && this.loaded !== null && !this.loaded.vectors.has(photo.id);
+  }
+
+  /** A worker for the persisted queue, embedding with `embedder` (the model, or a worker thread). */
+  jobRunner(
+    embedder: ImageEmbedder | null,
+    options: {
+      removalGraceMs: number;
+      onFolderUnavailable?: (folderId: number, reason: string) => void;
+    },
+  ): JobRunner {
+    return new JobRunner({
+      catalog: this.catalog,
+      thumbnailsDir: this.paths.thumbnailsDir,
+      embedding: this.loaded && embedder ? { embedder, vectors: this.loaded.vectors } : null,
+      imageSpec: (this.loaded?.model.manifest ?? this.defaultManifest).image,
+      logger: this.logger,
+      batchSize: this.options.tuning?.batchSize,
+      decodeConcurrency: this.options.tuning?.decodeConcurrency,
+      ...options,
     });
-    this.loaded?.vectors.removeFromIndex(gone.map((photo) => photo.id));
-    return gone.length;
+  }
+
+  /** What a worker thread needs to open the same model as this engine. */
+  get tuning(): EngineOptions['tuning'] {
+    return this.options.tuning;
   }
 
   async searchText(query: string, limit: number): Promise<SearchHit[]> {

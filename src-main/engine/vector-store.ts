@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog/catalog.js';
-import { VectorIndex } from './vector-index/vector-index.js';
+import { VectorIndex, type IndexDifferences } from './vector-index/vector-index.js';
 import type { Logger } from './util/logger.js';
 
 /**
@@ -88,6 +88,11 @@ export class VectorStore {
     const result = this.index.syncFrom(this.catalog.iterateVectors(this.modelId));
     this.save();
     return result;
+  }
+
+  /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
+  compareIndexWithCatalog(): IndexDifferences {
+    return this.index.compareWith(this.catalog.iterateVectors(this.modelId));
   }
 
   private generationKey() {

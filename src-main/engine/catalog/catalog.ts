@@ -6,6 +6,7 @@ import { UserError } from '../util/user-error.js';
 import { migrate } from './migrations.js';
 import {
   FOLDER_COLUMNS,
+  JOB_COLUMNS,
   PHOTO_COLUMNS,
   decodeVector,
   encodeVector,
@@ -13,6 +14,9 @@ import {
   type FolderListing,
   type FolderRow,
   type FolderStatus,
+  type JobInput,
+  type JobKind,
+  type JobRow,
   type ModelRow,
   type PhotoInput,
   type PhotoRow,
@@ -23,6 +27,9 @@ export type {
   FolderListing,
   FolderRow,
   FolderStatus,
+  JobInput,
+  JobKind,
+  JobRow,
   ModelRow,
   PhotoInput,
   PhotoRow,
@@ -259,6 +266,97 @@ export class Catalog {
     return counts;
   }
 
+  /** Photos whose files lie below `dir` (a folder inside the library), at any depth. */
+  photosUnder(dir: string): PhotoRow[] {
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    // Every path that starts with the prefix sorts between it and the prefix with its last
+    // character bumped by one: a range the unique index on path answers directly.
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE path >= ? AND path < ? ORDER BY id`,
+    ).all(prefix, end) as PhotoRow[];
+  }
+
+  // Jobs: the live library's persisted work queue
+
+  /** Queues work; a path already queued takes the newer job (the latest event wins). */
+  enqueueJobs(jobs: readonly JobInput[]): void {
+    const upsert = this.statement(
+      `INSERT INTO jobs (path, folder_id, kind, priority, not_before, stamp)
+       VALUES (@path, @folderId, @kind, @priority, @notBefore, @stamp)
+       ON CONFLICT (path) DO UPDATE SET folder_id = excluded.folder_id, kind = excluded.kind,
+         priority = excluded.priority, not_before = excluded.not_before,
+         stamp = excluded.stamp, attempts = 0`,
+    );
+    this.transaction(() => {
+      for (const job of jobs) upsert.run({ notBefore: 0, ...job, stamp: nextStamp() });
+    });
+  }
+
+  /**
+   * Up to `limit` jobs of a kind that may run now, highest priority first; jobs of folders
+   * marked unavailable wait until the folder is back.
+   */
+  claimableJobs(kind: JobKind, limit: number, nowMs: number): JobRow[] {
+    return this.statement(
+      `SELECT ${JOB_COLUMNS} FROM jobs JOIN folders ON folders.id = jobs.folder_id
+       WHERE jobs.kind = ? AND jobs.not_before <= ? AND folders.status = 'ok'
+       ORDER BY jobs.priority DESC, jobs.path LIMIT ?`,
+    ).all(kind, nowMs, limit) as JobRow[];
+  }
+
+  /** The earliest time a waiting job of this kind becomes claimable, if any waits. */
+  nextJobTime(kind: JobKind): number | undefined {
+    return (
+      (this.statement(
+        `SELECT min(jobs.not_before) FROM jobs JOIN folders ON folders.id = jobs.folder_id
+         WHERE jobs.kind = ? AND folders.status = 'ok'`,
+      )
+        .pluck()
+        .get(kind) as number | null) ?? undefined
+    );
+  }
+
+  /** Removes the job if it is still the one handed out (not re-queued since). */
+  finishJob(job: Pick<JobRow, 'path' | 'stamp'>): void {
+    this.statement('DELETE FROM jobs WHERE path = ? AND stamp = ?').run(job.path, job.stamp);
+  }
+
+  /** Drops any job for the path (its work was done another way, e.g. by a move). */
+  dropJob(jobPath: string): void {
+    this.statement('DELETE FROM jobs WHERE path = ?').run(jobPath);
+  }
+
+  /** Puts a job back to try again later. */
+  retryJobLater(job: Pick<JobRow, 'path' | 'stamp'>, notBefore: number): void {
+    this.statement(
+      'UPDATE jobs SET not_before = ?, attempts = attempts + 1 WHERE path = ? AND stamp = ?',
+    ).run(notBefore, job.path, job.stamp);
+  }
+
+  /** Drops queued work of a kind (or all), e.g. when the user cancels indexing. */
+  clearJobs(kind?: JobKind): number {
+    return kind === undefined
+      ? this.statement('DELETE FROM jobs').run().changes
+      : this.statement('DELETE FROM jobs WHERE kind = ?').run(kind).changes;
+  }
+
+  countJobs(): Record<JobKind, number> {
+    const counts: Record<JobKind, number> = { index: 0, remove: 0 };
+    const rows = this.statement('SELECT kind, count(*) AS count FROM jobs GROUP BY kind').all() as {
+      kind: JobKind;
+      count: number;
+    }[];
+    for (const { kind, count } of rows) counts[kind] = count;
+    return counts;
+  }
+
+  listJobs(limit: number): JobRow[] {
+    return this.statement(
+      `SELECT ${JOB_COLUMNS} FROM jobs ORDER BY kind, priority DESC, path LIMIT ?`,
+    ).all(limit) as JobRow[];
+  }
+
   // Models and vectors
 
   /** The id of the model with this key, registering it on first use. */
@@ -324,6 +422,12 @@ export class Catalog {
     for (const { photoId, vector } of rows) yield { photoId, vector: decodeVector(vector) };
   }
 
+  countVectors(modelId: number): number {
+    return this.statement('SELECT count(*) FROM vectors WHERE model_id = ?')
+      .pluck()
+      .get(modelId) as number;
+  }
+
   /** Indexed photos that still lack a vector from this model, oldest first. */
   photosMissingVector(modelId: number, limit: number): PhotoRow[] {
     return this.statement(
@@ -376,6 +480,14 @@ export class Catalog {
 }
 
 type RawFolder = Omit<FolderRow, 'polling'> & { polling: number };
+
+let lastStamp = 0;
+
+/** Distinct and increasing within a process, and ahead of stamps from earlier runs. */
+function nextStamp(): number {
+  lastStamp = Math.max(lastStamp + 1, Date.now() * 1000);
+  return lastStamp;
+}
 
 function now(): string {
   return new Date().toISOString();

@@ -65,6 +65,24 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    name: 'jobs: the persisted work queue of the live library',
+    // One row per path that needs work, so a burst of events for one file coalesces into one
+    // job; `stamp` changes with every re-queue, so finishing a job never drops a newer event.
+    sql: `
+      CREATE TABLE jobs (
+        path TEXT PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('index', 'remove')),
+        priority REAL NOT NULL,
+        not_before REAL NOT NULL DEFAULT 0,
+        stamp INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX jobs_next ON jobs (kind, priority DESC);
+      CREATE INDEX jobs_by_folder ON jobs (folder_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

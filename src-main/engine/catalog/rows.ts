@@ -112,3 +112,26 @@ export function decodeVector(bytes: Buffer): Float32Array {
   for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * FLOAT32_BYTES);
   return vector;
 }
+
+export type JobKind = 'index' | 'remove';
+
+/** A path that needs work: (re)indexing, or removal once its grace period is over. */
+export interface JobInput {
+  path: string;
+  folderId: number;
+  kind: JobKind;
+  /** Higher first: the file's mtime, so the newest photos are searchable first. */
+  priority: number;
+  /** Epoch ms before which the job is not handed out (removals wait for a matching add). */
+  notBefore?: number;
+}
+
+export interface JobRow extends Required<JobInput> {
+  /** Changes with every re-queue; finishing a job with an old stamp leaves the newer one. */
+  stamp: number;
+  attempts: number;
+}
+
+export const JOB_COLUMNS = `
+  jobs.path AS path, jobs.folder_id AS folderId, jobs.kind AS kind, jobs.priority AS priority,
+  jobs.not_before AS notBefore, jobs.stamp AS stamp, jobs.attempts AS attempts`;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Catalog } from '../catalog/catalog.js';
-import type { ClipModel } from '../embedder/clip-model.js';
 import { analyzePhoto } from '../media/analyze.js';
 import { hashBytes } from '../media/content-hash.js';
 import { readPhotoFile } from '../media/photo-file.js';
@@ -10,13 +9,31 @@ import { writeThumbnail } from '../media/thumbnail.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
+import { errorCode, isEnvironmentError } from './environment-errors.js';
 import type { ScannedFile } from './scan.js';
+
+/** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */
+export interface ImageEmbedder {
+  embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]>;
+}
 
 /** The model's image tower and where its vectors go; absent while no model is installed. */
 export interface EmbeddingTarget {
-  model: ClipModel;
+  embedder: ImageEmbedder;
   vectors: VectorStore;
 }
+
+/** A file to bring into the catalog, and the library folder it belongs to. */
+export interface IndexTarget extends ScannedFile {
+  folderId: number;
+}
+
+/**
+ * What became of a file. 'vanished': it was gone before it could be read. 'retry': another
+ * file of the same batch claimed the moved photo first (two copies of a moved file), so this
+ * one must be looked at again.
+ */
+export type IndexOutcome = 'unchanged' | 'failed' | 'moved' | 'stored' | 'vanished' | 'retry';
 
 export interface IndexerOptions {
   catalog: Catalog;
@@ -29,6 +46,11 @@ export interface IndexerOptions {
   batchSize?: number;
   /** Photos decoded ahead of the model, so decoding and inference overlap. */
   decodeConcurrency?: number;
+  /**
+   * Called inside the transaction that records a file's outcome, so whatever the caller does
+   * here (finishing the file's queued job) commits together with the photo and its vector.
+   */
+  onRecorded?: (file: IndexTarget, outcome: IndexOutcome, movedFrom: string | null) => void;
 }
 
 export interface IndexProgress {
@@ -48,13 +70,18 @@ export interface IndexCounts {
   failures: { path: string; message: string }[];
 }
 
+export function emptyCounts(): IndexCounts {
+  return { added: 0, updated: 0, moved: 0, unchanged: 0, failed: 0, embedded: 0, failures: [] };
+}
+
 type Prepared =
-  | { kind: 'unchanged'; file: ScannedFile }
-  | { kind: 'failed'; file: ScannedFile; message: string; contentHash: string | null }
-  | { kind: 'moved'; file: ScannedFile; photoId: number }
+  | { kind: 'unchanged'; file: IndexTarget }
+  | { kind: 'vanished'; file: IndexTarget }
+  | { kind: 'failed'; file: IndexTarget; message: string; contentHash: string | null }
+  | { kind: 'moved'; file: IndexTarget; photoId: number; from: string }
   | {
       kind: 'decoded';
-      file: ScannedFile;
+      file: IndexTarget;
       existingId: number | null;
       contentHash: string;
       metadata: PhotoMetadata;
@@ -66,7 +93,8 @@ type Decoded = Extract<Prepared, { kind: 'decoded' }>;
 /**
  * Brings a set of files into the catalog: reads, hashes, decodes, thumbnails and embeds the new
  * or changed ones, and recognises moved ones by their content so they keep their vector. A bad
- * file is recorded with its error and never stops the run.
+ * file is recorded with its error and never stops the run; a full disk or a vanished drive
+ * (an environment error) stops it without recording anything against the photos.
  */
 export class PhotoIndexer {
   private readonly batchSize: number;
@@ -78,23 +106,14 @@ export class PhotoIndexer {
   }
 
   async indexFiles(
-    folderId: number,
-    files: readonly ScannedFile[],
+    files: readonly IndexTarget[],
     onProgress: (progress: IndexProgress) => void = () => {},
     signal?: AbortSignal,
   ): Promise<IndexCounts> {
-    const counts: IndexCounts = {
-      added: 0,
-      updated: 0,
-      moved: 0,
-      unchanged: 0,
-      failed: 0,
-      embedded: 0,
-      failures: [],
-    };
+    const counts = emptyCounts();
     const progress: IndexProgress = { done: 0, total: files.length, failed: 0, currentPath: null };
     const pending: Decoded[] = [];
-    const report = (file: ScannedFile) => {
+    const report = (file: IndexTarget) => {
       progress.done++;
       progress.failed = counts.failed;
       progress.currentPath = file.path;
@@ -105,40 +124,51 @@ export class PhotoIndexer {
       this.prepare(file),
     )) {
       if (signal?.aborted) break;
-      switch (prepared.kind) {
-        case 'unchanged':
-          counts.unchanged++;
-          report(prepared.file);
-          break;
-        case 'failed':
-          this.recordFailure(folderId, prepared);
-          counts.failed++;
-          counts.failures.push({ path: prepared.file.path, message: prepared.message });
-          report(prepared.file);
-          break;
-        case 'moved':
-          this.options.catalog.movePhoto(prepared.photoId, prepared.file.path, folderId);
-          this.options.catalog.updateFileStat(
-            prepared.photoId,
-            prepared.file.size,
-            prepared.file.mtimeMs,
-          );
-          counts.moved++;
-          report(prepared.file);
-          break;
-        case 'decoded':
-          pending.push(prepared);
-          if (pending.length >= this.batchSize) {
-            await this.store(folderId, pending.splice(0), counts, report);
-          }
-          break;
+      if (prepared.kind === 'decoded') {
+        pending.push(prepared);
+        if (pending.length >= this.batchSize) {
+          await this.store(pending.splice(0), counts, report);
+        }
+        continue;
       }
+      this.record(prepared, counts);
+      report(prepared.file);
     }
-    await this.store(folderId, pending.splice(0), counts, report);
+    if (!signal?.aborted) await this.store(pending.splice(0), counts, report);
     return counts;
   }
 
-  private async prepare(file: ScannedFile): Promise<Prepared> {
+  /** Writes what needs no model, each file in its own short transaction. */
+  private record(prepared: Exclude<Prepared, Decoded>, counts: IndexCounts): void {
+    const { catalog, onRecorded } = this.options;
+    catalog.transaction(() => {
+      let outcome: IndexOutcome = prepared.kind;
+      switch (prepared.kind) {
+        case 'unchanged':
+          counts.unchanged++;
+          break;
+        case 'vanished':
+          break;
+        case 'failed':
+          this.recordFailure(prepared);
+          counts.failed++;
+          counts.failures.push({ path: prepared.file.path, message: prepared.message });
+          break;
+        case 'moved':
+          if (catalog.getPhoto(prepared.photoId)?.path !== prepared.from) {
+            outcome = 'retry';
+            break;
+          }
+          catalog.movePhoto(prepared.photoId, prepared.file.path, prepared.file.folderId);
+          catalog.updateFileStat(prepared.photoId, prepared.file.size, prepared.file.mtimeMs);
+          counts.moved++;
+          break;
+      }
+      onRecorded?.(prepared.file, outcome, prepared.kind === 'moved' ? prepared.from : null);
+    });
+  }
+
+  private async prepare(file: IndexTarget): Promise<Prepared> {
     const { catalog, embedding } = this.options;
     const existing = catalog.getPhotoByPath(file.path);
     const needsVector = (photoId: number) => embedding !== null && !embedding.vectors.has(photoId);
@@ -154,14 +184,19 @@ export class PhotoIndexer {
     try {
       bytes = await readPhotoFile(file.path);
     } catch (error) {
+      if (errorCode(error) === 'ENOENT') return { kind: 'vanished', file };
+      if (isEnvironmentError(error)) throw error;
       return { kind: 'failed', file, message: errorMessage(error), contentHash: null };
     }
     const contentHash = hashBytes(bytes);
     if (existing === undefined) {
+      // The same content under a path that is gone: the photo was renamed or moved.
       const original = catalog
         .findPhotosByHash(contentHash)
         .find((photo) => photo.status === 'indexed' && !existsSync(photo.path));
-      if (original !== undefined) return { kind: 'moved', file, photoId: original.id };
+      if (original !== undefined) {
+        return { kind: 'moved', file, photoId: original.id, from: original.path };
+      }
     }
     try {
       const analyzed = await analyzePhoto(bytes, this.options.imageSpec);
@@ -175,23 +210,23 @@ export class PhotoIndexer {
         tensor: analyzed.tensor,
       };
     } catch (error) {
+      if (isEnvironmentError(error)) throw error;
       return { kind: 'failed', file, message: errorMessage(error), contentHash };
     }
   }
 
   /** Embeds a batch, then writes each photo row with its vector in one transaction. */
   private async store(
-    folderId: number,
     batch: Decoded[],
     counts: IndexCounts,
-    report: (file: ScannedFile) => void,
+    report: (file: IndexTarget) => void,
   ): Promise<void> {
     if (batch.length === 0) return;
-    const { catalog, embedding, logger } = this.options;
+    const { catalog, embedding, logger, onRecorded } = this.options;
     let vectors: Float32Array[] | null = null;
     if (embedding !== null) {
       try {
-        vectors = await embedding.model.embedImages(batch.map((photo) => photo.tensor));
+        vectors = await embedding.embedder.embedImages(batch.map((photo) => photo.tensor));
       } catch (error) {
         // The model failing is not the photos' fault: they stay indexed without a vector and
         // are embedded on the next run.
@@ -202,7 +237,7 @@ export class PhotoIndexer {
       batch.flatMap((photo, i) => {
         const photoId = catalog.upsertPhoto({
           path: photo.file.path,
-          folderId,
+          folderId: photo.file.folderId,
           size: photo.file.size,
           mtimeMs: photo.file.mtimeMs,
           contentHash: photo.contentHash,
@@ -210,8 +245,7 @@ export class PhotoIndexer {
           status: 'indexed',
           lastError: null,
         });
-        if (photo.existingId === null) counts.added++;
-        else counts.updated++;
+        onRecorded?.(photo.file, 'stored', null);
         const vector = vectors?.[i];
         if (vector === undefined) return [];
         embedding!.vectors.writeToCatalog(photoId, vector);
@@ -219,14 +253,18 @@ export class PhotoIndexer {
       }),
     );
     embedding?.vectors.addToIndex(embedded);
+    for (const photo of batch) {
+      if (photo.existingId === null) counts.added++;
+      else counts.updated++;
+    }
     counts.embedded += embedded.length;
     batch.forEach((photo) => report(photo.file));
   }
 
-  private recordFailure(folderId: number, failed: Extract<Prepared, { kind: 'failed' }>): void {
+  private recordFailure(failed: Extract<Prepared, { kind: 'failed' }>): void {
     this.options.catalog.upsertPhoto({
       path: failed.file.path,
-      folderId,
+      folderId: failed.file.folderId,
       size: failed.file.size,
       mtimeMs: failed.file.mtimeMs,
       contentHash: failed.contentHash,

@@ -28,6 +28,13 @@ export interface Neighbour {
   score: number;
 }
 
+/** Photo ids: with a vector the index lacks, holds another vector for, or should not hold. */
+export interface IndexDifferences {
+  missing: number[];
+  different: number[];
+  extra: number[];
+}
+
 export interface SyncResult {
   added: number;
   updated: number;
@@ -161,6 +168,26 @@ export class VectorIndex {
       }
     }
     return result;
+  }
+
+  /** How the index differs from these vectors (the catalog's), without changing it. */
+  compareWith(entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>): IndexDifferences {
+    const differences: IndexDifferences = { missing: [], different: [], extra: [] };
+    const wanted = new Set<number>();
+    for (const { photoId, vector } of entries) {
+      wanted.add(photoId);
+      if (!this.live.has(photoId)) differences.missing.push(photoId);
+      else if (
+        !samePoint(
+          this.graph.getPoint(photoId),
+          this.normalise(vector, `vector for photo ${photoId}`),
+        )
+      )
+        differences.different.push(photoId);
+    }
+    for (const id of this.live) if (!wanted.has(id)) differences.extra.push(id);
+    differences.extra.sort((a, b) => a - b);
+    return differences;
   }
 
   /** Writes the index if it changed since it was last written; returns whether it wrote. */

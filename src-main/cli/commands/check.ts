@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import {
+  checkLibrary,
+  repairLibrary,
+  type CheckReport,
+} from '../../engine/library/library-check.js';
+import { withEngine } from '../context.js';
+
+function describe(report: CheckReport): string[] {
+  const index = report.index;
+  const lines = [
+    `${report.photos} photos, ${report.vectors ?? 'no model:'} vectors in the catalog, ${report.indexSize ?? 'no'} in the index`,
+  ];
+  const problems: [number, string][] = [
+    [index?.missing.length ?? 0, 'vectors missing from the index'],
+    [index?.extra.length ?? 0, 'vectors in the index that the catalog lacks'],
+    [index?.different.length ?? 0, 'vectors that differ between index and catalog'],
+    [report.photosWithoutVector.length, 'indexed photos without a vector'],
+    [report.missingFiles.length, 'photos whose files are gone'],
+    [report.missingThumbnails.length, 'missing thumbnails'],
+    [report.pendingJobs.index, 'files queued for indexing'],
+    [report.pendingJobs.remove, 'files queued for removal'],
+  ];
+  for (const [count, what] of problems) if (count > 0) lines.push(`  ${count} ${what}`);
+  for (const folder of report.unavailableFolders) lines.push(`  unavailable: ${folder}`);
+  lines.push(report.consistent ? 'consistent' : 'NOT consistent: ferret check --repair fixes it');
+  return lines;
+}
+
+export const checkCommand = new Command('check')
+  .description('verify that the catalog, the vector index, thumbnails and the disk agree')
+  .option('--repair', 'restore consistency (rebuild the index, requeue and finish the work)', false)
+  .action(async (options: { repair: boolean }, command: Command) => {
+    await withEngine(command, async (engine, output) => {
+      if (options.repair) {
+        const repair = await repairLibrary(engine);
+        output.result(repair, () =>
+          [
+            'before:',
+            ...describe(repair.before),
+            `repaired: ${repair.thumbnailsWritten} thumbnails written` +
+              (repair.indexSynced
+                ? `, index: ${repair.indexSynced.added} added, ${repair.indexSynced.updated} updated, ${repair.indexSynced.removed} removed`
+                : ''),
+            ...repair.thumbnailFailures.map((f) => `  thumbnail failed: ${f.path}: ${f.message}`),
+            'after:',
+            ...describe(repair.after),
+          ].join('\n'),
+        );
+        if (!repair.after.consistent) process.exitCode = 1;
+        return;
+      }
+      const report = checkLibrary(engine);
+      output.result(report, () => describe(report).join('\n'));
+      if (!report.consistent) process.exitCode = 1;
+    });
+  });

@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { LiveLibrary, type LiveProgress } from '../../engine/library/live-library.js';
+import { UserError } from '../../engine/util/user-error.js';
+import { withEngine } from '../context.js';
+import type { Output } from '../output.js';
+
+interface WatchOptions {
+  exitWhenIdle: boolean;
+}
+
+/** One line of progress: rewritten in place on a terminal, every few seconds in a log. */
+function progressPrinter(output: Output): (progress: LiveProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = '';
+  let lastLogged = 0;
+  return (progress) => {
+    if (output.json) return;
+    const eta = progress.etaSeconds === null ? '' : ` · ${formatSeconds(progress.etaSeconds)} left`;
+    const line =
+      progress.problem ??
+      (progress.state === 'running'
+        ? `indexing ${progress.done}/${progress.total} · ${progress.rate.toFixed(1)}/s${eta}`
+        : progress.state === 'paused'
+          ? 'paused'
+          : 'watching: up to date');
+    if (line === lastLine) return;
+    lastLine = line;
+    if (tty) {
+      process.stderr.write(`\r\x1b[K${line}`);
+    } else if (Date.now() - lastLogged > 2000 || progress.state !== 'running') {
+      lastLogged = Date.now();
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const watchCommand = new Command('watch')
+  .description('keep the library up to date in the foreground: catch up, then index changes')
+  .option('--exit-when-idle', 'catch up with the disk, finish the queued work and exit', false)
+  .action(async (options: WatchOptions, command: Command) => {
+    await withEngine(command, async (engine, output) => {
+      if (engine.catalog.listFolders().length === 0) {
+        throw new UserError('no folders in the library yet: ferret folders add <folder>');
+      }
+      const library = new LiveLibrary(engine, { onProgress: progressPrinter(output) });
+      try {
+        await library.start();
+        if (options.exitWhenIdle) await library.settled();
+        else {
+          output.note(`watching ${engine.catalog.listFolders().length} folders; Ctrl+C stops`);
+          await untilStopSignal();
+        }
+      } finally {
+        await library.stop();
+        if (!output.json && process.stderr.isTTY) process.stderr.write('\n');
+      }
+      const status = engine.status(library.progress());
+      output.result(status, () =>
+        [
+          `${status.photos} photos (${status.indexed} indexed, ${status.embedded} searchable, ${status.errors} unreadable)`,
+          ...status.folders
+            .filter((folder) => folder.status !== 'ok')
+            .map((folder) => `  unavailable: ${folder.path} (${folder.error})`),
+        ].join('\n'),
+      );
+    });
+  });

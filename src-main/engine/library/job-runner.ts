@@ -1,0 +1,213 @@
+import fs from 'node:fs/promises';
+import type { Catalog, JobRow } from '../catalog/catalog.js';
+import type { VectorStore } from '../vector-store.js';
+import { errorCode, isEnvironmentError } from './environment-errors.js';
+import {
+  emptyCounts,
+  PhotoIndexer,
+  type IndexCounts,
+  type IndexerOptions,
+  type IndexTarget,
+} from './photo-indexer.js';
+import { folderProblem } from './reconcile.js';
+
+/** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
+const CHUNK = 64;
+/** The index file is written at most this often while the queue drains (the catalog is durable). */
+const SAVE_EVERY_MS = 30_000;
+
+export interface DrainProgress {
+  done: number;
+  /** Done plus what is queued now (it grows while new work arrives). */
+  total: number;
+  failed: number;
+  currentPath: string | null;
+}
+
+export interface DrainCounts extends IndexCounts {
+  removed: number;
+}
+
+export interface JobRunnerOptions extends Omit<IndexerOptions, 'onRecorded'> {
+  /** How long a removal waits for an addition of the same content (a move) to claim it. */
+  removalGraceMs: number;
+  onFolderUnavailable?: (folderId: number, reason: string) => void;
+}
+
+/**
+ * Works through the persisted queue: index jobs first (newest photos first), removals once no
+ * index job is left, so an addition that is really a move always finds the photo it moves.
+ * Each job leaves the queue in the transaction that records its result, which makes the work
+ * exactly-once across crashes. Environment errors (full disk) stop the drain and keep the jobs.
+ */
+export class JobRunner {
+  private counts: DrainCounts = { ...emptyCounts(), removed: 0 };
+  private lastSave = Date.now();
+
+  constructor(private readonly options: JobRunnerOptions) {}
+
+  private get vectors(): VectorStore | undefined {
+    return this.options.embedding?.vectors;
+  }
+
+  private get catalog(): Catalog {
+    return this.options.catalog;
+  }
+
+  /** Runs every job that may run now; resolves when none is left or `signal` aborts. */
+  async drain(
+    signal: AbortSignal,
+    onProgress: (progress: DrainProgress) => void = () => {},
+  ): Promise<DrainCounts> {
+    this.counts = { ...emptyCounts(), removed: 0 };
+    let done = 0;
+    const report = (currentPath: string | null) => {
+      const queued = this.catalog.countJobs();
+      onProgress({
+        done,
+        total: done + queued.index + queued.remove,
+        failed: this.counts.failed,
+        currentPath,
+      });
+    };
+    try {
+      while (!signal.aborted) {
+        const indexJobs = this.catalog.claimableJobs('index', CHUNK, Date.now());
+        if (indexJobs.length > 0) {
+          await this.runIndexJobs(indexJobs, signal, (path) => {
+            done++;
+            report(path);
+          });
+          this.saveNowAndThen();
+          continue;
+        }
+        const removeJobs = this.catalog.claimableJobs('remove', CHUNK, Date.now());
+        if (removeJobs.length === 0) break;
+        for (const job of removeJobs) {
+          if (signal.aborted) break;
+          await this.runRemoveJob(job);
+          done++;
+          report(job.path);
+        }
+      }
+    } finally {
+      this.vectors?.save();
+      this.lastSave = Date.now();
+    }
+    return this.counts;
+  }
+
+  private async runIndexJobs(
+    jobs: JobRow[],
+    signal: AbortSignal,
+    onDone: (path: string) => void,
+  ): Promise<void> {
+    const byPath = new Map(jobs.map((job) => [job.path, job]));
+    const targets: IndexTarget[] = [];
+    for (const job of jobs) {
+      try {
+        const stat = await fs.stat(job.path);
+        if (stat.isFile()) {
+          targets.push({
+            path: job.path,
+            folderId: job.folderId,
+            size: stat.size,
+            mtimeMs: Math.trunc(stat.mtimeMs),
+          });
+          continue;
+        }
+        this.catalog.finishJob(job);
+      } catch (error) {
+        if (isEnvironmentError(error)) throw error;
+        if (errorCode(error) !== 'ENOENT') {
+          // Unreadable (EACCES): the indexer records the reason against the photo.
+          targets.push({ path: job.path, folderId: job.folderId, size: 0, mtimeMs: 0 });
+          continue;
+        }
+        this.fileGone(job);
+      }
+      onDone(job.path);
+    }
+    const indexer = new PhotoIndexer({
+      ...this.options,
+      onRecorded: (file, outcome, movedFrom) => {
+        const job = byPath.get(file.path)!;
+        if (outcome === 'vanished') return this.fileGone(job);
+        if (outcome === 'retry') return this.catalog.retryJobLater(job, Date.now());
+        this.catalog.finishJob(job);
+        if (movedFrom !== null) this.catalog.dropJob(movedFrom);
+      },
+    });
+    const counts = await indexer.indexFiles(
+      targets,
+      (progress) => onDone(progress.currentPath!),
+      signal,
+    );
+    this.add(counts);
+  }
+
+  /** The file went away before it was read: if the catalog has it, it is to be removed. */
+  private fileGone(job: JobRow): void {
+    if (this.catalog.getPhotoByPath(job.path) === undefined) {
+      this.catalog.finishJob(job);
+      return;
+    }
+    this.catalog.enqueueJobs([
+      {
+        path: job.path,
+        folderId: job.folderId,
+        kind: 'remove',
+        priority: job.priority,
+        notBefore: Date.now() + this.options.removalGraceMs,
+      },
+    ]);
+  }
+
+  private async runRemoveJob(job: JobRow): Promise<void> {
+    const exists = await fs.stat(job.path).then(
+      () => true,
+      (error: unknown) => {
+        if (isEnvironmentError(error)) throw error;
+        return errorCode(error) !== 'ENOENT';
+      },
+    );
+    if (exists) {
+      // Back again (an editor saving by delete-and-rename): look at it like any other file.
+      this.catalog.enqueueJobs([{ ...job, kind: 'index', notBefore: 0 }]);
+      return;
+    }
+    const folder = this.catalog.getFolder(job.folderId);
+    const problem = folder === undefined ? null : await folderProblem(folder.path);
+    if (folder !== undefined && problem !== null) {
+      // The whole folder is gone (an unplugged drive): keep its photos until it is back.
+      this.catalog.setFolderStatus(folder.id, 'unavailable', problem);
+      this.options.onFolderUnavailable?.(folder.id, problem);
+      return;
+    }
+    const photo = this.catalog.getPhotoByPath(job.path);
+    this.catalog.transaction(() => {
+      if (photo !== undefined) {
+        this.catalog.deletePhoto(photo.id);
+        this.vectors?.noteRemovedFromCatalog();
+      }
+      this.catalog.finishJob(job);
+    });
+    if (photo !== undefined) {
+      this.vectors?.removeFromIndex([photo.id]);
+      this.counts.removed++;
+    }
+  }
+
+  private add(counts: IndexCounts): void {
+    for (const key of ['added', 'updated', 'moved', 'unchanged', 'failed', 'embedded'] as const) {
+      this.counts[key] += counts[key];
+    }
+    this.counts.failures.push(...counts.failures);
+  }
+
+  private saveNowAndThen(): void {
+    if (Date.now() - this.lastSave < SAVE_EVERY_MS) return;
+    this.vectors?.save();
+    this.lastSave = Date.now();
+  }
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import type { Engine } from '../engine.js';
+import { readPhotoFile } from '../media/photo-file.js';
+import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
+import type { IndexDifferences } from '../vector-index/vector-index.js';
+import { errorMessage } from './photo-indexer.js';
+
+export interface CheckReport {
+  /** True when the catalog, the vector index, the thumbnails and the disk agree. */
+  consistent: boolean;
+  photos: number;
+  /** The active model's vectors in the catalog, and in the index; null without a model. */
+  vectors: number | null;
+  indexSize: number | null;
+  index: IndexDifferences | null;
+  /** Indexed photos without a vector from the active model. */
+  photosWithoutVector: number[];
+  /** Catalogued photos whose files are gone (in folders that can be read). */
+  missingFiles: string[];
+  /** Folders that cannot be read now: their photos are kept and not checked against the disk. */
+  unavailableFolders: string[];
+  missingThumbnails: number[];
+  /** Work still queued (left by a stop or a crash). */
+  pendingJobs: { index: number; remove: number };
+}
+
+export interface RepairReport {
+  before: CheckReport;
+  after: CheckReport;
+  indexSynced: { added: number; updated: number; removed: number } | null;
+  thumbnailsWritten: number;
+  thumbnailFailures: { path: string; message: string }[];
+}
+
+/** Compares the catalog (the source of truth) with everything derived from it and the disk. */
+export function checkLibrary(engine: Engine): CheckReport {
+  const { catalog, vectors } = engine;
+  const folders = catalog.listFolders();
+  const unavailable = new Set(folders.filter((f) => f.status === 'unavailable').map((f) => f.id));
+  const report: CheckReport = {
+    consistent: false,
+    photos: 0,
+    vectors: null,
+    indexSize: vectors?.size ?? null,
+    index: vectors?.compareIndexWithCatalog() ?? null,
+    photosWithoutVector: [],
+    missingFiles: [],
+    unavailableFolders: folders.filter((f) => unavailable.has(f.id)).map((f) => f.path),
+    missingThumbnails: [],
+    pendingJobs: catalog.countJobs(),
+  };
+  if (vectors !== null) report.vectors = catalog.countVectors(vectors.modelId);
+  for (const folder of folders) {
+    for (const photo of catalog.photosInFolder(folder.id)) {
+      report.photos++;
+      if (!unavailable.has(folder.id) && !existsSync(photo.path)) {
+        report.missingFiles.push(photo.path);
+      }
+      if (photo.status !== 'indexed') continue;
+      if (vectors !== null && vectors.get(photo.id) === undefined) {
+        report.photosWithoutVector.push(photo.id);
+      }
+      if (
+        photo.contentHash !== null &&
+        !existsSync(thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash))
+      ) {
+        report.missingThumbnails.push(photo.id);
+      }
+    }
+  }
+  const index = report.index;
+  report.consistent =
+    (index === null || index.missing.length + index.different.length + index.extra.length === 0) &&
+    report.photosWithoutVector.length === 0 &&
+    report.missingFiles.length === 0 &&
+    report.missingThumbnails.length === 0 &&
+    report.pendingJobs.index + report.pendingJobs.remove === 0;
+  return report;
+}
+
+/**
+ * Restores consistency: the index is rebuilt from the catalog's vectors, missing thumbnails
+ * are made again, photos whose files are gone are queued for removal and photos without a
+ * vector for indexing, and the queue is worked off. Then checks again.
+ */
+export async function repairLibrary(engine: Engine): Promise<RepairReport> {
+  const before = checkLibrary(engine);
+  const { catalog, vectors } = engine;
+  const indexSynced = vectors?.syncIndexWithCatalog() ?? null;
+  const thumbnailFailures: RepairReport['thumbnailFailures'] = [];
+  let thumbnailsWritten = 0;
+  for (const photoId of before.missingThumbnails) {
+    const photo = catalog.getPhoto(photoId);
+    if (photo?.contentHash == null || !existsSync(photo.path)) continue;
+    try {
+      const thumbnail = await makeThumbnail(await readPhotoFile(photo.path));
+      await writeThumbnail(engine.paths.thumbnailsDir, photo.contentHash, thumbnail);
+      thumbnailsWritten++;
+    } catch (error) {
+      thumbnailFailures.push({ path: photo.path, message: errorMessage(error) });
+    }
+  }
+  const requeue = (paths: string[], kind: 'index' | 'remove') =>
+    catalog.enqueueJobs(
+      paths.flatMap((path) => {
+        const photo = catalog.getPhotoByPath(path);
+        return photo ? [{ path, folderId: photo.folderId, kind, priority: photo.mtimeMs }] : [];
+      }),
+    );
+  requeue(before.missingFiles, 'remove');
+  requeue(
+    before.photosWithoutVector.flatMap((id) => catalog.getPhoto(id)?.path ?? []),
+    'index',
+  );
+  await engine.jobRunner(engine.model, { removalGraceMs: 0 }).drain(new AbortController().signal);
+  return { before, after: checkLibrary(engine), indexSynced, thumbnailsWritten, thumbnailFailures };
+}

@@ -1,0 +1,339 @@
+import type { FolderInfo, IndexingProgress } from '../../contract/api.js';
+import type { FolderRow } from '../catalog/catalog.js';
+import type { Engine } from '../engine.js';
+import { describeEnvironmentError, isEnvironmentError } from './environment-errors.js';
+import { FolderWatcher, type WatcherTiming } from './folder-watcher.js';
+import type { ImageEmbedder } from './photo-indexer.js';
+import { errorMessage } from './photo-indexer.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { folderProblem, reconcileFolder } from './reconcile.js';
+import { WorkerEmbedder } from './worker-embedder.js';
+
+export interface LiveLibraryOptions extends Partial<WatcherTiming> {
+  /** How often unavailable folders and a full disk are looked at again. */
+  retryMs?: number;
+  /** Run the image tower in a worker thread, off the thread that answers queries (default). */
+  inferenceWorker?: boolean;
+}
+
+export interface LiveProgress extends IndexingProgress {
+  /** Why indexing cannot go on right now (a full disk), or null. */
+  problem: string | null;
+}
+
+export interface LiveLibraryEvents {
+  onProgress?(progress: LiveProgress): void;
+  /** Photos or folders changed: lists shown to the user are stale. */
+  onLibraryChanged?(): void;
+}
+
+const DEFAULTS = {
+  writeFinishMs: 1000,
+  removalGraceMs: 2000,
+  pollIntervalMs: 2000,
+  retryMs: 30_000,
+};
+
+/**
+ * The library kept up to date by itself: every folder is reconciled with the disk at start
+ * and then watched, changes go to the persisted queue, and one drain at a time works it off.
+ * Pausing keeps the queue; cancelling drops the queued indexing; a full disk or an unplugged
+ * drive pauses the affected work until the cause is gone.
+ */
+export class LiveLibrary {
+  private readonly timing: WatcherTiming & { retryMs: number };
+  private readonly watchers = new Map<number, FolderWatcher>();
+  private state: IndexingProgress['state'] = 'idle';
+  private running = false;
+  private draining: { abort: AbortController; done: Promise<void> } | null = null;
+  private again = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private problem: string | null = null;
+  private worker: { key: string; embedder: WorkerEmbedder | null } | null = null;
+  private tracker = new ProgressTracker();
+  private last: LiveProgress = {
+    state: 'idle',
+    done: 0,
+    total: 0,
+    failed: 0,
+    rate: 0,
+    etaSeconds: null,
+    currentPath: null,
+    problem: null,
+  };
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly events: LiveLibraryEvents = {},
+    private readonly options: LiveLibraryOptions = {},
+  ) {
+    this.timing = { ...DEFAULTS, ...stripUndefined(options) };
+  }
+
+  progress(): LiveProgress {
+    return { ...this.last, state: this.state, problem: this.problem };
+  }
+
+  /** Reconciles every folder with the disk, starts watching them and works off the queue. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    for (const folder of this.engine.catalog.listFolders()) await this.watchFolder(folder);
+    this.retryTimer = setInterval(() => void this.retryTroubles(), this.timing.retryMs);
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer !== null) clearInterval(this.retryTimer);
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    await Promise.all([...this.watchers.values()].map((watcher) => watcher.close()));
+    this.watchers.clear();
+    await this.interrupt();
+    await this.worker?.embedder?.close();
+    this.worker = null;
+  }
+
+  pause(): LiveProgress {
+    this.state = 'paused';
+    this.draining?.abort.abort();
+    return this.publish();
+  }
+
+  resume(): LiveProgress {
+    if (this.state === 'paused') this.state = 'idle';
+    this.problem = null;
+    this.kick();
+    return this.publish();
+  }
+
+  /** Drops the queued indexing (removals still happen); watching goes on. */
+  async cancel(): Promise<LiveProgress> {
+    await this.interrupt();
+    this.engine.catalog.clearJobs('index');
+    this.tracker = new ProgressTracker();
+    this.last = { ...this.last, done: 0, total: 0, rate: 0, etaSeconds: null, currentPath: null };
+    this.kick();
+    return this.publish();
+  }
+
+  async addFolder(folderPath: string): Promise<FolderInfo> {
+    const info = await this.engine.addFolder(folderPath);
+    if (this.running) {
+      await this.watchFolder(this.engine.catalog.getFolder(info.id)!);
+      this.kick();
+    }
+    return info;
+  }
+
+  async removeFolder(folderId: number): Promise<{ removedPhotos: number }> {
+    await this.watchers.get(folderId)?.close();
+    this.watchers.delete(folderId);
+    await this.interrupt();
+    const result = this.engine.removeFolder(folderId);
+    this.kick();
+    return result;
+  }
+
+  /** After the model changed: embed with the new one, and queue photos that lack its vectors. */
+  async refresh(): Promise<void> {
+    await this.interrupt();
+    for (const folder of this.engine.catalog.listFolders()) {
+      if (this.running) await this.reconcile(folder);
+    }
+    this.kick();
+  }
+
+  /**
+   * Resolves when no drain runs and no job is queued for a folder that can be read (delayed
+   * removals included); rejects when indexing stopped on a problem such as a full disk.
+   */
+  async settled(): Promise<void> {
+    const { catalog } = this.engine;
+    for (;;) {
+      if (this.problem !== null) throw new Error(this.problem);
+      const queued =
+        catalog.nextJobTime('index') !== undefined || catalog.nextJobTime('remove') !== undefined;
+      if (!queued && this.draining === null) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private async watchFolder(folder: FolderRow): Promise<void> {
+    await this.watchers.get(folder.id)?.close();
+    this.watchers.delete(folder.id);
+    const problem = await folderProblem(folder.path);
+    if (problem !== null) {
+      this.markUnavailable(folder.id, problem);
+      return;
+    }
+    const watcher = new FolderWatcher(
+      this.engine.catalog,
+      folder,
+      this.engine.paths.root,
+      this.timing,
+      {
+        onQueued: () => this.kick(),
+        onTrouble: (reason) => void this.checkFolder(folder.id, reason),
+      },
+    );
+    this.watchers.set(folder.id, watcher);
+    // Watching starts before the scan, so nothing that changes in between is missed.
+    await watcher.ready();
+    await this.reconcile(folder);
+  }
+
+  private async reconcile(folder: FolderRow): Promise<void> {
+    const result = await reconcileFolder(this.engine.catalog, folder, (photo) =>
+      this.engine.needsWork(photo),
+    );
+    if (!result.available) this.markUnavailable(folder.id, result.reason);
+    else
+      for (const problem of result.problems)
+        this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+  }
+
+  private async checkFolder(folderId: number, reason: string): Promise<void> {
+    const folder = this.engine.catalog.getFolder(folderId);
+    if (folder === undefined) return;
+    const problem = await folderProblem(folder.path);
+    if (problem === null) {
+      this.engine.logger.warn(`watching ${folder.path}: ${reason}`);
+      return;
+    }
+    await this.watchers.get(folderId)?.close();
+    this.watchers.delete(folderId);
+    this.markUnavailable(folderId, problem);
+  }
+
+  private markUnavailable(folderId: number, reason: string): void {
+    const folder = this.engine.catalog.getFolder(folderId);
+    if (folder === undefined) return;
+    if (folder.status !== 'unavailable' || folder.lastError !== reason) {
+      this.engine.catalog.setFolderStatus(folderId, 'unavailable', reason);
+      this.engine.logger.warn(`${folder.path} is unavailable (${reason}); its photos are kept`);
+      this.events.onLibraryChanged?.();
+    }
+  }
+
+  /** Folders that came back are watched again; work stopped by a full disk is tried again. */
+  private async retryTroubles(): Promise<void> {
+    if (!this.running) return;
+    for (const folder of this.engine.catalog.listFolders()) {
+      if (folder.status !== 'unavailable' || this.watchers.has(folder.id)) continue;
+      if ((await folderProblem(folder.path)) !== null) continue;
+      this.engine.catalog.setFolderStatus(folder.id, 'ok', null);
+      this.engine.logger.info(`${folder.path} is back`);
+      await this.watchFolder(folder);
+      this.events.onLibraryChanged?.();
+    }
+    if (this.problem !== null && this.state !== 'paused') this.problem = null;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (!this.running || this.state === 'paused' || this.problem !== null) return;
+    if (this.draining !== null) {
+      this.again = true;
+      return;
+    }
+    const abort = new AbortController();
+    this.state = 'running';
+    const done = this.drainLoop(abort.signal).finally(() => {
+      this.draining = null;
+      if (this.state === 'running') this.state = 'idle';
+      this.publish();
+      this.scheduleWake();
+    });
+    this.draining = { abort, done };
+  }
+
+  private async drainLoop(signal: AbortSignal): Promise<void> {
+    do {
+      this.again = false;
+      const base = { done: this.last.done, failed: this.last.failed };
+      try {
+        const runner = this.engine.jobRunner(await this.embedder(), {
+          removalGraceMs: this.timing.removalGraceMs,
+          onFolderUnavailable: () => this.events.onLibraryChanged?.(),
+        });
+        const counts = await runner.drain(signal, (progress) => {
+          this.last = this.tracker.snapshot(
+            this.state,
+            base.done + progress.done,
+            base.done + progress.total,
+            base.failed + progress.failed,
+            progress.currentPath,
+          ) as LiveProgress;
+          this.publish();
+        });
+        const changes = counts.added + counts.updated + counts.moved + counts.failed;
+        if (changes + counts.removed > 0) this.events.onLibraryChanged?.();
+      } catch (error) {
+        // Kept queued; tried again after retryMs, or on resume.
+        this.problem = isEnvironmentError(error)
+          ? describeEnvironmentError(error)
+          : `indexing stopped: ${errorMessage(error)}`;
+        this.engine.logger.warn(this.problem);
+        return;
+      }
+    } while (this.again && !signal.aborted);
+    if (this.engine.catalog.countJobs().index === 0) {
+      // A finished session: the next burst of work counts from zero again.
+      this.last = { ...this.last, done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null };
+      this.tracker = new ProgressTracker();
+    }
+  }
+
+  /** Delayed removals run when their grace period is over. */
+  private scheduleWake(): void {
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    if (!this.running) return;
+    const next = this.engine.catalog.nextJobTime('remove');
+    if (next === undefined) return;
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(10, next - Date.now()));
+  }
+
+  private async interrupt(): Promise<void> {
+    const draining = this.draining;
+    draining?.abort.abort();
+    await draining?.done;
+  }
+
+  /** The worker thread for the current model (restarted when the model changes). */
+  private async embedder(): Promise<ImageEmbedder | null> {
+    const model = this.engine.model;
+    if (model === null) return null;
+    if (this.options.inferenceWorker === false) return model;
+    const key = `${model.key} on ${this.engine.providers.join(',')}`;
+    if (this.worker?.key !== key) {
+      await this.worker?.embedder?.close();
+      const embedder = WorkerEmbedder.create(
+        {
+          dir: model.dir,
+          manifest: model.manifest,
+          providers: this.engine.providers,
+          tuning: this.engine.tuning,
+        },
+        this.engine.logger,
+      );
+      if (embedder === null) {
+        this.engine.logger.warn('no embedding worker in this build: embedding in-process');
+      }
+      this.worker = { key, embedder };
+    }
+    return this.worker.embedder ?? model;
+  }
+
+  private publish(): LiveProgress {
+    this.last = { ...this.last, state: this.state, problem: this.problem };
+    this.events.onProgress?.(this.last);
+    return this.last;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

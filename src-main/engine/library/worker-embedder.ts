@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ExecutionProviderName } from '../../contract/api.js';
+import type { ModelManifest } from '../embedder/manifest.js';
+import type { SessionTuning } from '../embedder/providers.js';
+import type { Logger } from '../util/logger.js';
+import type { ImageEmbedder } from './photo-indexer.js';
+
+export interface EmbedWorkerData {
+  dir: string;
+  manifest: ModelManifest;
+  providers: ExecutionProviderName[];
+  tuning?: SessionTuning;
+}
+
+export type EmbedWorkerRequest =
+  { type: 'embed'; id: number; tensors: Float32Array[] } | { type: 'close' };
+
+export type EmbedWorkerReply =
+  | { type: 'vectors'; id: number; vectors: Float32Array[] }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+/**
+ * The worker's script next to this module: embed-worker.ts when running from source (under
+ * tsx, which the worker must load first), embed-worker.js in a build.
+ */
+function workerScript(): { url: URL; fromSource: boolean } | null {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(`./embed-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  return existsSync(fileURLToPath(url)) ? { url, fromSource } : null;
+}
+
+/**
+ * Runs the image tower in a worker thread (see embed-worker.ts). Requests are answered in
+ * order; a worker that dies fails the requests in flight and is restarted on the next one.
+ */
+export class WorkerEmbedder implements ImageEmbedder {
+  private worker: Worker | null = null;
+  private nextId = 0;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }
+  >();
+
+  private constructor(
+    private readonly script: { url: URL; fromSource: boolean },
+    private readonly data: EmbedWorkerData,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Null when this build has no worker script; the caller then embeds in-process. */
+  static create(data: EmbedWorkerData, logger: Logger): WorkerEmbedder | null {
+    const script = workerScript();
+    return script === null ? null : new WorkerEmbedder(script, data, logger);
+  }
+
+  embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (tensors.length === 0) return Promise.resolve([]);
+    const worker = this.started();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const request: EmbedWorkerRequest = { type: 'embed', id, tensors: [...tensors] };
+      worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (worker === null) return;
+    this.worker = null;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage({ type: 'close' } satisfies EmbedWorkerRequest);
+    await exited;
+  }
+
+  private started(): Worker {
+    if (this.worker !== null) return this.worker;
+    const { url, fromSource } = this.script;
+    const worker = fromSource
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+             .then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`,
+          { eval: true, workerData: this.data },
+        )
+      : new Worker(url, { workerData: this.data });
+    worker.on('message', (reply: EmbedWorkerReply) => this.receive(reply));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      this.failAll(new Error(`the embedding worker stopped (exit code ${code})`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private receive(reply: EmbedWorkerReply): void {
+    if (reply.type === 'log') {
+      this.logger[reply.level](reply.message);
+      return;
+    }
+    const waiter = this.waiting.get(reply.id);
+    this.waiting.delete(reply.id);
+    if (reply.type === 'vectors') waiter?.resolve(reply.vectors);
+    else waiter?.reject(new Error(reply.message));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { Engine } from '../../src-main/engine/engine.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
+import { photoFolder, tempDir, tinyModelDir } from '../helpers/fixtures.js';
+
+const FERRET = path.resolve(import.meta.dirname, '../../bin/ferret.js');
+
+function ferret(libraryDir: string, modelDir: string, args: string[]) {
+  return promisify(execFile)(
+    process.execPath,
+    [FERRET, '--library', libraryDir, '--model-dir', modelDir, ...args],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+}
+
+/** A small seeded generator (mulberry32), so the kill moments are the same on every run. */
+function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `ferret watch` and kills it without warning after `ms`. */
+async function watchAndKill(libraryDir: string, modelDir: string, ms: number): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [FERRET, '--library', libraryDir, '--model-dir', modelDir, 'watch'],
+    { stdio: 'ignore' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+function queuedJobs(libraryDir: string): number {
+  const db = new Database(path.join(libraryDir, 'catalog.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM jobs').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+interface Snapshot {
+  photos: Map<string, { contentHash: string | null; status: string; vector?: Float32Array }>;
+  vectors: number;
+  indexSize: number;
+}
+
+async function snapshot(libraryDir: string, modelDir: string): Promise<Snapshot> {
+  const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
+  try {
+    const { items, total } = engine.catalog.listPhotos(0, 10_000);
+    assert.equal(items.length, total);
+    const photos: Snapshot['photos'] = new Map();
+    for (const item of items) {
+      assert.ok(!photos.has(item.path), `${item.path} is in the catalog twice`);
+      photos.set(item.path, {
+        contentHash: item.contentHash,
+        status: item.status,
+        vector: engine.vectors!.get(item.id),
+      });
+    }
+    return {
+      photos,
+      vectors: engine.catalog.countVectors(engine.vectors!.modelId),
+      indexSize: engine.vectors!.size,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+test('killing the live library at random moments loses nothing and duplicates nothing', async () => {
+  const [folder, modelDir, killedLibrary, referenceLibrary] = await Promise.all([
+    photoFolder(),
+    tinyModelDir(),
+    tempDir('killed'),
+    tempDir('reference'),
+  ]);
+  await ferret(referenceLibrary, modelDir, ['index', folder.dir]);
+  const reference = await snapshot(referenceLibrary, modelDir);
+
+  await ferret(killedLibrary, modelDir, ['folders', 'add', folder.dir]);
+  const random = seededRandom(20240611);
+  let interrupted = 0;
+  for (let kill = 0; kill < 4; kill++) {
+    await watchAndKill(killedLibrary, modelDir, 2500 + random() * 4000);
+    if (queuedJobs(killedLibrary) > 0) interrupted++;
+  }
+  assert.ok(interrupted >= 2, `only ${interrupted} of the kills came in the middle of the work`);
+  await ferret(killedLibrary, modelDir, ['watch', '--exit-when-idle']);
+
+  const check = JSON.parse((await ferret(killedLibrary, modelDir, ['--json', 'check'])).stdout);
+  assert.equal(check.consistent, true, JSON.stringify(check));
+  const killed = await snapshot(killedLibrary, modelDir);
+  assert.equal(killed.photos.size, reference.photos.size);
+  assert.equal(killed.vectors, reference.vectors);
+  assert.equal(killed.indexSize, killed.vectors);
+  for (const [file, expected] of reference.photos) {
+    const actual = killed.photos.get(file);
+    assert.ok(actual, `${file} is missing`);
+    assert.equal(actual.contentHash, expected.contentHash, file);
+    assert.equal(actual.status, expected.status, file);
+    assert.equal(actual.vector === undefined, expected.vector === undefined, file);
+    if (expected.vector !== undefined) {
+      const difference = Math.max(
+        ...expected.vector.map((value, i) => Math.abs(value - actual.vector![i]!)),
+      );
+      assert.ok(difference < 1e-4, `${file}: vectors differ by ${difference}`);
+    }
+  }
+});
