@@ -39,3 +39,16 @@ export async function withEngine<T>(
     await engine.close();
   }
 }
+
+/** Resolves on Ctrl+C or a polite kill, so long-running commands can close the engine cleanly. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -102,6 +102,16 @@ export interface IndexingProgress {
   currentPath: string | null;
 }
 
+export const IDLE_PROGRESS: IndexingProgress = {
+  state: 'idle',
+  done: 0,
+  total: 0,
+  failed: 0,
+  rate: 0,
+  etaSeconds: null,
+  currentPath: null,
+};
+
 export interface LibraryStatus {
   photos: number;
   indexed: number;

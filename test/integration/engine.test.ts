@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import exifr from 'exifr';
+import { IDLE_PROGRESS } from '../../src-main/contract/api.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { UserError } from '../../src-main/engine/util/user-error.js';
@@ -51,15 +52,7 @@ describe('engine on the real corpus with the tiny model', () => {
       assert.equal(row?.status, 'error', broken.path);
       assert.match(row?.lastError ?? '', new RegExp(broken.reason), broken.path);
     }
-    const status = engine.status({
-      state: 'idle',
-      done: 0,
-      total: 0,
-      failed: 0,
-      rate: 0,
-      etaSeconds: null,
-      currentPath: null,
-    });
+    const status = engine.status(IDLE_PROGRESS);
     assert.equal(status.indexed, photoCount);
     assert.equal(status.embedded, photoCount);
     assert.equal(status.errors, folder.broken.length);

@@ -7,7 +7,7 @@ import { createBackend } from '../../engine/backend.js';
 import type { Engine } from '../../engine/engine.js';
 import { startServer } from '../../server/server.js';
 import { UserError } from '../../engine/util/user-error.js';
-import { withEngine } from '../context.js';
+import { untilStopSignal, withEngine } from '../context.js';
 
 export interface ServeOptions {
   /** 0 or absent: a free port. */
@@ -56,15 +56,7 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
   );
   if (opts.open) openInBrowser(server.url);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await server.close();
   await backend.close();
 }

@@ -1,24 +1,15 @@
 import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
+import { IDLE_PROGRESS } from '../../contract/api.js';
 import { verifyModelFolder } from '../../engine/embedder/model-store.js';
 import { defaultProviderOrder } from '../../engine/embedder/providers.js';
 import { withEngine } from '../context.js';
-
-const IDLE = {
-  state: 'idle',
-  done: 0,
-  total: 0,
-  failed: 0,
-  rate: 0,
-  etaSeconds: null,
-  currentPath: null,
-} as const;
 
 export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
   .action(async (_options, command: Command) => {
     await withEngine(command, async (engine, output) => {
-      const status = engine.status(IDLE);
+      const status = engine.status(IDLE_PROGRESS);
       output.result({ library: engine.paths.root, ...status }, () => {
         const lines = [
           `library: ${engine.paths.root}`,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { LiveLibrary, type LiveProgress } from '../../engine/library/live-library.js';
 import { UserError } from '../../engine/util/user-error.js';
-import { withEngine } from '../context.js';
+import { untilStopSignal, withEngine } from '../context.js';
 import type { Output } from '../output.js';
 
 interface WatchOptions {
@@ -38,18 +38,6 @@ function formatSeconds(seconds: number): string {
   if (seconds < 90) return `${seconds} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-function untilStopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export const watchCommand = new Command('watch')

@@ -1,4 +1,4 @@
-import type { FolderInfo, IndexingProgress } from '../../contract/api.js';
+import { IDLE_PROGRESS, type FolderInfo, type IndexingProgress } from '../../contract/api.js';
 import type { FolderRow } from '../catalog/catalog.js';
 import type { Engine } from '../engine.js';
 import { describeEnvironmentError, isEnvironmentError } from './environment-errors.js';
@@ -52,16 +52,7 @@ export class LiveLibrary {
   private problem: string | null = null;
   private worker: { key: string; embedder: WorkerEmbedder | null } | null = null;
   private tracker = new ProgressTracker();
-  private last: LiveProgress = {
-    state: 'idle',
-    done: 0,
-    total: 0,
-    failed: 0,
-    rate: 0,
-    etaSeconds: null,
-    currentPath: null,
-    problem: null,
-  };
+  private last: LiveProgress = { ...IDLE_PROGRESS, problem: null };
 
   constructor(
     private readonly engine: Engine,
