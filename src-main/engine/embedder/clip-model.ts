@@ -111,7 +111,11 @@ export class ClipModel {
   private openText(): Promise<OpenedSession> {
     const spec = this.manifest.text;
     if (spec === undefined) throw new Error(`${this.manifest.name} has no text encoder`);
-    this.textSession ??= this.open(spec.file);
+    if (this.textSession === undefined) {
+      this.textSession = this.open(spec.file);
+      // Read while onnxruntime builds the session on its own thread.
+      this.textTokenizer();
+    }
     return this.textSession;
   }
 

@@ -1,0 +1,174 @@
+/**
+ * `npm run bench [-- --quick] [-- --out DIR]`: indexing throughput and its stages, query
+ * latency and start-up, find-similar and the vector index at scale, each against the issue's
+ * targets, in one run. Writes a JSON report into bench-results/ and, for a full run,
+ * BENCHMARKS.md at the repository root (a quick run writes its Markdown next to the JSON).
+ * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report.
+ */
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CpuLoadMonitor } from './cpu-load.js';
+import { FULL_CONFIG, QUICK_CONFIG, type BenchConfig } from './config.js';
+import { log } from './log.js';
+import { describeMachine } from './machine.js';
+import { benchModels, type BenchModels } from './models.js';
+import { roundsOfCorpus } from './photos.js';
+import { renderMarkdown, writeJsonReport, type BenchReport, type ModelFiles } from './report.js';
+import { runIndexingSection } from './sections/indexing.js';
+import { runPipelineSection, type ModelVariant } from './sections/pipeline.js';
+import { runQuerySection, type LibraryUnderTest } from './sections/queries.js';
+import { manifestIn } from './sections/stages.js';
+import { runVectorSection } from './sections/vectors.js';
+import { checkTargets } from './targets.js';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      render: { type: 'string' },
+    },
+    strict: true,
+  });
+  const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, 'bench-results'));
+  if (values.render !== undefined) {
+    const report = JSON.parse(await readFile(values.render, 'utf8')) as BenchReport;
+    log(`wrote ${await writeMarkdown(report, outDir)}`);
+    return;
+  }
+  const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
+  const started = performance.now();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-'));
+  try {
+    const report = await runBenchmarks(config, scratch);
+    report.durationS = (performance.now() - started) / 1000;
+    const jsonFile = await writeJsonReport(report, outDir);
+    const markdownFile = await writeMarkdown(report, outDir);
+    for (const check of report.targets) {
+      log(
+        `${check.met ? 'met   ' : 'MISSED'} ${check.target} (${check.subject}): ${check.measured}`,
+      );
+    }
+    log(`wrote ${path.relative(process.cwd(), jsonFile)} and ${markdownFile}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** BENCHMARKS.md for a full run; a smoke run's Markdown stays beside its JSON. */
+async function writeMarkdown(report: BenchReport, outDir: string): Promise<string> {
+  const file =
+    report.config.mode === 'full'
+      ? path.join(REPO_ROOT, 'BENCHMARKS.md')
+      : path.join(outDir, 'BENCHMARKS.quick.md');
+  await writeFile(file, `${renderMarkdown(report)}\n`);
+  return path.relative(process.cwd(), file);
+}
+
+async function runBenchmarks(config: BenchConfig, scratch: string): Promise<BenchReport> {
+  const scratchDir = async (name: string) => {
+    const dir = path.join(scratch, name);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  };
+  const machine = describeMachine();
+  log(
+    `${config.mode} run on ${machine.cpuModel}, ${machine.cores} cores; preparing models and photos`,
+  );
+  const models = await benchModels(config.modelSize);
+  const photosDir = await scratchDir('photos');
+  const photos = await roundsOfCorpus(photosDir, config.libraryRounds, config.photosPerRound);
+  const roundPhotos = photos.filter((photo) => photo.startsWith(path.join(photosDir, 'round-1')));
+
+  const whole = new CpuLoadMonitor();
+  const backgroundLoad: Record<string, number | null> = {};
+  const section = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const monitor = new CpuLoadMonitor();
+    const result = await run();
+    backgroundLoad[name] = monitor.othersShare();
+    return result;
+  };
+
+  const pipeline = await section('stages', () =>
+    runPipelineSection({ config, models, roundPhotos, scratchDir }),
+  );
+  const indexing = await section('indexing', () =>
+    runIndexingSection({
+      config,
+      models,
+      photosDir,
+      libraryPhotos: photos,
+      scratchDir,
+    }),
+  );
+  const vectors = await section('vector index', () =>
+    runVectorSection({ config, modelDir: models.fp32Dir, scratchDir }),
+  );
+
+  const largest = vectors.scales.at(-1)!;
+  const libraries: LibraryUnderTest[] = [
+    ...(['fp32', 'int8'] as const).map((variant) => ({
+      label: `${variant}, corpus library (${photos.length} photos)`,
+      kind: 'corpus' as const,
+      variant,
+      libraryDir: indexing.libraries[variant],
+      modelDir: variant === 'fp32' ? models.fp32Dir : models.int8Dir,
+      photos: photos.length,
+    })),
+    {
+      label: `fp32, synthetic library (${largest.vectors.toLocaleString('en')} vectors)`,
+      kind: 'synthetic',
+      variant: 'fp32',
+      libraryDir: largest.libraryDir,
+      modelDir: models.fp32Dir,
+      photos: largest.vectors,
+    },
+  ];
+  const queries = await section('queries', async () => {
+    const reports = [];
+    for (const library of libraries) reports.push(await runQuerySection(config, library));
+    return reports;
+  });
+  backgroundLoad['whole run'] = whole.othersShare();
+
+  return {
+    generatedAt: new Date().toISOString(),
+    durationS: 0,
+    commands: [
+      'bash ../shared/corpus/get-photos.sh   # once; test/helpers/corpus.ts does it on demand',
+      config.mode === 'full' ? 'npm run bench' : 'npm run bench -- --quick',
+    ],
+    machine,
+    backgroundLoad,
+    config,
+    models: modelFiles(models),
+    pipeline,
+    indexing,
+    queries,
+    vectors,
+    targets: checkTargets({ cores: machine.cores, pipeline, indexing, queries, vectors }),
+  };
+}
+
+function modelFiles(models: BenchModels): Record<ModelVariant, ModelFiles> {
+  const describe = (dir: string): ModelFiles => {
+    const manifest = manifestIn(dir);
+    const bytesOf = (file: string | undefined) =>
+      manifest.files.find((entry) => entry.path === file)?.bytes ?? 0;
+    return {
+      id: manifest.id,
+      imageTowerBytes: bytesOf(manifest.image.file),
+      textTowerBytes: bytesOf(manifest.text?.file),
+    };
+  };
+  return { fp32: describe(models.fp32Dir), int8: describe(models.int8Dir) };
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
