@@ -2,6 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/api.js';
 import type { Logger } from '../util/logger.js';
+import { graphWithExternalWeights } from './external-weights.js';
 import { modelKey, type ModelManifest } from './manifest.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
 import { TextTokenizer } from './tokenizer.js';
@@ -111,17 +112,19 @@ export class ClipModel {
   private openText(): Promise<OpenedSession> {
     const spec = this.manifest.text;
     if (spec === undefined) throw new Error(`${this.manifest.name} has no text encoder`);
-    if (this.textSession === undefined) {
-      this.textSession = this.open(spec.file);
-      // Read while onnxruntime builds the session on its own thread.
-      this.textTokenizer();
-    }
+    this.textSession ??= this.open(spec.file);
     return this.textSession;
   }
 
-  private async open(file: string): Promise<OpenedSession> {
+  private async open(name: string): Promise<OpenedSession> {
+    const file = path.join(this.dir, name);
+    const graph = await graphWithExternalWeights(file).catch((error: unknown) => {
+      // onnxruntime reads the file itself then, and says what is wrong with it.
+      this.options.logger.warn(`${name}: weights stay in the graph: ${String(error)}`);
+      return null;
+    });
     const opened = await openSession(
-      path.join(this.dir, file),
+      { file, graph: graph ?? undefined },
       this.options.providers,
       this.options.logger,
       this.options.tuning,

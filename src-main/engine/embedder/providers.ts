@@ -51,6 +51,12 @@ export interface SessionTuning {
   intraOpThreads?: number;
 }
 
+/** A model file, or its graph read from it (see graphWithExternalWeights). */
+export interface ModelSource {
+  file: string;
+  graph?: Uint8Array;
+}
+
 export interface OpenedSession {
   session: ort.InferenceSession;
   provider: ExecutionProviderName;
@@ -62,7 +68,7 @@ export interface OpenedSession {
  * logged, so the user can see why the CPU was chosen.
  */
 export async function openSession(
-  modelFile: string,
+  model: ModelSource,
   order: readonly ExecutionProviderName[],
   logger: Logger,
   tuning: SessionTuning = {},
@@ -81,14 +87,24 @@ export async function openSession(
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(modelFile, {
+      const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: tuning.intraOpThreads ?? os.availableParallelism(),
         interOpNumThreads: 1,
         executionMode: 'sequential',
         logSeverityLevel: 3,
-      });
+      };
+      const session =
+        model.graph === undefined
+          ? await ort.InferenceSession.create(model.file, options)
+          : await ort.InferenceSession.create(model.graph, {
+              ...options,
+              // Where the graph's external weights are, since it does not come from a file.
+              extra: {
+                session: { model_external_initializers_file_folder_path: path.dirname(model.file) },
+              },
+            });
       if (failures.length > 0) {
         logger.info(`using the ${provider} execution provider (skipped ${failures.join('; ')})`);
       }
@@ -99,5 +115,5 @@ export async function openSession(
       logger.warn(`execution provider ${provider} failed, trying the next: ${reason}`);
     }
   }
-  throw new Error(`no execution provider could run ${modelFile}: ${failures.join('; ')}`);
+  throw new Error(`no execution provider could run ${model.file}: ${failures.join('; ')}`);
 }

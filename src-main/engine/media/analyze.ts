@@ -1,7 +1,8 @@
 import { openImage } from './image-source.js';
+import type { ImageSource } from './image-source.js';
 import { metadataFrom } from './metadata.js';
 import type { PhotoMetadata } from './metadata.js';
-import { clipTensorFrom } from './preprocess.js';
+import { clipSource, clipTensorFrom } from './preprocess.js';
 import type { ClipImageSpec } from './preprocess.js';
 import { THUMBNAIL_MAX_SIDE, thumbnailFrom } from './thumbnail.js';
 
@@ -14,9 +15,10 @@ export interface PhotoAnalysis {
 }
 
 /**
- * Everything indexing needs from one photo's bytes. The header is read once; the tensor and the
- * thumbnail are two pipelines that run side by side, each decoding only as much as its output
- * needs (JPEG/WebP shrink-on-load), since they differ in colour handling and in size.
+ * Everything indexing needs from one photo's bytes. The header is read once and, where the
+ * colours allow, the pixels are decoded once into a reduced copy that both the tensor and the
+ * thumbnail are made from; otherwise each is its own pipeline that decodes only as much as it
+ * needs (JPEG/WebP shrink-on-load).
  */
 export async function analyzePhoto(
   bytes: Buffer,
@@ -24,10 +26,19 @@ export async function analyzePhoto(
   thumbnailMaxSide: number = THUMBNAIL_MAX_SIDE,
 ): Promise<PhotoAnalysis> {
   const source = await openImage(bytes);
-  const [metadata, tensor, thumbnail] = await Promise.all([
-    metadataFrom(source),
-    clipTensorFrom(source, spec),
-    thumbnailFrom(source, thumbnailMaxSide),
+  const [metadata, reduced] = await Promise.all([metadataFrom(source), clipSource(source, spec)]);
+  const [tensor, thumbnail] = await Promise.all([
+    clipTensorFrom(reduced, spec),
+    thumbnailFrom(servesThumbnail(reduced, thumbnailMaxSide) ? reduced : source, thumbnailMaxSide),
   ]);
   return { metadata, tensor, thumbnail };
+}
+
+/** Whether a copy still has every pixel a thumbnail of `maxSide` needs. */
+function servesThumbnail(copy: ImageSource, maxSide: number): boolean {
+  if (copy.pixels === undefined) return true;
+  const { width, height } = copy.header;
+  return (
+    Math.max(copy.pixels.width, copy.pixels.height) >= Math.min(maxSide, Math.max(width, height))
+  );
 }

@@ -12,10 +12,14 @@ const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff
 
 /** A photo's bytes whose header has been read and found decodable. */
 export interface ImageSource {
+  /** The file's bytes, or decoded pixels when `pixels` is set. */
   readonly bytes: Buffer;
+  /** The file's header: sizes in it are the full stored size even when `bytes` are smaller. */
   readonly header: Metadata;
   /** The EXIF orientation, null when absent or invalid (then the pixels are shown as stored). */
   readonly orientation: Orientation | null;
+  /** Set for a reduced copy: `bytes` are interleaved 8-bit pixels, stored orientation. */
+  readonly pixels?: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
 }
 
 /** Reads the header only; throws PhotoDecodeError when the bytes cannot be a photo we decode. */
@@ -52,11 +56,69 @@ export async function openImage(bytes: Buffer): Promise<ImageSource> {
  * (stray bytes after the image and the like) are tolerated, as every photo viewer does.
  */
 export function decode(source: ImageSource, colour: 'as-stored' | 'display'): Sharp {
+  if (source.pixels !== undefined) {
+    return sharp(source.bytes, { raw: source.pixels, limitInputPixels: MAX_INPUT_PIXELS });
+  }
   return sharp(source.bytes, {
     failOn: 'error',
     limitInputPixels: MAX_INPUT_PIXELS,
     ignoreIcc: colour === 'as-stored',
   });
+}
+
+/**
+ * The photo decoded once, shrunk (never enlarged) so that its short side is `minShortSide`, for
+ * the several outputs indexing makes from one photo: decoding is most of indexing's cost, and a
+ * large PNG or WebP has no shrink-on-load. Only a photo without a colour profile can be shared,
+ * since CLIP reads the stored colours and a viewer shows the profile's; any other comes back as
+ * it is, to be decoded by each use.
+ */
+export async function reducedCopy(source: ImageSource, minShortSide: number): Promise<ImageSource> {
+  const { header } = source;
+  const shareable =
+    source.pixels === undefined &&
+    header.icc === undefined &&
+    header.depth === 'uchar' &&
+    (header.space === 'srgb' || header.space === 'b-w');
+  if (!shareable) return source;
+  const scale = Math.min(1, minShortSide / Math.min(header.width, header.height));
+  const pipeline = decode(source, 'as-stored').resize(
+    Math.max(1, Math.round(header.width * scale)),
+    Math.max(1, Math.round(header.height * scale)),
+    { fit: 'fill' },
+  );
+  const { data, info } = await render(pipeline.raw().toBuffer({ resolveWithObject: true }));
+  return {
+    ...source,
+    bytes: data,
+    pixels: { width: info.width, height: info.height, channels: info.channels },
+  };
+}
+
+/** The pipeline turned and mirrored to show the photo upright. */
+export function upright(pipeline: Sharp, source: ImageSource): Sharp {
+  // sharp reads the file's own tag, and then still shrinks on load.
+  if (source.pixels === undefined) return pipeline.autoOrient();
+  // A reduced copy has no tag. sharp mirrors before it rotates, whatever the call order.
+  switch (source.orientation) {
+    case null:
+    case 1:
+      return pipeline;
+    case 2:
+      return pipeline.flop();
+    case 3:
+      return pipeline.rotate(180);
+    case 4:
+      return pipeline.flip();
+    case 5:
+      return pipeline.flop().rotate(270);
+    case 6:
+      return pipeline.rotate(90);
+    case 7:
+      return pipeline.flop().rotate(90);
+    case 8:
+      return pipeline.rotate(270);
+  }
 }
 
 /** Awaits a sharp result, turning any libvips failure into a PhotoDecodeError. */

@@ -1,4 +1,4 @@
-import { decode, openImage, render } from './image-source.js';
+import { decode, openImage, reducedCopy, render } from './image-source.js';
 import type { ImageSource } from './image-source.js';
 import { shownToStored, swapsAxes } from './orientation.js';
 import type { Orientation } from './orientation.js';
@@ -19,7 +19,16 @@ export interface ClipImageSpec {
  * resize of the short side to `size`, centre crop, RGB, scaled to [0,1], normalised.
  */
 export async function clipTensor(bytes: Buffer, spec: ClipImageSpec): Promise<Float32Array> {
-  return clipTensorFrom(await openImage(bytes), spec);
+  return clipTensorFrom(await clipSource(await openImage(bytes), spec), spec);
+}
+
+/**
+ * What the tensor is made from: a copy reduced to twice the input size, which keeps the bicubic
+ * resize within the reference's tolerance. Indexing and queries both go through here, so a photo
+ * gets the same tensor either way.
+ */
+export function clipSource(source: ImageSource, spec: ClipImageSpec): Promise<ImageSource> {
+  return reducedCopy(source, 2 * spec.size);
 }
 
 export async function clipTensorFrom(
