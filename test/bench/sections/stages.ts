@@ -11,7 +11,11 @@ import { hashBytes } from '../../../src-main/engine/media/content-hash.js';
 import { MAX_INPUT_PIXELS, openImage } from '../../../src-main/engine/media/image-source.js';
 import { metadataFrom } from '../../../src-main/engine/media/metadata.js';
 import { readPhotoFile } from '../../../src-main/engine/media/photo-file.js';
-import { clipTensorFrom, type ClipImageSpec } from '../../../src-main/engine/media/preprocess.js';
+import {
+  clipSource,
+  clipTensorFrom,
+  type ClipImageSpec,
+} from '../../../src-main/engine/media/preprocess.js';
 import { writeThumbnail } from '../../../src-main/engine/media/thumbnail.js';
 import { mapConcurrent } from '../../../src-main/engine/util/concurrency.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
@@ -46,8 +50,8 @@ export function openModel(modelDir: string, intraOpThreads: number): ClipModel {
 
 /**
  * Everything the indexer does to a photo before the model, with the indexer's concurrency:
- * read, content hash, header and EXIF, the CLIP tensor and the thumbnail (both decoded with
- * shrink-on-load), thumbnail written. Without `thumbnailsDir`, the same minus the thumbnail,
+ * read, content hash, header and EXIF, the CLIP tensor and the thumbnail (from one reduced
+ * decode where the colours allow), thumbnail written. Without `thumbnailsDir`, the same minus the thumbnail,
  * to show what thumbnails cost. Returns the tensors, ready for the model.
  */
 export async function decodeAlone(
@@ -63,8 +67,8 @@ export async function decodeAlone(
     const contentHash = hashBytes(bytes);
     if (thumbnailsDir === null) {
       const source = await openImage(bytes);
-      const [, tensor] = await Promise.all([metadataFrom(source), clipTensorFrom(source, spec)]);
-      return tensor;
+      const [, reduced] = await Promise.all([metadataFrom(source), clipSource(source, spec)]);
+      return clipTensorFrom(reduced, spec);
     }
     const analyzed = await analyzePhoto(bytes, spec);
     await writeThumbnail(thumbnailsDir, contentHash, analyzed.thumbnail);
