@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
+  closeSync,
+  mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   truncateSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,6 +262,37 @@ test('a saved index opens with the same contents and answers', () => {
   assert.equal(files.length, 2);
   assert.ok(files.every((name) => /^[a-z0-9._-]+$/.test(name)));
   assert.ok(!files.some((name) => name.endsWith('.tmp')));
+});
+
+test('a save on a full disk fails with ENOSPC and keeps the saved index', (t) => {
+  const dir = newDir();
+  mkdirSync(dir);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ferret-index', dir], {
+    encoding: 'utf8',
+  });
+  if (mounted.status !== 0) {
+    return t.skip(`cannot mount a small tmpfs: ${mounted.stderr || mounted.error?.message}`);
+  }
+  t.after(() => spawnSync('umount', ['--lazy', dir]));
+  const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
+  const saved = fill(index, 50);
+  index.save();
+  // The rest of the disk taken, but for less than the grown index needs.
+  const filler = openSync(path.join(dir, 'filler'), 'w');
+  try {
+    const block = Buffer.alloc(4096, 1);
+    for (;;) writeSync(filler, block);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    closeSync(filler);
+  }
+  fill(index, 400, 2);
+  assert.throws(() => index.save(), { code: 'ENOSPC' });
+  assert.ok(!readdirSync(dir).some((name) => name.endsWith('.tmp')), 'no partial file is left');
+
+  const reopened = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
+  assert.deepEqual([reopened.rebuilt, reopened.size], [false, saved.size]);
 });
 
 test('model keys become safe, distinct file names', () => {

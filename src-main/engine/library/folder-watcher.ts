@@ -3,8 +3,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Catalog, FolderRow, JobInput } from '../catalog/catalog.js';
 import { isImagePath } from '../media/image-files.js';
-import { isSameOrInside } from './reconcile.js';
-import { scanFolder } from './scan.js';
+import { isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
 
 /** Events are written to the queue in one transaction per this interval: bursts stay cheap. */
 const FLUSH_MS = 100;
@@ -23,6 +22,10 @@ export interface FolderWatcherEvents {
   onQueued(): void;
   /** The folder itself went away or cannot be read: the library checks and marks it. */
   onTrouble(reason: string): void;
+  /** Events could not be written to the queue (a full disk): they are kept for `flush`. */
+  onQueueFailed(error: unknown): void;
+  /** A folder that appeared holds places that could not be read, or a symlink loop. */
+  onScanProblems(problems: ScanProblem[]): void;
 }
 
 /**
@@ -106,7 +109,8 @@ export class FolderWatcher {
   /** A folder appeared (created, moved or renamed into place): its photos may be new to us. */
   private async scanLater(dir: string): Promise<void> {
     if (dir === this.folder.path) return;
-    const { files } = await scanFolder(dir);
+    const { files, problems } = await scanFolder(dir, { within: this.folder.path });
+    if (problems.length > 0) this.events.onScanProblems(problems);
     for (const file of files) {
       this.queue({
         path: file.path,
@@ -131,13 +135,20 @@ export class FolderWatcher {
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  private flush(): void {
+  /** Writes the events gathered so far to the queue; kept for the next try when that fails. */
+  flush(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.pending.size === 0) return;
-    const jobs = [...this.pending.values()];
+    try {
+      this.catalog.enqueueJobs([...this.pending.values()]);
+    } catch (error) {
+      // A full disk: thrown from a timer this would end the process, and dropped events would
+      // leave the changes unseen until the next start. Kept, and retried with the other work.
+      this.events.onQueueFailed(error);
+      return;
+    }
     this.pending = new Map();
-    this.catalog.enqueueJobs(jobs);
     this.events.onQueued();
   }
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Catalog, JobRow } from '../catalog/catalog.js';
 import type { VectorStore } from '../vector-store.js';
-import { errorCode, isEnvironmentError } from './environment-errors.js';
+import { isEnvironmentError } from './environment-errors.js';
 import {
   emptyCounts,
   PhotoIndexer,
@@ -10,6 +11,7 @@ import {
   type IndexTarget,
 } from './photo-indexer.js';
 import { folderProblem } from './reconcile.js';
+import { describeFsError, isGoneError, type ScanProblem } from './scan.js';
 
 /** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
 const CHUNK = 64;
@@ -26,6 +28,8 @@ export interface DrainProgress {
 
 export interface DrainCounts extends IndexCounts {
   removed: number;
+  /** Places that could not be looked at (a folder that lost its permissions): photos kept. */
+  unreadable: (ScanProblem & { folderId: number })[];
 }
 
 export interface JobRunnerOptions extends Omit<IndexerOptions, 'onRecorded'> {
@@ -41,7 +45,7 @@ export interface JobRunnerOptions extends Omit<IndexerOptions, 'onRecorded'> {
  * exactly-once across crashes. Environment errors (full disk) stop the drain and keep the jobs.
  */
 export class JobRunner {
-  private counts: DrainCounts = { ...emptyCounts(), removed: 0 };
+  private counts: DrainCounts = { ...emptyCounts(), removed: 0, unreadable: [] };
   private lastSave = Date.now();
 
   constructor(private readonly options: JobRunnerOptions) {}
@@ -59,7 +63,7 @@ export class JobRunner {
     signal: AbortSignal,
     onProgress: (progress: DrainProgress) => void = () => {},
   ): Promise<DrainCounts> {
-    this.counts = { ...emptyCounts(), removed: 0 };
+    this.counts = { ...emptyCounts(), removed: 0, unreadable: [] };
     let done = 0;
     const report = (currentPath: string | null) => {
       const queued = this.catalog.countJobs();
@@ -119,12 +123,8 @@ export class JobRunner {
         this.catalog.finishJob(job);
       } catch (error) {
         if (isEnvironmentError(error)) throw error;
-        if (errorCode(error) !== 'ENOENT') {
-          // Unreadable (EACCES): the indexer records the reason against the photo.
-          targets.push({ path: job.path, folderId: job.folderId, size: 0, mtimeMs: 0 });
-          continue;
-        }
-        this.fileGone(job);
+        if (isGoneError(error)) this.fileGone(job);
+        else await this.outOfSight(job, error);
       }
       onDone(job.path);
     }
@@ -164,26 +164,20 @@ export class JobRunner {
   }
 
   private async runRemoveJob(job: JobRow): Promise<void> {
-    const exists = await fs.stat(job.path).then(
-      () => true,
+    const statError = await fs.stat(job.path).then(
+      () => null,
       (error: unknown) => {
         if (isEnvironmentError(error)) throw error;
-        return errorCode(error) !== 'ENOENT';
+        return error;
       },
     );
-    if (exists) {
+    if (statError === null) {
       // Back again (an editor saving by delete-and-rename): look at it like any other file.
       this.catalog.enqueueJobs([{ ...job, kind: 'index', notBefore: 0 }]);
       return;
     }
-    const folder = this.catalog.getFolder(job.folderId);
-    const problem = folder === undefined ? null : await folderProblem(folder.path);
-    if (folder !== undefined && problem !== null) {
-      // The whole folder is gone (an unplugged drive): keep its photos until it is back.
-      this.catalog.setFolderStatus(folder.id, 'unavailable', problem);
-      this.options.onFolderUnavailable?.(folder.id, problem);
-      return;
-    }
+    if (!isGoneError(statError)) return this.outOfSight(job, statError);
+    if (await this.folderUnavailable(job)) return;
     const photo = this.catalog.getPhotoByPath(job.path);
     this.catalog.transaction(() => {
       if (photo !== undefined) {
@@ -196,6 +190,49 @@ export class JobRunner {
       this.vectors?.removeFromIndex([photo.id]);
       this.counts.removed++;
     }
+  }
+
+  /**
+   * Whether the job's whole folder cannot be read (an unplugged drive): then it is marked so,
+   * its photos are kept and the job waits until it is back.
+   */
+  private async folderUnavailable(job: JobRow): Promise<boolean> {
+    const folder = this.catalog.getFolder(job.folderId);
+    const problem = folder === undefined ? null : await folderProblem(folder.path);
+    if (folder === undefined || problem === null) return false;
+    this.catalog.setFolderStatus(folder.id, 'unavailable', problem);
+    this.options.onFolderUnavailable?.(folder.id, problem);
+    return true;
+  }
+
+  /**
+   * The file cannot even be looked at (a folder on its path lost its permissions): it is not
+   * gone and says nothing about the photo, so the catalog keeps what it has. The place is
+   * reported; once it can be read again the folder is scanned and the work done then.
+   */
+  private async outOfSight(job: JobRow, error: unknown): Promise<void> {
+    if (await this.folderUnavailable(job)) return;
+    const folder = this.catalog.getFolder(job.folderId);
+    let place = job.path;
+    if (folder !== undefined) {
+      let dir = folder.path;
+      for (const part of path.relative(folder.path, path.dirname(job.path)).split(path.sep)) {
+        dir = path.join(dir, part);
+        if (dir !== folder.path && (await folderProblem(dir)) !== null) {
+          place = dir;
+          break;
+        }
+      }
+    }
+    if (!this.counts.unreadable.some((problem) => problem.path === place)) {
+      this.counts.unreadable.push({
+        folderId: job.folderId,
+        path: place,
+        kind: 'unreadable',
+        message: describeFsError(error),
+      });
+    }
+    this.catalog.finishJob(job);
   }
 
   private add(counts: IndexCounts): void {

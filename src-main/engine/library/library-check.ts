@@ -4,6 +4,7 @@ import { readPhotoFile } from '../media/photo-file.js';
 import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
 import { errorMessage } from './photo-indexer.js';
+import { fileIsGone } from './scan.js';
 
 export interface CheckReport {
   /** True when the catalog, the vector index, the thumbnails and the disk agree. */
@@ -53,7 +54,7 @@ export function checkLibrary(engine: Engine): CheckReport {
   for (const folder of folders) {
     for (const photo of catalog.photosInFolder(folder.id)) {
       report.photos++;
-      if (!unavailable.has(folder.id) && !existsSync(photo.path)) {
+      if (!unavailable.has(folder.id) && fileIsGone(photo.path)) {
         report.missingFiles.push(photo.path);
       }
       if (photo.status !== 'indexed') continue;

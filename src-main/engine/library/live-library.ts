@@ -6,7 +6,13 @@ import { FolderWatcher, type WatcherTiming } from './folder-watcher.js';
 import type { ImageEmbedder } from './photo-indexer.js';
 import { errorMessage } from './photo-indexer.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { folderProblem, reconcileFolder } from './reconcile.js';
+import {
+  describeScanProblems,
+  folderProblem,
+  reconcileFolder,
+  scanProblemGone,
+} from './reconcile.js';
+import type { ScanProblem } from './scan.js';
 import { WorkerEmbedder } from './worker-embedder.js';
 
 export interface LiveLibraryOptions extends Partial<WatcherTiming> {
@@ -49,6 +55,9 @@ export class LiveLibrary {
   private again = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private retrying = false;
+  /** Per folder, the places inside it that could not be read or were not followed (loops). */
+  private readonly scanProblems = new Map<number, ScanProblem[]>();
   private problem: string | null = null;
   private worker: { key: string; embedder: WorkerEmbedder | null } | null = null;
   private tracker = new ProgressTracker();
@@ -81,6 +90,7 @@ export class LiveLibrary {
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
     await Promise.all([...this.watchers.values()].map((watcher) => watcher.close()));
     this.watchers.clear();
+    this.scanProblems.clear();
     await this.interrupt();
     await this.worker?.embedder?.close();
     this.worker = null;
@@ -121,6 +131,7 @@ export class LiveLibrary {
   async removeFolder(folderId: number): Promise<{ removedPhotos: number }> {
     await this.watchers.get(folderId)?.close();
     this.watchers.delete(folderId);
+    this.scanProblems.delete(folderId);
     await this.interrupt();
     const result = this.engine.removeFolder(folderId);
     this.kick();
@@ -167,6 +178,8 @@ export class LiveLibrary {
       {
         onQueued: () => this.kick(),
         onTrouble: (reason) => void this.checkFolder(folder.id, reason),
+        onQueueFailed: (error) => this.stopOn(error),
+        onScanProblems: (problems) => this.addScanProblems(folder.id, problems),
       },
     );
     this.watchers.set(folder.id, watcher);
@@ -179,23 +192,48 @@ export class LiveLibrary {
     const result = await reconcileFolder(this.engine.catalog, folder, (photo) =>
       this.engine.needsWork(photo),
     );
-    if (!result.available) this.markUnavailable(folder.id, result.reason);
-    else
-      for (const problem of result.problems)
-        this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+    if (!result.available) {
+      this.markUnavailable(folder.id, result.reason);
+      return;
+    }
+    for (const problem of result.problems)
+      this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+    this.scanProblems.set(folder.id, result.problems);
+  }
+
+  /** Found while watching: shown with the folder (still 'ok') and looked at again on retries. */
+  private addScanProblems(folderId: number, found: readonly ScanProblem[]): void {
+    const known = this.scanProblems.get(folderId) ?? [];
+    const added = found.filter((problem) => !known.some(({ path }) => path === problem.path));
+    if (added.length === 0) return;
+    const problems = [...known, ...added];
+    this.scanProblems.set(folderId, problems);
+    for (const problem of added) this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+    try {
+      if (this.engine.catalog.getFolder(folderId)?.status !== 'ok') return;
+      this.engine.catalog.setFolderStatus(folderId, 'ok', describeScanProblems(problems));
+      this.events.onLibraryChanged?.();
+    } catch (error) {
+      this.stopOn(error);
+    }
   }
 
   private async checkFolder(folderId: number, reason: string): Promise<void> {
-    const folder = this.engine.catalog.getFolder(folderId);
-    if (folder === undefined) return;
-    const problem = await folderProblem(folder.path);
-    if (problem === null) {
-      this.engine.logger.warn(`watching ${folder.path}: ${reason}`);
-      return;
+    try {
+      const folder = this.engine.catalog.getFolder(folderId);
+      if (folder === undefined) return;
+      const problem = await folderProblem(folder.path);
+      if (problem === null) {
+        this.engine.logger.warn(`watching ${folder.path}: ${reason}`);
+        return;
+      }
+      await this.watchers.get(folderId)?.close();
+      this.watchers.delete(folderId);
+      this.markUnavailable(folderId, problem);
+    } catch (error) {
+      // Marking the folder is a catalog write, which a full disk refuses.
+      this.stopOn(error);
     }
-    await this.watchers.get(folderId)?.close();
-    this.watchers.delete(folderId);
-    this.markUnavailable(folderId, problem);
   }
 
   private markUnavailable(folderId: number, reason: string): void {
@@ -210,17 +248,56 @@ export class LiveLibrary {
 
   /** Folders that came back are watched again; work stopped by a full disk is tried again. */
   private async retryTroubles(): Promise<void> {
-    if (!this.running) return;
-    for (const folder of this.engine.catalog.listFolders()) {
-      if (folder.status !== 'unavailable' || this.watchers.has(folder.id)) continue;
-      if ((await folderProblem(folder.path)) !== null) continue;
-      this.engine.catalog.setFolderStatus(folder.id, 'ok', null);
-      this.engine.logger.info(`${folder.path} is back`);
-      await this.watchFolder(folder);
-      this.events.onLibraryChanged?.();
+    // A retry that takes longer than the interval must not overlap the next (two watchers).
+    if (!this.running || this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const folder of this.engine.catalog.listFolders()) {
+        const problem = await folderProblem(folder.path);
+        if (folder.status === 'ok') {
+          // An unmounted drive may go without a word from the watcher: look for ourselves.
+          if (problem !== null && this.watchers.has(folder.id)) {
+            await this.watchers.get(folder.id)!.close();
+            this.watchers.delete(folder.id);
+            this.markUnavailable(folder.id, problem);
+          }
+          continue;
+        }
+        if (problem !== null) continue;
+        this.engine.catalog.setFolderStatus(folder.id, 'ok', null);
+        this.engine.logger.info(`${folder.path} is back`);
+        await this.watchFolder(folder);
+        this.events.onLibraryChanged?.();
+      }
+      for (const [folderId, problems] of [...this.scanProblems]) {
+        const folder = this.engine.catalog.getFolder(folderId);
+        if (folder?.status !== 'ok' || !this.watchers.has(folderId)) continue;
+        const gone = await Promise.all(problems.map((problem) => scanProblemGone(problem)));
+        if (!gone.includes(true)) continue;
+        // A folder readable again, a loop removed: scanned anew, which queues what was missed
+        // and brings the folder's note up to date.
+        await this.watchFolder(folder);
+        this.events.onLibraryChanged?.();
+      }
+      if (this.problem !== null && this.state !== 'paused') this.problem = null;
+      for (const watcher of this.watchers.values()) watcher.flush();
+    } catch (error) {
+      // Called from a timer: a throw (a full disk refusing the catalog write) would end the process.
+      this.stopOn(error);
+      return;
+    } finally {
+      this.retrying = false;
     }
-    if (this.problem !== null && this.state !== 'paused') this.problem = null;
     this.kick();
+  }
+
+  /** Work stopped by the machine (a full disk): said in the progress, retried every retryMs. */
+  private stopOn(error: unknown): void {
+    this.problem = isEnvironmentError(error)
+      ? describeEnvironmentError(error)
+      : `indexing stopped: ${errorMessage(error)}`;
+    this.engine.logger.warn(this.problem);
+    this.publish();
   }
 
   private kick(): void {
@@ -259,14 +336,14 @@ export class LiveLibrary {
           ) as LiveProgress;
           this.publish();
         });
+        for (const { folderId, ...problem } of counts.unreadable) {
+          this.addScanProblems(folderId, [problem]);
+        }
         const changes = counts.added + counts.updated + counts.moved + counts.failed;
         if (changes + counts.removed > 0) this.events.onLibraryChanged?.();
       } catch (error) {
         // Kept queued; tried again after retryMs, or on resume.
-        this.problem = isEnvironmentError(error)
-          ? describeEnvironmentError(error)
-          : `indexing stopped: ${errorMessage(error)}`;
-        this.engine.logger.warn(this.problem);
+        this.stopOn(error);
         return;
       }
     } while (this.again && !signal.aborted);

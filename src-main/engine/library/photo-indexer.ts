@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Catalog } from '../catalog/catalog.js';
 import { analyzePhoto } from '../media/analyze.js';
 import { hashBytes } from '../media/content-hash.js';
@@ -10,7 +9,7 @@ import { mapConcurrent } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 import { errorCode, isEnvironmentError } from './environment-errors.js';
-import type { ScannedFile } from './scan.js';
+import { fileIsGone, type ScannedFile } from './scan.js';
 
 /** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */
 export interface ImageEmbedder {
@@ -89,6 +88,8 @@ type Prepared =
     };
 
 type Decoded = Extract<Prepared, { kind: 'decoded' }>;
+/** An environment error (a full disk) while preparing: the run stops. */
+type Stopped = { kind: 'stopped'; file: IndexTarget; error: unknown };
 
 /**
  * Brings a set of files into the catalog: reads, hashes, decodes, thumbnails and embeds the new
@@ -120,9 +121,12 @@ export class PhotoIndexer {
       onProgress({ ...progress });
     };
 
+    // mapConcurrent's work must not reject: a rejection it never awaits (the loop below stopped
+    // on another error) would end the process. A full disk comes back as a value, thrown here.
     for await (const prepared of mapConcurrent(files, this.decodeConcurrency, (file) =>
-      this.prepare(file),
+      this.prepare(file).catch((error: unknown): Stopped => ({ kind: 'stopped', file, error })),
     )) {
+      if (prepared.kind === 'stopped') throw prepared.error;
       if (signal?.aborted) break;
       if (prepared.kind === 'decoded') {
         pending.push(prepared);
@@ -193,7 +197,7 @@ export class PhotoIndexer {
       // The same content under a path that is gone: the photo was renamed or moved.
       const original = catalog
         .findPhotosByHash(contentHash)
-        .find((photo) => photo.status === 'indexed' && !existsSync(photo.path));
+        .find((photo) => photo.status === 'indexed' && fileIsGone(photo.path));
       if (original !== undefined) {
         return { kind: 'moved', file, photoId: original.id, from: original.path };
       }

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Catalog, FolderRow, JobInput, PhotoRow } from '../catalog/catalog.js';
-import { describeFsError, scanFolder, type ScanProblem } from './scan.js';
+import { describeFsError, isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
 
 export type ReconcileResult =
   | {
@@ -20,10 +19,45 @@ export async function folderProblem(folderPath: string): Promise<string | null> 
   try {
     const stat = await fs.stat(folderPath);
     if (!stat.isDirectory()) return 'is no longer a folder';
-    await fs.readdir(folderPath);
+    // One entry proves it can be listed; this runs for every folder on each retry.
+    const dir = await fs.opendir(folderPath);
+    try {
+      await dir.read();
+    } finally {
+      await dir.close();
+    }
     return null;
   } catch (error) {
     return describeFsError(error);
+  }
+}
+
+/**
+ * The folder's note for the user while it is readable: the places inside it that were not
+ * read, or null when there are none.
+ */
+export function describeScanProblems(problems: readonly ScanProblem[]): string | null {
+  if (problems.length === 0) return null;
+  const first = `${problems[0]!.path}: ${problems[0]!.message}`;
+  return problems.length === 1 ? first : `${first} (and ${problems.length - 1} more)`;
+}
+
+/** Whether what kept a place from being read has gone away, so that it is worth a new scan. */
+export async function scanProblemGone(problem: ScanProblem): Promise<boolean> {
+  const exists = (check: Promise<unknown>) =>
+    check.then(
+      () => true,
+      () => false,
+    );
+  switch (problem.kind) {
+    case 'loop':
+      return !(await exists(fs.lstat(problem.path)));
+    case 'broken-link':
+      return (await exists(fs.stat(problem.path))) || !(await exists(fs.lstat(problem.path)));
+    case 'unreadable': {
+      const stat = await fs.stat(problem.path).catch(() => null);
+      return stat !== null && (!stat.isDirectory() || (await folderProblem(problem.path)) === null);
+    }
   }
 }
 
@@ -61,7 +95,11 @@ export async function reconcileFolder(
       jobs.push({ path: file.path, folderId: folder.id, kind: 'index', priority: file.mtimeMs });
     }
   }
-  const unreadable = scan.problems.map((problem) => problem.path);
+  // A loop's photos are read elsewhere; what is behind a folder that could not be read, or a
+  // link to a drive that is not there, is only out of sight and stays.
+  const unreadable = scan.problems
+    .filter((problem) => problem.kind !== 'loop')
+    .map((problem) => problem.path);
   const removals: JobInput[] = [...known.values()]
     .filter((photo) => !unreadable.some((dir) => isSameOrInside(photo.path, dir)))
     .map((photo) => ({
@@ -72,7 +110,7 @@ export async function reconcileFolder(
     }));
   catalog.transaction(() => {
     catalog.enqueueJobs([...jobs, ...removals]);
-    catalog.setFolderStatus(folder.id, 'ok', null);
+    catalog.setFolderStatus(folder.id, 'ok', describeScanProblems(scan.problems));
   });
   return {
     available: true,
@@ -82,9 +120,4 @@ export async function reconcileFolder(
     removals: removals.length,
     problems: scan.problems,
   };
-}
-
-export function isSameOrInside(file: string, dir: string): boolean {
-  const relative = path.relative(dir, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { statSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isImagePath } from '../media/image-files.js';
@@ -9,8 +9,16 @@ export interface ScannedFile {
   mtimeMs: number;
 }
 
+/**
+ * 'unreadable': a folder or file that could not be read (permissions, a failing drive).
+ * 'loop': a symbolic link that leads back to a folder above it, or into a cycle of links.
+ * 'broken-link': a link whose target is missing (perhaps on a drive that is not plugged in).
+ */
+export type ScanProblemKind = 'unreadable' | 'loop' | 'broken-link';
+
 export interface ScanProblem {
   path: string;
+  kind: ScanProblemKind;
   message: string;
 }
 
@@ -20,48 +28,65 @@ export interface ScanResult {
   problems: ScanProblem[];
 }
 
+export interface ScanOptions {
+  /**
+   * The library folder `root` lies in (itself by default). Links to places inside it are not
+   * followed: those photos are read where they really are, and a link back up is a loop.
+   */
+  within?: string;
+}
+
 /**
  * Lists the photos below a folder. Hidden entries are skipped; symbolic links are followed,
- * but a folder already visited (a symlink loop, or two links to one place) is read once; an
+ * except to folders inside the library folder (read where they really are) and back up to a
+ * folder above them (a loop, reported); a place two links lead to is read once, and an
  * unreadable folder is reported and the walk goes on.
  */
-export async function scanFolder(root: string): Promise<ScanResult> {
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const problems: ScanProblem[] = [];
   const visited = new Set<string>();
+  let realWithin: string;
 
-  async function walk(dir: string): Promise<void> {
-    let realDir: string;
+  async function walk(dir: string, realDir: string, ancestors: ReadonlySet<string>) {
+    if (visited.has(realDir)) return;
+    visited.add(realDir);
     let entries: Dirent[];
     try {
-      realDir = await fs.realpath(dir);
-      if (visited.has(realDir)) {
-        problems.push({
-          path: dir,
-          message: `skipped: already visited as ${realDir} (symlink loop?)`,
-        });
-        return;
-      }
-      visited.add(realDir);
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (error) {
-      problems.push({ path: dir, message: describeFsError(error) });
+      problems.push({ path: dir, ...fsProblem(error) });
       return;
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
+    const below = new Set(ancestors).add(realDir);
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const entryPath = path.join(dir, entry.name);
-      const kind = entry.isSymbolicLink() ? await followLink(entryPath) : entry;
-      if (kind === undefined) continue;
-      if (kind.isDirectory()) {
-        await walk(entryPath);
-      } else if (kind.isFile() && isImagePath(entryPath)) {
+      if (entry.isDirectory()) {
+        await walk(entryPath, path.join(realDir, entry.name), below);
+        continue;
+      }
+      const link = entry.isSymbolicLink() ? await followLink(entryPath) : undefined;
+      if (link?.stat.isDirectory()) {
+        if (below.has(link.real) || isSameOrInside(realDir, link.real)) {
+          problems.push({
+            path: entryPath,
+            kind: 'loop',
+            message: `symbolic link loop: leads back to ${link.real}`,
+          });
+        } else if (!isSameOrInside(link.real, realWithin)) {
+          await walk(entryPath, link.real, below);
+        }
+        // A link to another folder inside the library folder: read there, not twice.
+        continue;
+      }
+      if ((link?.stat.isFile() ?? entry.isFile()) && isImagePath(entryPath)) {
         try {
-          const stat = await fs.stat(entryPath);
+          const stat = link?.stat ?? (await fs.stat(entryPath));
           files.push({ path: entryPath, size: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) });
         } catch (error) {
-          problems.push({ path: entryPath, message: describeFsError(error) });
+          problems.push({ path: entryPath, ...fsProblem(error) });
         }
       }
     }
@@ -69,15 +94,54 @@ export async function scanFolder(root: string): Promise<ScanResult> {
 
   async function followLink(linkPath: string) {
     try {
-      return await fs.stat(linkPath);
+      return { stat: await fs.stat(linkPath), real: await fs.realpath(linkPath) };
     } catch (error) {
-      problems.push({ path: linkPath, message: `broken link: ${describeFsError(error)}` });
+      const problem = fsProblem(error);
+      problems.push({
+        path: linkPath,
+        kind: problem.kind === 'loop' ? 'loop' : 'broken-link',
+        message: `broken link: ${problem.message}`,
+      });
       return undefined;
     }
   }
 
-  await walk(root);
+  let realRoot: string;
+  try {
+    realRoot = await fs.realpath(root);
+    realWithin = options.within === undefined ? realRoot : await fs.realpath(options.within);
+  } catch (error) {
+    problems.push({ path: root, ...fsProblem(error) });
+    return { files, problems };
+  }
+  await walk(root, realRoot, new Set());
   return { files, problems };
+}
+
+function fsProblem(error: unknown): Pick<ScanProblem, 'kind' | 'message'> {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return { kind: code === 'ELOOP' ? 'loop' : 'unreadable', message: describeFsError(error) };
+}
+
+export function isSameOrInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The path no longer leads to anything: it, or a folder on the way, was deleted or replaced. */
+export function isGoneError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Unlike `existsSync`, a file that only cannot be looked at (permissions) is not gone. */
+export function fileIsGone(file: string): boolean {
+  try {
+    statSync(file);
+    return false;
+  } catch (error) {
+    return isGoneError(error);
+  }
 }
 
 export function describeFsError(error: unknown): string {

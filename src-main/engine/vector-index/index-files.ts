@@ -99,6 +99,14 @@ export function writeIndexFiles(
   const tmpGraph = `${files.graph}.tmp`;
   writeGraph(tmpGraph);
   syncFile(tmpGraph);
+  // hnswlib's writer ignores write errors: on a full disk it leaves a cut-short file and says
+  // nothing. No space left after writing is taken as that, before the file replaces a good one.
+  if (fs.statfsSync(path.dirname(tmpGraph)).bavail === 0) {
+    fs.rmSync(tmpGraph, { force: true });
+    throw Object.assign(new Error(`no space left on the disk to save ${files.graph}`), {
+      code: 'ENOSPC',
+    });
+  }
   const sidecar: Sidecar = {
     formatVersion: INDEX_FORMAT_VERSION,
     ...describe,
