@@ -86,8 +86,22 @@ export interface ModelInfo {
   supportsText: boolean;
   /** Size of the model's download, when the manifest says. */
   downloadBytes: number | null;
-  /** Plain words for the user when the model is missing or broken. */
-  problem: string | null;
+  /** Why no model is loaded; null when one is. */
+  problem: ModelProblem | null;
+}
+
+/**
+ * Why no model is loaded, as data rather than words: each door says it its own way (the CLI
+ * names the command that fixes it, the app offers its Download and folder buttons).
+ */
+export type ModelProblem =
+  | { code: 'not-installed'; dir: string }
+  | { code: 'unreadable'; dir: string; detail: string }
+  | { code: 'incomplete'; dir: string; files: ModelFileProblem[] };
+
+export interface ModelFileProblem {
+  path: string;
+  status: 'missing' | 'wrong-size';
 }
 
 export interface IndexingProgress {
@@ -124,6 +138,7 @@ export interface LibraryStatus {
 
 export interface ModelDownloadProgress {
   file: string;
+  /** Bytes on disk so far; while 'verifying', those of an earlier download being checked. */
   receivedBytes: number;
   totalBytes: number | null;
   state: 'downloading' | 'verifying' | 'done' | 'failed';

@@ -1,3 +1,5 @@
+import type { ModelDownloadProgress, ModelProblem } from './api.js';
+
 /**
  * How sizes read to the user, the same in the CLI and the app: decimal units, as download
  * sizes are quoted.
@@ -11,4 +13,40 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(unit === 0 ? 0 : value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Where one file of a model download stands, in the same words in the CLI and the app. */
+export function describeDownloadProgress(progress: ModelDownloadProgress): string {
+  const received = formatBytes(progress.receivedBytes);
+  switch (progress.state) {
+    case 'verifying':
+      return `checking the ${received} already here`;
+    case 'downloading':
+      return progress.totalBytes === null
+        ? `${received} downloaded`
+        : `${received} of ${formatBytes(progress.totalBytes)}`;
+    case 'done':
+      return `ready (${received})`;
+    case 'failed':
+      return `failed: ${progress.error ?? 'unknown error'}`;
+  }
+}
+
+/**
+ * What is wrong with the model folder, without advice on fixing it: that part depends on the
+ * door (a command in the CLI, buttons in the app), which adds its own.
+ */
+export function describeModelProblem(problem: ModelProblem): string {
+  switch (problem.code) {
+    case 'not-installed':
+      return `no model in ${problem.dir}`;
+    case 'unreadable':
+      return problem.detail;
+    case 'incomplete': {
+      const files = problem.files.map(
+        (file) => `${file.path} ${file.status === 'missing' ? 'is missing' : 'has the wrong size'}`,
+      );
+      return `the model in ${problem.dir} is incomplete (${files.join(', ')})`;
+    }
+  }
 }

@@ -5,6 +5,7 @@ import type {
   FolderInfo,
   LibraryStatus,
   ModelInfo,
+  ModelProblem,
   PhotoSummary,
   SearchHit,
 } from '../contract/api.js';
@@ -16,7 +17,7 @@ import {
   readModelManifest,
   type ModelManifest,
 } from './embedder/manifest.js';
-import { findModelFolder } from './embedder/model-store.js';
+import { findModelFolder, ModelUnavailableError } from './embedder/model-store.js';
 import { defaultProviderOrder } from './embedder/providers.js';
 import type { SessionTuning } from './embedder/providers.js';
 import { libraryPaths, type LibraryPaths } from './library-paths.js';
@@ -46,7 +47,7 @@ export interface IndexSummary extends IndexCounts {
   removed: number;
   scanProblems: ScanProblem[];
   /** Why photos were recorded without vectors, when no model is installed. */
-  modelProblem: string | null;
+  modelProblem: ModelProblem | null;
 }
 
 interface LoadedModel {
@@ -66,7 +67,7 @@ const MODEL_DIR_SETTING = 'modelDir';
  */
 export class Engine {
   private loaded: LoadedModel | null = null;
-  private modelProblem: string | null = null;
+  private modelProblem: ModelProblem | null = null;
   private defaultManifest: ModelManifest;
 
   private constructor(
@@ -146,7 +147,7 @@ export class Engine {
 
   async useModelFolder(dir: string): Promise<ModelInfo> {
     const found = await findModelFolder(path.resolve(dir));
-    if ('problem' in found) throw new UserError(found.problem);
+    if ('problem' in found) throw new ModelUnavailableError(found.problem);
     this.catalog.setSetting(MODEL_DIR_SETTING, found.dir);
     return this.loadModel();
   }
@@ -294,7 +295,9 @@ export class Engine {
 
   private requireSearch(): PhotoSearch {
     if (this.loaded === null) {
-      throw new UserError(this.modelProblem ?? 'search needs a model');
+      throw this.modelProblem
+        ? new ModelUnavailableError(this.modelProblem)
+        : new UserError('search needs a model');
     }
     return this.loaded.search;
   }

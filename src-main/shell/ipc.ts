@@ -1,11 +1,12 @@
 import { dialog, ipcMain } from 'electron';
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import type { ApiBackend } from '../contract/api.js';
-import { APP_ORIGIN, IpcChannel } from './channels.js';
+import { IpcChannel } from './channels.js';
 import type { CallOutcome } from './channels.js';
 import { dispatchCall, dispatchDesktop } from './dispatch.js';
 import type { DesktopHandlers } from './dispatch.js';
 import { showPhotoMenu } from './menus.js';
+import { isAppUrl } from './security.js';
 
 const FOLDER_DIALOG_TITLES = {
   photos: 'Add a folder of photos',
@@ -14,7 +15,7 @@ const FOLDER_DIALOG_TITLES = {
 
 /** Only our own page may call; anything else (a stray frame, a navigation) is refused. */
 function fromOurPage(event: IpcMainInvokeEvent): boolean {
-  return event.senderFrame?.url.startsWith(`${APP_ORIGIN}/`) ?? false;
+  return isAppUrl(event.senderFrame?.url);
 }
 
 const REFUSED: CallOutcome<never> = {

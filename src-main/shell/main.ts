@@ -5,7 +5,7 @@ import type { RemoteBackend } from './engine-protocol.js';
 import { registerIpc } from './ipc.js';
 import { applicationMenu } from './menus.js';
 import { handleSchemes, registerPrivilegedSchemes } from './protocol.js';
-import { createMainWindow } from './window.js';
+import { createMainWindow, lockDownApp } from './window.js';
 
 /**
  * Electron main: windows, menus, protocols and IPC validation only. The engine lives in a
@@ -52,6 +52,7 @@ function startEngineHost(): { backend: RemoteBackend; stop: () => Promise<void> 
 }
 
 async function start(): Promise<void> {
+  lockDownApp();
   const engine = startEngineHost();
   handleSchemes(engine.backend, path.join(here, '..', 'renderer'));
   Menu.setApplicationMenu(applicationMenu());

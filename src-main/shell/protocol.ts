@@ -3,8 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiBackend } from '../contract/api.js';
 import { contentSecurityPolicy } from '../server/csp.js';
-import { resolveInside } from '../server/files.js';
 import { APP_SCHEME, MEDIA_SCHEME } from './channels.js';
+import { appFileFor, mediaRequestOf } from './security.js';
 
 /**
  * Two custom schemes instead of file://: `ferret-app://renderer/…` serves the built renderer
@@ -21,17 +21,14 @@ export function registerPrivilegedSchemes(): void {
   ]);
 }
 
-const MEDIA_PATH = /^\/([1-9]\d{0,15})$/;
-
 function notFound(): Response {
   return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
 }
 
 export function handleSchemes(backend: ApiBackend, rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file = resolveInside(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname);
-    if (url.host !== 'renderer' || file === null) return notFound();
+    const file = appFileFor(request.url, rendererDir);
+    if (file === null) return notFound();
     const response = await net.fetch(pathToFileURL(file).toString()).catch(() => notFound());
     if (path.extname(file) !== '.html' || !response.ok) return response;
     const headers = new Headers(response.headers);
@@ -40,10 +37,9 @@ export function handleSchemes(backend: ApiBackend, rendererDir: string): void {
   });
 
   protocol.handle(MEDIA_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const id = MEDIA_PATH.exec(url.pathname);
-    if ((url.host !== 'thumbnail' && url.host !== 'photo') || !id) return notFound();
-    const file = await backend.mediaFile(url.host, Number(id[1])).catch(() => null);
+    const media = mediaRequestOf(request.url);
+    if (media === null) return notFound();
+    const file = await backend.mediaFile(media.kind, media.photoId).catch(() => null);
     if (file === null) return notFound();
     return net.fetch(pathToFileURL(file).toString()).catch(() => notFound());
   });

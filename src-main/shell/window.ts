@@ -1,19 +1,18 @@
-import { BrowserWindow, session } from 'electron';
-import type { WebContents } from 'electron';
+import { app, BrowserWindow, session } from 'electron';
 import { APP_ORIGIN } from './channels.js';
+import { LOCKED_DOWN_PREFERENCES, lockDown } from './security.js';
 
-/** The page may never leave the app, open windows, embed webviews or ask for permissions. */
-function lockDown(contents: WebContents): void {
-  contents.on('will-navigate', (event) => event.preventDefault());
-  contents.on('will-redirect', (event) => event.preventDefault());
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-}
-
-export function createMainWindow(preloadPath: string): BrowserWindow {
+/** Once, before any window: the guards hold for every web contents, not only the main window's. */
+export function lockDownApp(): void {
+  app.on('web-contents-created', (_event, contents) => lockDown(contents));
+  // The page needs no permission at all (camera, notifications, …): every request is refused.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, answer) =>
     answer(false),
   );
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+export function createMainWindow(preloadPath: string): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -22,17 +21,8 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
     title: 'Ferret',
     backgroundColor: '#0e1014',
     show: false,
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: { ...LOCKED_DOWN_PREFERENCES, preload: preloadPath },
   });
-  lockDown(window.webContents);
   window.once('ready-to-show', () => window.show());
   void window.loadURL(`${APP_ORIGIN}/index.html`);
   return window;

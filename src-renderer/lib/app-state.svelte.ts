@@ -7,6 +7,7 @@ import type {
   SearchHit,
   Settings,
 } from '../../src-main/contract/api.js';
+import { modelProblemText } from './model-problem.js';
 import { LibrarySource, ResultSource } from './photo-source.svelte.js';
 import type { PhotoSource } from './photo-source.svelte.js';
 import { throttle } from './throttle.js';
@@ -202,13 +203,13 @@ export class AppState {
     this.downloads = {};
     const model = await this.#act(() => this.api.call('fetchModel', {}));
     this.fetchingModel = false;
-    if (model?.problem) this.notify(model.problem);
+    if (model?.problem) this.notify(modelProblemText(model.problem));
     await this.loadStatus();
   }
 
   async useModelFolder(path: string): Promise<boolean> {
     const model = await this.#act(() => this.api.call('useModelFolder', { path }));
-    if (model?.problem) this.notify(model.problem);
+    if (model?.problem) this.notify(modelProblemText(model.problem));
     await this.loadStatus();
     return model !== null && model.present;
   }

@@ -1,4 +1,4 @@
-export { formatBytes } from '../../src-main/contract/format.js';
+export { describeDownloadProgress, formatBytes } from '../../src-main/contract/format.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

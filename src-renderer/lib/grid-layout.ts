@@ -51,7 +51,10 @@ export function nextSelection(
   pageRows: number,
 ): number | null {
   if (total === 0) return null;
-  if (current < 0) return ['ArrowRight', 'ArrowDown', 'Home'].includes(key) ? 0 : null;
+  if (current < 0) {
+    if (key === 'End') return total - 1;
+    return ['ArrowRight', 'ArrowDown', 'Home'].includes(key) ? 0 : null;
+  }
   const steps: Record<string, number> = {
     ArrowLeft: -1,
     ArrowRight: 1,

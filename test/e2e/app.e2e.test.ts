@@ -22,6 +22,7 @@ import type { Browser } from './browser.js';
 const INDEXING_TIMEOUT_MS = 300_000;
 
 let dir: string;
+let modelDir: string;
 let photosDir: string;
 let photoCount: number;
 let original: string;
@@ -42,14 +43,11 @@ before(async () => {
   await copyFile(path.join(photosDir, original), path.join(photosDir, copy));
   photoCount = photos.length + 1;
 
-  const modelDir = path.join(os.tmpdir(), 'ferret-test-models', 'tiny');
+  modelDir = path.join(os.tmpdir(), 'ferret-test-models', 'tiny');
   await makeTestModel({ size: 'tiny', outDir: modelDir });
   const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
-  engine = await Engine.open({
-    libraryDir: path.join(dir, 'library'),
-    modelDir,
-    logger: silentLogger,
-  });
+  // No model yet: the first-run screen gets it from a folder, as a user would.
+  engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
   backend = createBackend(engine);
   server = await startServer({ backend, rendererDir });
   browser = await openBrowser();
@@ -92,12 +90,40 @@ async function gridScores(): Promise<number[]> {
     );
 }
 
-test('first run: the token URL opens the app, which asks for a folder', async () => {
+test('first run: the token URL opens the app, which asks for a folder and the model', async () => {
   await page.goto(server.url);
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
   await page.getByTestId('onboarding').waitFor();
   await page.getByText('No photos yet — add a folder').waitFor();
+  const step = page.getByTestId('step-model');
+  await step.getByText('No model yet — download it or choose a folder').waitFor();
+  // The app's own words and buttons, not the CLI's commands.
+  const problem = (await step.getByTestId('model-problem').textContent()) ?? '';
+  assert.match(problem, /^Search needs the CLIP model, which is not on this computer yet\./);
+  assert.doesNotMatch((await step.textContent()) ?? '', /ferret models|--model-dir/);
+  await step.getByRole('button', { name: /^Download \(\d+ MB\)$/ }).waitFor();
+  await page.getByTestId('model-status').getByText('No model').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: /search/i }).isDisabled(), true);
   await browser.screenshot('01-first-run');
+});
+
+test('first run: pointing at a folder that holds the model makes search ready', async () => {
+  const form = page.getByTestId('model-folder');
+  await form.getByRole('textbox').fill(photosDir);
+  await form.getByRole('button', { name: 'Use folder' }).click();
+  // A folder without a model is refused with the reason; nothing changes.
+  await page.getByText(`no model in ${photosDir}`).waitFor();
+  assert.equal((await backend.handle('getStatus', {})).model.present, false);
+
+  await form.getByRole('textbox').fill(modelDir);
+  await form.getByRole('button', { name: 'Use folder' }).click();
+  const step = page.getByTestId('step-model');
+  await step.getByText('Model ready').waitFor();
+  const status = await backend.handle('getStatus', {});
+  assert.equal(status.model.present, true);
+  assert.equal(status.model.problem, null);
+  assert.equal(await page.getByRole('textbox', { name: /search/i }).isDisabled(), false);
+  await browser.screenshot('01b-model-ready');
 });
 
 test('add the folder through the UI and wait for indexing to finish', async () => {
@@ -111,6 +137,28 @@ test('add the folder through the UI and wait for indexing to finish', async () =
     .getByText(path.basename(photosDir), { exact: true })
     .waitFor();
   const indexing = page.getByTestId('indexing');
+
+  // Pause while it runs: the queue stays as it is until resumed.
+  await indexing.getByRole('button', { name: 'Pause indexing' }).click();
+  await indexing.getByText('Indexing paused').waitFor();
+  assert.equal(await indexing.getAttribute('data-state'), 'paused');
+  const processed = async () => {
+    const status = await backend.handle('getStatus', {});
+    return status.indexed + status.errors;
+  };
+  // The batch in hand when the pause came may still land; after that nothing moves.
+  let whilePaused = -1;
+  await eventually('indexing to stand still', async () => {
+    const before = await processed();
+    await page.waitForTimeout(1000);
+    whilePaused = await processed();
+    return whilePaused === before;
+  });
+  assert.ok(whilePaused < photoCount, `paused with ${whilePaused} of ${photoCount} done`);
+  assert.equal((await backend.handle('getStatus', {})).indexing.state, 'paused');
+  await browser.screenshot('02a-indexing-paused');
+  await indexing.getByRole('button', { name: 'Resume indexing' }).click();
+
   const libraryCount = page.getByTestId('nav-library').locator('.count');
   await eventually(
     'indexing to finish',
@@ -201,16 +249,43 @@ test('keyboard: arrows move the selection, Enter finds similar, Escape goes back
   await grid.waitFor();
 });
 
-test('settings show the model and the execution provider order', async () => {
+test('settings: the model and the execution provider order, which can be changed', async () => {
   await page.getByTestId('open-settings').click();
   const settings = page.getByTestId('settings');
   await settings.waitFor();
   await settings.getByText('Running on cpu').waitFor();
-  const providers = await settings.locator('.providers li .mono').allTextContents();
-  assert.deepEqual([...providers].sort(), ['coreml', 'cpu', 'cuda', 'dml']);
+  const order = () => settings.locator('.providers li .mono').allTextContents();
+  const before = (await backend.handle('getSettings', {})).providers;
+  assert.deepEqual((await order()).slice(0, before.length), before);
+  assert.deepEqual([...(await order())].sort(), ['coreml', 'cpu', 'cuda', 'dml']);
   await browser.screenshot('06-settings');
+
+  // Cancel keeps the order; Save stores the new one for every door.
+  await settings.getByRole('button', { name: 'Move cpu up' }).click();
   await settings.getByRole('button', { name: 'Cancel' }).click();
   await settings.waitFor({ state: 'hidden' });
+  assert.deepEqual((await backend.handle('getSettings', {})).providers, before);
+
+  await page.getByTestId('open-settings').click();
+  await settings.waitFor();
+  await settings.getByRole('button', { name: 'Move cpu up' }).click();
+  const wanted = [...new Set(['cpu', ...before])];
+  assert.deepEqual((await order()).slice(0, wanted.length), wanted);
+  await settings.getByTestId('save-settings').click();
+  await settings.waitFor({ state: 'hidden' });
+  assert.deepEqual((await backend.handle('getSettings', {})).providers, wanted);
+
+  // The model was reloaded with the new order, and search works on it.
+  await page.keyboard.press('/');
+  await page.keyboard.type('a red car');
+  await page.locator('.tile[data-score]').first().waitFor();
+  await page.getByTestId('open-settings').click();
+  await settings.getByText('Running on cpu').waitFor();
+  assert.deepEqual((await order()).slice(0, wanted.length), wanted);
+  await settings.getByRole('button', { name: 'Cancel' }).click();
+  await settings.waitFor({ state: 'hidden' });
+  await page.keyboard.press('Escape');
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
 });
 
 test('removing the folder (confirmed) empties the library', async () => {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import exifr from 'exifr';
 import { IDLE_PROGRESS } from '../../src-main/contract/api.js';
+import { ModelUnavailableError } from '../../src-main/engine/embedder/model-store.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { UserError } from '../../src-main/engine/util/user-error.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
 
 describe('engine on the real corpus with the tiny model', () => {
@@ -176,15 +176,23 @@ describe('engine without a model', () => {
     ]);
     const engine = await Engine.open({ libraryDir, logger: silentLogger });
     try {
+      const problem = { code: 'not-installed', dir: engine.modelDir };
       assert.equal(engine.modelInfo().present, false);
-      assert.match(engine.modelInfo().problem!, /ferret models fetch/);
+      assert.deepEqual(engine.modelInfo().problem, problem);
       const summary = await engine.indexFolder(folder.dir);
       assert.equal(summary.added, 5);
       assert.equal(summary.embedded, 0);
-      assert.match(summary.modelProblem!, /ferret models fetch/);
+      assert.deepEqual(summary.modelProblem, problem);
+      // The reason travels as data; each door adds its own remedy to these words.
       await assert.rejects(engine.searchText('a cat', 5), (error) => {
-        assert.ok(error instanceof UserError);
-        assert.match(error.message, /ferret models fetch/);
+        assert.ok(error instanceof ModelUnavailableError);
+        assert.deepEqual(error.problem, problem);
+        assert.equal(error.message, `no model in ${engine.modelDir}`);
+        return true;
+      });
+      await assert.rejects(engine.useModelFolder(folder.dir), (error) => {
+        assert.ok(error instanceof ModelUnavailableError);
+        assert.deepEqual(error.problem, { code: 'not-installed', dir: folder.dir });
         return true;
       });
     } finally {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { IndexSummary } from '../../engine/engine.js';
 import { withEngine } from '../context.js';
+import { modelProblemForCli } from '../model-problem.js';
 
 export const indexCommand = new Command('index')
   .description('index the photos in a folder (and add it to the library)')
@@ -49,6 +50,8 @@ function describeSummary(summary: IndexSummary, seconds: number): string {
   for (const problem of summary.scanProblems)
     lines.push(`  skipped: ${problem.path}: ${problem.message}`);
   if (summary.modelProblem !== null)
-    lines.push(`  note: photos were catalogued but not embedded: ${summary.modelProblem}`);
+    lines.push(
+      `  note: photos were catalogued but not embedded: ${modelProblemForCli(summary.modelProblem)}`,
+    );
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fetchModel } from '../../engine/embedder/model-store.js';
 import { withEngine } from '../context.js';
-import { formatBytes } from '../../contract/format.js';
+import { describeDownloadProgress } from '../../contract/format.js';
 
 const fetchCommand = new Command('fetch')
   .description('download the default model (OpenAI CLIP ViT-B/32), resuming where it stopped')
@@ -15,10 +15,7 @@ const fetchCommand = new Command('fetch')
           const now = Date.now();
           if (now - lastLine < 500 && progress.state === 'downloading') return;
           lastLine = now;
-          const total = progress.totalBytes === null ? '?' : formatBytes(progress.totalBytes);
-          output.note(
-            `${progress.file}: ${progress.state} ${formatBytes(progress.receivedBytes)} / ${total}`,
-          );
+          output.note(`${progress.file}: ${describeDownloadProgress(progress)}`);
         },
       });
       const info = await engine.loadModel();

@@ -4,6 +4,7 @@ import { IDLE_PROGRESS } from '../../contract/api.js';
 import { verifyModelFolder } from '../../engine/embedder/model-store.js';
 import { defaultProviderOrder } from '../../engine/embedder/providers.js';
 import { withEngine } from '../context.js';
+import { modelProblemForCli } from '../model-problem.js';
 
 export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
@@ -14,7 +15,7 @@ export const statusCommand = new Command('status')
         const lines = [
           `library: ${engine.paths.root}`,
           `photos: ${status.photos} (${status.indexed} indexed, ${status.embedded} searchable, ${status.errors} unreadable)`,
-          `model: ${status.model.present ? `${status.model.name} (${engine.modelDir})` : `none — ${status.model.problem}`}`,
+          `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem)}` : `${status.model.name} (${engine.modelDir})`}`,
           `folders:`,
           ...status.folders.map(
             (folder) =>
@@ -63,9 +64,9 @@ export const doctorCommand = new Command('doctor')
           `provider order: ${engine.providers.join(' → ')}`,
           `running on: ${runningProvider ?? providerProblem ?? 'no model loaded'}`,
           `model folder: ${engine.modelDir}`,
-          engine.model
-            ? `model: ${engine.model.manifest.name}`
-            : `model: missing — ${engine.modelInfo().problem}`,
+          report.model.problem
+            ? `model: missing — ${modelProblemForCli(report.model.problem)}`
+            : `model: ${report.model.name}`,
           ...files.map((file) => `  ${file.status.padEnd(8)} ${file.path}`),
         ].join('\n'),
       );

@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelDownloadProgress } from '../../contract/api.js';
+import type { ModelDownloadProgress, ModelProblem } from '../../contract/api.js';
+import { describeModelProblem } from '../../contract/format.js';
 import { UserError } from '../util/user-error.js';
 import { downloadFile, fileSize, sha256OfFile } from './download.js';
 import {
-  BUNDLED_MODELS_DIR,
-  DEFAULT_MODEL_ID,
   MODEL_MANIFEST_FILE,
   ModelManifestError,
   readModelManifest,
@@ -89,7 +88,14 @@ export async function fetchModel(options: FetchModelOptions): Promise<FoundModel
   const report = progressReporter(onProgress);
   const pending: ModelFile[] = [];
   for (const file of manifest.files) {
-    report(file, { state: 'verifying' });
+    // Only a file already on disk is checked (hashing takes a while for hundreds of MB); a
+    // missing one is simply downloaded, and its progress starts with that.
+    const onDisk = await fileSize(path.join(dir, file.path));
+    if (onDisk === null) {
+      pending.push(file);
+      continue;
+    }
+    report(file, { state: 'verifying', receivedBytes: onDisk });
     const check = await checkModelFile(dir, file);
     if (check.status === 'ok') await reportDone(report, file, dir);
     else pending.push(file);
@@ -132,33 +138,34 @@ export async function fetchModel(options: FetchModelOptions): Promise<FoundModel
   return { manifest, dir };
 }
 
-/** The model in `dir`, or a one-line explanation of what is wrong and how to fix it. */
-export async function findModelFolder(dir: string): Promise<FoundModel | { problem: string }> {
+/** The model in `dir`, or what is wrong with the folder (each door words it, with its remedy). */
+export async function findModelFolder(
+  dir: string,
+): Promise<FoundModel | { problem: ModelProblem }> {
   const manifestFile = path.join(dir, MODEL_MANIFEST_FILE);
   if ((await fileSize(manifestFile)) === null) {
-    return {
-      problem: `no model in ${dir}: run \`ferret models fetch\` to download ${describeDefaultModel()}, or pass --model-dir <a folder with ${MODEL_MANIFEST_FILE}>`,
-    };
+    return { problem: { code: 'not-installed', dir } };
   }
   let manifest: ModelManifest;
   try {
     manifest = readModelManifest(manifestFile);
   } catch (error) {
-    const reason =
+    const detail =
       error instanceof ModelManifestError ? error.message : `${manifestFile}: ${String(error)}`;
-    return { problem: `${reason}; run \`ferret models fetch\` to download the model again` };
+    return { problem: { code: 'unreadable', dir, detail } };
   }
-  const damaged = (await modelFolderStatus(dir, manifest))
-    .filter((file) => file.status !== 'present')
-    .map(
-      (file) => `${file.path} ${file.status === 'missing' ? 'is missing' : 'has the wrong size'}`,
-    );
-  if (damaged.length > 0) {
-    return {
-      problem: `the model in ${dir} is incomplete (${damaged.join(', ')}): run \`ferret models fetch\` to repair it`,
-    };
-  }
+  const files = (await modelFolderStatus(dir, manifest)).flatMap((file) =>
+    file.status === 'present' ? [] : [{ path: file.path, status: file.status }],
+  );
+  if (files.length > 0) return { problem: { code: 'incomplete', dir, files } };
   return { manifest, dir };
+}
+
+/** Search or a model folder was asked for while no usable model is there. */
+export class ModelUnavailableError extends UserError {
+  constructor(readonly problem: ModelProblem) {
+    super(describeModelProblem(problem));
+  }
 }
 
 async function checkModelFile(dir: string, file: ModelFile): Promise<ModelFileCheck> {
@@ -191,15 +198,6 @@ function progressReporter(onProgress: FetchModelOptions['onProgress']): Progress
 async function reportDone(report: ProgressReporter, file: ModelFile, dir: string): Promise<void> {
   const bytes = await fileSize(path.join(dir, file.path));
   report(file, { state: 'done', receivedBytes: bytes ?? 0, totalBytes: bytes });
-}
-
-/** What `ferret models fetch` downloads when asked for nothing in particular. */
-function describeDefaultModel(): string {
-  const manifest = readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`));
-  const sizes = manifest.files.map((file) => file.bytes);
-  if (sizes.some((bytes) => bytes === undefined)) return manifest.name;
-  const total = sizes.reduce((sum: number, bytes) => sum + bytes!, 0);
-  return `${manifest.name} (about ${Math.round(total / 1e6)} MB)`;
 }
 
 async function writeFileAtomically(file: string, text: string): Promise<void> {
