@@ -3,12 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import type { Sharp } from 'sharp';
 import { analyzePhoto } from '../../src-main/engine/media/analyze.js';
 import { readPhotoMetadata } from '../../src-main/engine/media/metadata.js';
 import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { makeThumbnail } from '../../src-main/engine/media/thumbnail.js';
 import { corpusDir } from '../helpers/corpus.js';
+import { ORIENTATIONS, storedWithOrientation } from '../helpers/orientation.js';
 
 const SPEC = {
   size: 224,
@@ -53,49 +53,14 @@ test('analyzePhoto gives what the three single-purpose functions give', async ()
   }
 });
 
-/**
- * The JPEG without its APP2 segments: sharp's withMetadata always embeds a colour profile, and a
- * photo with one is decoded by each output on its own, not through the shared reduced copy.
- */
-function withoutColourProfile(jpeg: Buffer): Buffer {
-  const kept = [jpeg.subarray(0, 2)];
-  let at = 2;
-  // Marker segments up to the start of scan: 0xFF, the marker, a big-endian length.
-  while (jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
-    const end = at + 2 + jpeg.readUInt16BE(at + 2);
-    if (jpeg[at + 1] !== 0xe2) kept.push(jpeg.subarray(at, end));
-    at = end;
-  }
-  kept.push(jpeg.subarray(at));
-  return Buffer.concat(kept);
-}
-
 test('analyzePhoto turns the thumbnail upright for all eight orientations', async () => {
   const photo = await readFile(path.join(await corpusDir(), 'opencv-leuvenA.jpg'));
   const upright = await sharp(photo).resize(600, 449, { fit: 'fill' }).png().toBuffer();
   const expected = (await analyzePhoto(upright, SPEC)).thumbnail;
-  // How the upright picture is stored so that each orientation tag shows it upright; one
-  // operation per pass, since sharp applies rotate and mirror in its own fixed order.
-  const storedFor: Record<number, Array<(image: Sharp) => Sharp>> = {
-    2: [(image) => image.flop()],
-    3: [(image) => image.rotate(180)],
-    4: [(image) => image.flip()],
-    5: [(image) => image.rotate(90), (image) => image.flop()],
-    6: [(image) => image.rotate(-90)],
-    7: [(image) => image.rotate(-90), (image) => image.flop()],
-    8: [(image) => image.rotate(90)],
-  };
-  for (const [orientation, steps] of Object.entries(storedFor)) {
-    let stored: Buffer = upright;
-    for (const step of steps) stored = await step(sharp(stored)).png().toBuffer();
-    stored = withoutColourProfile(
-      await sharp(stored)
-        .withMetadata({ orientation: Number(orientation) })
-        .jpeg({ quality: 95 })
-        .toBuffer(),
-    );
+  for (const orientation of ORIENTATIONS) {
+    const stored = await storedWithOrientation(upright, orientation);
     const header = await sharp(stored).metadata();
-    assert.deepEqual([header.orientation, header.icc], [Number(orientation), undefined]);
+    assert.deepEqual([header.orientation, header.icc], [orientation, undefined]);
     const { thumbnail } = await analyzePhoto(stored, SPEC);
     const difference = await pictureDifference(thumbnail, expected);
     assert.ok(difference < 1, `orientation ${orientation}: differs by ${difference} grey levels`);

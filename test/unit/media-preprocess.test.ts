@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import type { Sharp } from 'sharp';
 import { hashBytes } from '../../src-main/engine/media/content-hash.js';
 import { clipTensor, tensorToBytes } from '../../src-main/engine/media/preprocess.js';
 import type { ClipImageSpec } from '../../src-main/engine/media/preprocess.js';
+import { ORIENTATIONS, storedWithOrientation } from '../helpers/orientation.js';
 
 const GOLDEN = path.resolve(import.meta.dirname, '../../../shared/clip/golden/preprocess');
 
@@ -76,29 +76,13 @@ describe('clipTensor orientation', () => {
   // Every EXIF orientation, stored so that a viewer shows the same upright picture. The size
   // makes the crop margin odd (299 - 224 = 75), so a mirrored crop offset would be one pixel off,
   // which costs about 0.09 here; resizing along swapped axes costs about 0.003.
-  const storedFor: Record<number, Array<(image: Sharp) => Sharp>> = {
-    1: [],
-    2: [(image) => image.flop()],
-    3: [(image) => image.rotate(180)],
-    4: [(image) => image.flip()],
-    5: [(image) => image.rotate(90), (image) => image.flop()],
-    6: [(image) => image.rotate(-90)],
-    7: [(image) => image.rotate(-90), (image) => image.flop()],
-    8: [(image) => image.rotate(90)],
-  };
   test('all eight orientations give the upright tensor', async () => {
     const photo = await readFile(path.join(GOLDEN, 'images/leuvenA.jpg'));
     const upright = await sharp(photo).resize(600, 449, { fit: 'fill' }).png().toBuffer();
     const uprightPixels = await sharp(upright).raw().toBuffer();
     const expected = await clipTensor(upright, CLIP);
-    for (const [orientation, steps] of Object.entries(storedFor)) {
-      let stored = upright;
-      // One operation per pass: sharp applies rotate and flip in its own fixed order.
-      for (const step of steps) stored = await step(sharp(stored)).png().toBuffer();
-      stored = await sharp(stored)
-        .withMetadata({ orientation: Number(orientation) })
-        .png()
-        .toBuffer();
+    for (const orientation of ORIENTATIONS) {
+      const stored = await storedWithOrientation(upright, orientation);
       const shown = await sharp(stored).autoOrient().raw().toBuffer();
       assert.ok(shown.equals(uprightPixels), `orientation ${orientation} fixture shows upright`);
       const mad = meanAbsoluteDifference(await clipTensor(stored, CLIP), expected);
