@@ -6,6 +6,7 @@ import type {
   ParsedDesktopRequestOf,
 } from '../contract/api.js';
 import type { CallOutcome } from './channels.js';
+import { errorMessage } from '../engine/util/error-message.js';
 
 /**
  * What main does with one untrusted call from the renderer, kept free of Electron so it can be
@@ -16,7 +17,7 @@ import type { CallOutcome } from './channels.js';
 function failure(error: unknown): { ok: false; error: string } {
   if (error instanceof ApiValidationError)
     return { ok: false, error: `invalid request: ${error.message}` };
-  return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  return { ok: false, error: errorMessage(error) };
 }
 
 export async function dispatchCall(

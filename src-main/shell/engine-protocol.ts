@@ -1,5 +1,6 @@
 import type { ApiBackend, EngineEvent, Method, ParsedRequestOf } from '../contract/api.js';
 import type { DesktopActions } from '../engine/backend.js';
+import { errorMessage } from '../engine/util/error-message.js';
 
 /**
  * The wire between Electron main and the engine host (a utilityProcess). Main has already
@@ -30,10 +31,6 @@ export type FromHost =
   | { type: 'event'; event: EngineEvent }
   | { type: 'desktop'; id: number; action: DesktopAction; file: string }
   | { type: 'closed' };
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Pending requests keyed by id, answered when the other side replies. */
 class Pending<T> {
@@ -157,13 +154,13 @@ export function serveBackend(
       backend.subscribe((event) => send({ type: 'event', event }));
       send({ type: 'ready' });
     },
-    (error: unknown) => send({ type: 'failed', error: messageOf(error) }),
+    (error: unknown) => send({ type: 'failed', error: errorMessage(error) }),
   );
 
   const answer = (id: number, work: (backend: ApiBackend) => Promise<unknown>) => {
     opening.then(work).then(
       (value) => send({ type: 'result', id, ok: true, value }),
-      (error: unknown) => send({ type: 'result', id, ok: false, error: messageOf(error) }),
+      (error: unknown) => send({ type: 'result', id, ok: false, error: errorMessage(error) }),
     );
   };
 

@@ -7,6 +7,7 @@ import { modelKey, type ModelManifest } from './manifest.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
 import { TextTokenizer } from './tokenizer.js';
 import { normalize } from './vectors.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface ClipModelOptions {
   providers: readonly ExecutionProviderName[];
@@ -120,7 +121,7 @@ export class ClipModel {
     const file = path.join(this.dir, name);
     const graph = await graphWithExternalWeights(file).catch((error: unknown) => {
       // onnxruntime reads the file itself then, and says what is wrong with it.
-      this.options.logger.warn(`${name}: weights stay in the graph: ${String(error)}`);
+      this.options.logger.warn(`${name}: weights stay in the graph: ${errorMessage(error)}`);
       return null;
     });
     const opened = await openSession(

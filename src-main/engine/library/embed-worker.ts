@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ClipModel } from '../embedder/clip-model.js';
 import type { EmbedWorkerData, EmbedWorkerReply, EmbedWorkerRequest } from './worker-embedder.js';
+import { errorMessage } from '../util/error-message.js';
 
 /**
  * The image tower in a worker thread: inference keeps a core busy for whole batches, and here
@@ -34,7 +35,7 @@ port.on('message', (request: EmbedWorkerRequest) => {
       reply({
         type: 'error',
         id: request.id,
-        message: error instanceof Error ? error.message : String(error),
+        message: errorMessage(error),
       }),
   );
 });

@@ -1,3 +1,5 @@
+import { errorMessage } from '../util/error-message.js';
+
 /**
  * Errors that say something about the machine rather than the photo: a full disk, a drive
  * that went away. They must never be recorded against a photo; the work waits and is retried
@@ -42,6 +44,6 @@ export function describeEnvironmentError(error: unknown): string {
     return 'the disk is full: indexing is paused and resumes when there is space again';
   }
   if (code === 'EROFS') return 'the library is on a read-only disk: indexing is paused';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return `the disk is not answering (${code ?? message}): indexing is paused and retried`;
 }

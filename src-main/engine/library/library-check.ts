@@ -3,8 +3,8 @@ import type { Engine } from '../engine.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
-import { errorMessage } from './photo-indexer.js';
 import { fileIsGone } from './scan.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface CheckReport {
   /** True when the catalog, the vector index, the thumbnails and the disk agree. */

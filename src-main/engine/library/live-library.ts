@@ -4,7 +4,6 @@ import type { Engine } from '../engine.js';
 import { describeEnvironmentError, isEnvironmentError } from './environment-errors.js';
 import { FolderWatcher, type WatcherTiming } from './folder-watcher.js';
 import type { ImageEmbedder } from './photo-indexer.js';
-import { errorMessage } from './photo-indexer.js';
 import { ProgressTracker } from './progress-tracker.js';
 import {
   describeScanProblems,
@@ -14,6 +13,7 @@ import {
 } from './reconcile.js';
 import type { ScanProblem } from './scan.js';
 import { WorkerEmbedder } from './worker-embedder.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface LiveLibraryOptions extends Partial<WatcherTiming> {
   /** How often unavailable folders and a full disk are looked at again. */

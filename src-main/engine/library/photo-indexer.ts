@@ -10,6 +10,7 @@ import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 import { errorCode, isEnvironmentError } from './environment-errors.js';
 import { fileIsGone, type ScannedFile } from './scan.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */
 export interface ImageEmbedder {
@@ -276,8 +277,4 @@ export class PhotoIndexer {
       lastError: failed.message,
     });
   }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

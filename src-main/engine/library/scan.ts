@@ -2,6 +2,7 @@ import { statSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isImagePath } from '../media/image-files.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface ScannedFile {
   path: string;
@@ -159,6 +160,6 @@ export function describeFsError(error: unknown): string {
     case 'EIO':
       return 'input/output error (is the drive still connected?)';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return errorMessage(error);
   }
 }
