@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { ClipModel } from '../../src-main/engine/embedder/clip-model.js';
 import { graphWithExternalWeights } from '../../src-main/engine/embedder/external-weights.js';
+import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
 import { openSession } from '../../src-main/engine/embedder/providers.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { onnx } from '../models/onnx-graph.js';
@@ -90,4 +92,24 @@ test('a truncated model file is reported, not read past its end', async () => {
   await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
   await assert.rejects(graphWithExternalWeights(truncated), /runs past its message|ends at byte/);
   await assert.rejects(graphWithExternalWeights(path.join(scratch, 'missing.onnx')), /ENOENT/);
+});
+
+test('a model folder of links to the files opens, with its weights read where the links lead', async () => {
+  const modelDir = await tinyModelDir();
+  const linked = path.join(scratch, 'linked-model');
+  await mkdir(linked);
+  for (const name of await readdir(modelDir)) {
+    await symlink(path.join(modelDir, name), path.join(linked, name));
+  }
+  const open = (dir: string) =>
+    new ClipModel(dir, readModelManifest(path.join(dir, MODEL_MANIFEST_FILE)), {
+      providers: ['cpu'],
+      logger: silentLogger,
+    });
+  const [viaLinks, direct] = [open(linked), open(modelDir)];
+  try {
+    assert.deepEqual(await viaLinks.embedTexts(['a photo']), await direct.embedTexts(['a photo']));
+  } finally {
+    await Promise.all([viaLinks.close(), direct.close()]);
+  }
 });

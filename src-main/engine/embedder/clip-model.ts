@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/api.js';
@@ -118,7 +119,9 @@ export class ClipModel {
   }
 
   private async open(name: string): Promise<OpenedSession> {
-    const file = path.join(this.dir, name);
+    // External weights must lie in the model's own folder, which for a linked file is where
+    // the link leads (onnxruntime checks the resolved path).
+    const file = await realpath(path.join(this.dir, name)).catch(() => path.join(this.dir, name));
     const graph = await graphWithExternalWeights(file).catch((error: unknown) => {
       // onnxruntime reads the file itself then, and says what is wrong with it.
       this.options.logger.warn(`${name}: weights stay in the graph: ${errorMessage(error)}`);
