@@ -20,15 +20,19 @@ export async function folderProblem(folderPath: string): Promise<string | null> 
     const stat = await fs.stat(folderPath);
     if (!stat.isDirectory()) return 'is no longer a folder';
     // One entry proves it can be listed; this runs for every folder on each retry.
-    const dir = await fs.opendir(folderPath);
-    try {
-      await dir.read();
-    } finally {
-      await dir.close();
-    }
+    await isEmptyFolder(folderPath);
     return null;
   } catch (error) {
     return describeFsError(error);
+  }
+}
+
+async function isEmptyFolder(folderPath: string): Promise<boolean> {
+  const dir = await fs.opendir(folderPath);
+  try {
+    return (await dir.read()) === null;
+  } finally {
+    await dir.close();
   }
 }
 
@@ -64,8 +68,9 @@ export async function scanProblemGone(problem: ScanProblem): Promise<boolean> {
 /**
  * Compares a folder on disk with the catalog and queues what differs: new and changed files
  * (by size and mtime, so nothing unchanged is read again), photos that still need work, and
- * photos no longer on disk. A folder that cannot be read at all (an unplugged drive) is marked
- * unavailable and nothing is removed; photos below a subfolder that could not be read stay.
+ * photos no longer on disk. A folder that cannot be read at all (an unplugged drive), or that
+ * is empty where photos were, is marked unavailable and nothing is removed; photos below a
+ * subfolder that could not be read stay.
  */
 export async function reconcileFolder(
   catalog: Catalog,
@@ -79,6 +84,13 @@ export async function reconcileFolder(
   }
   const scan = await scanFolder(folder.path);
   const known = new Map(catalog.photosInFolder(folder.id).map((photo) => [photo.path, photo]));
+  // The mount point of a drive mounted at boot (fstab) stays as an empty folder when the drive
+  // is not there: that is far likelier than every photo deleted, so nothing is removed.
+  if (known.size > 0 && (await isEmptyFolder(folder.path))) {
+    const reason = `is empty (a drive that is not mounted?): its ${known.size} photos are kept until it has files again or the folder is removed from the library`;
+    catalog.setFolderStatus(folder.id, 'unavailable', reason);
+    return { available: false, reason };
+  }
   const jobs: JobInput[] = [];
   let unchanged = 0;
   for (const file of scan.files) {
