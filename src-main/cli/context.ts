@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { ExecutionProviderName } from '../contract/api.js';
+import { ModelUnavailableError } from '../engine/embedder/model-store.js';
 import { Engine } from '../engine/engine.js';
 import { defaultLibraryDir } from '../engine/library-paths.js';
 import { stderrLogger, silentLogger } from '../engine/util/logger.js';
+import { UserError } from '../engine/util/user-error.js';
+import { modelProblemForCli } from './model-problem.js';
 import { createOutput, type Output } from './output.js';
 
 export interface GlobalOptions {
@@ -20,7 +23,10 @@ export function outputFor(command: Command): Output {
   return createOutput(globalOptions(command).json);
 }
 
-/** Opens the engine for one command and always closes it, so the index is saved. */
+/**
+ * Opens the engine for one command and always closes it, so the index is saved. A missing
+ * model is worded here, while the engine can still say which model `ferret models fetch` gets.
+ */
 export async function withEngine<T>(
   command: Command,
   run: (engine: Engine, output: Output) => Promise<T>,
@@ -35,6 +41,11 @@ export async function withEngine<T>(
   });
   try {
     return await run(engine, output);
+  } catch (error) {
+    if (error instanceof ModelUnavailableError) {
+      throw new UserError(modelProblemForCli(error.problem, engine.bundledManifest));
+    }
+    throw error;
   } finally {
     await engine.close();
   }

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXECUTION_PROVIDERS } from '../contract/api.js';
-import { ModelUnavailableError } from '../engine/embedder/model-store.js';
 import { UserError } from '../engine/util/user-error.js';
 import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';
@@ -11,7 +10,6 @@ import { searchCommand, similarCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
 import { watchCommand } from './commands/watch.js';
-import { modelProblemForCli } from './model-problem.js';
 
 const program = new Command('ferret')
   .description('Find photos by what is in them.')
@@ -57,12 +55,7 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
   } else {
-    const message =
-      error instanceof ModelUnavailableError
-        ? modelProblemForCli(error.problem)
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     const unexpected = !(error instanceof UserError);
     if (program.opts().json) {
       process.stdout.write(`${JSON.stringify({ error: message })}\n`);

@@ -1,19 +1,20 @@
-import path from 'node:path';
 import type { ModelProblem } from '../contract/api.js';
-import { describeModelProblem } from '../contract/format.js';
+import { describeModelProblem, formatBytes } from '../contract/format.js';
 import {
-  BUNDLED_MODELS_DIR,
-  DEFAULT_MODEL_ID,
+  downloadBytes,
   MODEL_MANIFEST_FILE,
-  readModelManifest,
+  type ModelManifest,
 } from '../engine/embedder/manifest.js';
 
-/** A model problem as the CLI says it: what is wrong, then the command or option that fixes it. */
-export function modelProblemForCli(problem: ModelProblem): string {
+/**
+ * A model problem as the CLI says it: what is wrong, then the command or option that fixes it.
+ * `fetchable` is the model `ferret models fetch` would download (the selected bundled one).
+ */
+export function modelProblemForCli(problem: ModelProblem, fetchable: ModelManifest): string {
   const what = describeModelProblem(problem);
   switch (problem.code) {
     case 'not-installed':
-      return `${what}: run \`ferret models fetch\` to download ${describeDefaultModel()}, or pass --model-dir <a folder with ${MODEL_MANIFEST_FILE}>`;
+      return `${what}: run \`ferret models fetch\` to download ${describeModel(fetchable)}, or pass --model-dir <a folder with ${MODEL_MANIFEST_FILE}>`;
     case 'unreadable':
       return `${what}; run \`ferret models fetch\` to download the model again`;
     case 'incomplete':
@@ -21,11 +22,7 @@ export function modelProblemForCli(problem: ModelProblem): string {
   }
 }
 
-/** What `ferret models fetch` downloads when asked for nothing in particular. */
-function describeDefaultModel(): string {
-  const manifest = readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`));
-  const sizes = manifest.files.map((file) => file.bytes);
-  if (sizes.some((bytes) => bytes === undefined)) return manifest.name;
-  const total = sizes.reduce((sum: number, bytes) => sum + bytes!, 0);
-  return `${manifest.name} (about ${Math.round(total / 1e6)} MB)`;
+function describeModel(manifest: ModelManifest): string {
+  const bytes = downloadBytes(manifest);
+  return bytes === null ? manifest.name : `${manifest.name} (about ${formatBytes(bytes)})`;
 }

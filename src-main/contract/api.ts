@@ -13,6 +13,11 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 const photoId = z.number().int().positive();
 const limit = z.number().int().min(1).max(500).default(60);
 const folderPath = z.string().min(1).max(4096);
+/** How model manifests name their model: also what `ferret models use` takes. */
+export const modelIdSchema = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
 
 export const requestSchemas = {
   getStatus: z.object({}).strict(),
@@ -29,6 +34,8 @@ export const requestSchemas = {
   resumeIndexing: z.object({}).strict(),
   fetchModel: z.object({}).strict(),
   useModelFolder: z.object({ path: folderPath }).strict(),
+  listBundledModels: z.object({}).strict(),
+  selectBundledModel: z.object({ id: modelIdSchema }).strict(),
   getSettings: z.object({}).strict(),
   updateSettings: z
     .object({ providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(4).optional() })
@@ -88,6 +95,18 @@ export interface ModelInfo {
   downloadBytes: number | null;
   /** Why no model is loaded; null when one is. */
   problem: ModelProblem | null;
+}
+
+/** A model Ferret can download: one of the manifests shipped with it. */
+export interface BundledModel {
+  id: string;
+  name: string;
+  supportsText: boolean;
+  downloadBytes: number | null;
+  /** Whether its files are complete in the folder `fetchModel` would download it to. */
+  installed: boolean;
+  /** The one `fetchModel` downloads and the engine loads (unless a model folder was chosen). */
+  selected: boolean;
 }
 
 /**
@@ -162,6 +181,8 @@ export interface ResponseTypes {
   resumeIndexing: IndexingProgress;
   fetchModel: ModelInfo;
   useModelFolder: ModelInfo;
+  listBundledModels: BundledModel[];
+  selectBundledModel: ModelInfo;
   getSettings: Settings;
   updateSettings: Settings;
   openPhoto: { opened: boolean };

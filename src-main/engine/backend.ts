@@ -88,6 +88,13 @@ export function createBackend(
       await library.refresh();
       return info;
     },
+    listBundledModels: () => engine.listBundledModels(),
+    selectBundledModel: async ({ id }) => {
+      const info = await engine.selectBundledModel(id);
+      // Queues the photos that lack this model's vectors, when it is there to embed them.
+      await library.refresh();
+      return info;
+    },
     getSettings: async () => ({ providers: engine.providers }),
     updateSettings: async ({ providers }) => {
       if (providers !== undefined) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {
+  BundledModel,
   ExecutionProviderName,
   FolderInfo,
   LibraryStatus,
@@ -14,7 +15,10 @@ import { ClipModel } from './embedder/clip-model.js';
 import {
   BUNDLED_MODELS_DIR,
   DEFAULT_MODEL_ID,
-  readModelManifest,
+  downloadBytes,
+  modelKey,
+  ModelManifestError,
+  readBundledManifests,
   type ModelManifest,
 } from './embedder/manifest.js';
 import { findModelFolder, ModelUnavailableError } from './embedder/model-store.js';
@@ -34,7 +38,7 @@ import { VectorStore } from './vector-store.js';
 
 export interface EngineOptions {
   libraryDir: string;
-  /** A model folder (with ferret-model.json); by default the one `ferret models fetch` fills. */
+  /** A model folder (with ferret-model.json); by default the selected bundled model's own. */
   modelDir?: string;
   providers?: ExecutionProviderName[];
   logger?: Logger;
@@ -59,6 +63,7 @@ interface LoadedModel {
 /** Settings kept in the catalog, so every door sees the same choices. */
 const PROVIDERS_SETTING = 'providers';
 const MODEL_DIR_SETTING = 'modelDir';
+const BUNDLED_MODEL_SETTING = 'bundledModel';
 
 /**
  * The engine behind every door (CLI, `ferret serve`, the Electron shell): one library folder
@@ -68,7 +73,9 @@ const MODEL_DIR_SETTING = 'modelDir';
 export class Engine {
   private loaded: LoadedModel | null = null;
   private modelProblem: ModelProblem | null = null;
-  private defaultManifest: ModelManifest;
+  /** The models Ferret can download, one manifest each. */
+  private readonly bundledModels: readonly ModelManifest[] = readBundledManifests();
+  private readonly defaultManifest: ModelManifest;
 
   private constructor(
     readonly paths: LibraryPaths,
@@ -76,9 +83,11 @@ export class Engine {
     readonly logger: Logger,
     private readonly options: EngineOptions,
   ) {
-    this.defaultManifest = readModelManifest(
-      path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`),
-    );
+    const found = this.bundledModels.find((manifest) => manifest.id === DEFAULT_MODEL_ID);
+    if (found === undefined) {
+      throw new ModelManifestError(`${BUNDLED_MODELS_DIR}: no ${DEFAULT_MODEL_ID}.json`);
+    }
+    this.defaultManifest = found;
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -90,12 +99,15 @@ export class Engine {
     return engine;
   }
 
-  /** The folder the model is read from: --model-dir, then the user's choice, then the download folder. */
+  /**
+   * The folder the model is read from: --model-dir, then the folder the user chose, then the
+   * selected bundled model's download folder.
+   */
   get modelDir(): string {
     return (
       this.options.modelDir ??
       (this.catalog.getSetting(MODEL_DIR_SETTING) as string | undefined) ??
-      path.join(this.paths.modelsDir, this.defaultManifest.id)
+      path.join(this.paths.modelsDir, this.bundledManifest.id)
     );
   }
 
@@ -115,8 +127,63 @@ export class Engine {
     return this.loaded?.vectors ?? null;
   }
 
+  /** The selected bundled model: the one `fetchModel` downloads into `modelDir`. */
   get bundledManifest(): ModelManifest {
-    return this.defaultManifest;
+    const id = this.catalog.getSetting(BUNDLED_MODEL_SETTING) as string | undefined;
+    // A model that a later version no longer ships gives way to the default, not to nothing.
+    return this.bundledModels.find((manifest) => manifest.id === id) ?? this.defaultManifest;
+  }
+
+  /** The bundled model with this id; an unknown id is refused with the ids there are. */
+  bundledModel(id: string): ModelManifest {
+    const manifest = this.bundledModels.find((candidate) => candidate.id === id);
+    if (manifest === undefined) {
+      const known = this.bundledModels.map((candidate) => candidate.id).join(', ');
+      throw new UserError(`no bundled model "${id}" (one of: ${known})`);
+    }
+    return manifest;
+  }
+
+  /**
+   * Where a bundled model is downloaded to: the selected one goes where the engine reads its
+   * model from (so --model-dir and a chosen folder are filled as before), others to their own.
+   */
+  downloadFolder(manifest: ModelManifest): string {
+    return manifest.id === this.bundledManifest.id
+      ? this.modelDir
+      : path.join(this.paths.modelsDir, manifest.id);
+  }
+
+  async listBundledModels(): Promise<BundledModel[]> {
+    const selected = this.bundledManifest.id;
+    return Promise.all(
+      this.bundledModels.map(async (manifest): Promise<BundledModel> => {
+        const found = await findModelFolder(this.downloadFolder(manifest));
+        return {
+          id: manifest.id,
+          name: manifest.name,
+          supportsText: manifest.text !== undefined,
+          downloadBytes: downloadBytes(manifest),
+          // A folder holding some other model (a generated test model, say) does not count.
+          installed: !('problem' in found) && modelKey(found.manifest) === modelKey(manifest),
+          selected: manifest.id === selected,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Makes a bundled model the one in use, read from its download folder (a model folder chosen
+   * earlier is forgotten), and loads it when it is there. Vectors are kept per model, so those
+   * of the previous model stay for a switch back.
+   */
+  async selectBundledModel(id: string): Promise<ModelInfo> {
+    const manifest = this.bundledModel(id);
+    this.catalog.transaction(() => {
+      this.catalog.setSetting(BUNDLED_MODEL_SETTING, manifest.id);
+      this.catalog.deleteSetting(MODEL_DIR_SETTING);
+    });
+    return this.loadModel();
   }
 
   /** (Re)loads the model from `modelDir`; a missing model is a state, not an error. */
@@ -158,16 +225,14 @@ export class Engine {
   }
 
   modelInfo(): ModelInfo {
-    const manifest = this.loaded?.model.manifest ?? this.defaultManifest;
+    const manifest = this.loaded?.model.manifest ?? this.bundledManifest;
     return {
       present: this.loaded !== null,
       id: manifest.id,
       name: manifest.name,
       provider: this.loaded?.model.provider ?? null,
       supportsText: manifest.text !== undefined,
-      downloadBytes: manifest.files.every((file) => file.bytes !== undefined)
-        ? manifest.files.reduce((sum, file) => sum + file.bytes!, 0)
-        : null,
+      downloadBytes: downloadBytes(manifest),
       problem: this.modelProblem,
     };
   }
@@ -268,7 +333,7 @@ export class Engine {
       catalog: this.catalog,
       thumbnailsDir: this.paths.thumbnailsDir,
       embedding: this.loaded && embedder ? { embedder, vectors: this.loaded.vectors } : null,
-      imageSpec: (this.loaded?.model.manifest ?? this.defaultManifest).image,
+      imageSpec: (this.loaded?.model.manifest ?? this.bundledManifest).image,
       logger: this.logger,
       batchSize: this.options.tuning?.batchSize,
       decodeConcurrency: this.options.tuning?.decodeConcurrency,

@@ -1,4 +1,5 @@
 import type {
+  BundledModel,
   EngineEvent,
   FerretApi,
   LibraryStatus,
@@ -44,6 +45,7 @@ export class AppState {
   status = $state<LibraryStatus | null>(null);
   statusError = $state<string | null>(null);
   settings = $state<Settings | null>(null);
+  bundledModels = $state<BundledModel[] | null>(null);
   view = $state<View>({ kind: 'library' });
   results = $state<Results | null>(null);
   downloads = $state<Record<string, ModelDownloadProgress>>({});
@@ -91,6 +93,12 @@ export class AppState {
     } catch (error) {
       this.statusError = messageOf(error);
     }
+  }
+
+  /** Which models can be downloaded, and which are here: asked for when settings open. */
+  async loadBundledModels(): Promise<void> {
+    const models = await this.#act(() => this.api.call('listBundledModels', {}));
+    if (models) this.bundledModels = models;
   }
 
   #onEvent(event: EngineEvent): void {
@@ -204,14 +212,21 @@ export class AppState {
     const model = await this.#act(() => this.api.call('fetchModel', {}));
     this.fetchingModel = false;
     if (model?.problem) this.notify(modelProblemText(model.problem));
-    await this.loadStatus();
+    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
   }
 
   async useModelFolder(path: string): Promise<boolean> {
     const model = await this.#act(() => this.api.call('useModelFolder', { path }));
     if (model?.problem) this.notify(modelProblemText(model.problem));
-    await this.loadStatus();
+    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
     return model !== null && model.present;
+  }
+
+  /** A model that is not downloaded yet is selected all the same: its Download button follows. */
+  async selectBundledModel(id: string): Promise<boolean> {
+    const model = await this.#act(() => this.api.call('selectBundledModel', { id }));
+    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
+    return model !== null;
   }
 
   async updateSettings(next: Settings): Promise<boolean> {

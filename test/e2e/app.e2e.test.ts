@@ -288,6 +288,30 @@ test('settings: the model and the execution provider order, which can be changed
   await page.getByRole('listbox', { name: 'All photos' }).waitFor();
 });
 
+test('settings: choosing another bundled model selects it, and offers its download', async () => {
+  await page.getByTestId('open-settings').click();
+  const settings = page.getByTestId('settings');
+  const choices = settings.getByTestId('bundled-models');
+  // The test model's folder is in use, which is none of the bundled models.
+  const fp32 = choices.getByRole('radio', { name: /^OpenAI CLIP ViT-B\/32 608 MB$/ });
+  assert.equal(await fp32.isChecked(), false);
+  await choices.getByRole('radio', { name: /int8/ }).check();
+  await settings.getByRole('button', { name: 'Download (156 MB)' }).waitFor();
+  assert.equal((await backend.handle('getStatus', {})).model.id, 'clip-vit-b-32-int8');
+  await browser.screenshot('07-settings-int8');
+
+  // Back to the test model's folder: its vectors were kept, so nothing is embedded again.
+  const form = settings.getByTestId('model-folder');
+  await form.getByRole('textbox').fill(modelDir);
+  await form.getByRole('button', { name: 'Use folder' }).click();
+  await settings.getByTestId('settings-model-folder').waitFor();
+  const status = await backend.handle('getStatus', {});
+  assert.equal(status.model.present, true);
+  assert.equal(status.embedded, photoCount);
+  await settings.getByRole('button', { name: 'Cancel' }).click();
+  await settings.waitFor({ state: 'hidden' });
+});
+
 test('removing the folder (confirmed) empties the library', async () => {
   const row = page.getByTestId('folder-list').locator('li');
   await row.hover();

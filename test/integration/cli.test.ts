@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import type { BundledModel } from '../../src-main/contract/api.js';
 import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
 
@@ -154,17 +155,19 @@ describe('ferret models fetch', () => {
 
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  /** A bundled-models folder whose default manifest points at the local server. */
-  async function bundledModels(baseUrl: string): Promise<string> {
+  /** Bundled manifests, the tiny model under each id, whose URLs point at the local server. */
+  async function bundledModels(baseUrl: string, ids = ['clip-vit-b-32']): Promise<string> {
     const modelDir = await tinyModelDir();
     const manifest = readModelManifest(path.join(modelDir, MODEL_MANIFEST_FILE));
     const dir = await tempDir('bundled-models');
-    const withUrls = {
-      ...manifest,
-      id: 'clip-vit-b-32',
-      files: manifest.files.map((file) => ({ ...file, url: `${baseUrl}/${file.path}` })),
-    };
-    await fs.writeFile(path.join(dir, 'clip-vit-b-32.json'), JSON.stringify(withUrls));
+    for (const id of ids) {
+      const withUrls = {
+        ...manifest,
+        id,
+        files: manifest.files.map((file) => ({ ...file, url: `${baseUrl}/${file.path}` })),
+      };
+      await fs.writeFile(path.join(dir, `${id}.json`), JSON.stringify(withUrls));
+    }
     return dir;
   }
 
@@ -180,6 +183,63 @@ describe('ferret models fetch', () => {
       (await ferret(['--library', library, '--json', 'doctor'], env)).stdout,
     );
     assert.ok(doctor.files.every((file: { status: string }) => file.status === 'ok'));
+  });
+
+  test('models list, use and fetch <id>; the photos already there get the new model’s vectors', async () => {
+    const { port } = server.address() as AddressInfo;
+    const fp32 = 'clip-vit-b-32';
+    const int8 = 'clip-vit-b-32-int8';
+    const env = {
+      FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`, [fp32, int8]),
+    };
+    const library = await tempDir('switch-library');
+    const run = (...args: string[]) => ferret(['--library', library, '--json', ...args], env);
+    const list = async () =>
+      (JSON.parse((await run('models', 'list')).stdout) as BundledModel[]).map(
+        ({ id, installed, selected }) => ({ id, installed, selected }),
+      );
+
+    assert.deepEqual(await list(), [
+      { id: fp32, installed: false, selected: true },
+      { id: int8, installed: false, selected: false },
+    ]);
+    const unknown = await ferret(['--library', library, 'models', 'use', 'clip-l'], env);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, `ferret: no bundled model "clip-l" (one of: ${fp32}, ${int8})\n`);
+
+    assert.equal((await run('models', 'fetch')).code, 0);
+    const photos = await photoFolder({ count: 4, broken: false });
+    assert.equal(JSON.parse((await run('index', photos.dir)).stdout).embedded, 4);
+
+    // Fetching another model leaves the selection alone.
+    const fetched = await run('models', 'fetch', int8);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    const { id, dir, selected } = JSON.parse(fetched.stdout);
+    assert.deepEqual(
+      { id, dir, selected },
+      { id: int8, dir: path.join(library, 'models', int8), selected: false },
+    );
+    assert.deepEqual(await list(), [
+      { id: fp32, installed: true, selected: true },
+      { id: int8, installed: true, selected: false },
+    ]);
+    const human = await ferret(['--library', library, 'models', 'list'], env);
+    assert.match(human.stdout, /^\* clip-vit-b-32 +\S+ MB +installed +OpenAI CLIP/m);
+
+    const used = await run('models', 'use', int8);
+    assert.equal(used.code, 0, used.stderr);
+    assert.equal(JSON.parse(used.stdout).id, int8);
+    assert.equal(JSON.parse(used.stdout).present, true);
+    // Vectors are kept per model: this one has none until the library catches up.
+    assert.equal(JSON.parse((await run('status')).stdout).embedded, 0);
+    assert.equal((await run('watch', '--exit-when-idle')).code, 0);
+    const status = JSON.parse((await run('status')).stdout);
+    assert.equal(status.model.id, int8);
+    assert.equal(status.embedded, 4);
+    assert.deepEqual(
+      (await list()).map((model) => model.selected),
+      [false, true],
+    );
   });
 
   test('offline, it fails with a clear message', async () => {

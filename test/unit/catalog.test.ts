@@ -322,6 +322,10 @@ test('settings hold JSON values', () => {
   assert.deepEqual(catalog.getSetting('providers'), ['cuda', 'cpu']);
   assert.equal(catalog.getSetting('generation'), 4);
   assert.throws(() => catalog.setSetting('nothing', undefined), /not JSON/);
+  catalog.deleteSetting('generation');
+  catalog.deleteSetting('never-written');
+  assert.equal(catalog.getSetting('generation'), undefined);
+  assert.deepEqual(catalog.getSetting('providers'), ['cuda', 'cpu']);
   catalog.close();
 });
 

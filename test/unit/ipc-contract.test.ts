@@ -14,10 +14,12 @@ import {
 } from '../../src-main/contract/api.js';
 import type {
   ApiBackend,
+  BundledModel,
   DesktopMethod,
   DesktopRequestOf,
   EngineEvent,
   Method,
+  ModelInfo,
   RequestOf,
 } from '../../src-main/contract/api.js';
 import { createBackend } from '../../src-main/engine/backend.js';
@@ -43,6 +45,8 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   resumeIndexing: {},
   fetchModel: {},
   useModelFolder: { path: '/opt/models/clip' },
+  listBundledModels: {},
+  selectBundledModel: { id: 'clip-vit-b-32-int8' },
   getSettings: {},
   updateSettings: { providers: ['cuda', 'cpu'] },
   openPhoto: { photoId: 4 },
@@ -119,6 +123,14 @@ describe('parseRequest', () => {
     assert.deepEqual(parseRequest('updateSettings', {}).args, {});
   });
 
+  test('refuses model ids no manifest could have', () => {
+    for (const id of ['', 'CLIP', '../clip-vit-b-32', 'clip/int8', '-clip', 'x'.repeat(101)]) {
+      refuses('selectBundledModel', { id }, /selectBundledModel/);
+    }
+    refuses('selectBundledModel', {}, /selectBundledModel/);
+    refuses('listBundledModels', { id: 'clip-vit-b-32' }, /listBundledModels/);
+  });
+
   test('schemas exist for exactly the contract methods', () => {
     assert.deepEqual(Object.keys(requestSchemas).sort(), [...METHODS].sort());
   });
@@ -183,6 +195,28 @@ describe('dispatchCall (what main does with each renderer call)', () => {
     const missing = path.join(dir, 'no-such-folder');
     const outcome = await dispatchCall(opened.backend, 'addFolder', { path: missing });
     assert.deepEqual(outcome, { ok: false, error: `${missing} does not exist` });
+  });
+
+  test('lists the bundled models and selects one; an unknown id is refused', async () => {
+    const listed = await dispatchCall(opened.backend, 'listBundledModels', {});
+    assert.deepEqual(
+      listed.ok && (listed.value as BundledModel[]).map(({ id, selected }) => [id, selected]),
+      [
+        ['clip-vit-b-32', true],
+        ['clip-vit-b-32-int8', false],
+      ],
+    );
+    assert.deepEqual(await dispatchCall(opened.backend, 'selectBundledModel', { id: 'clip-l' }), {
+      ok: false,
+      error: 'no bundled model "clip-l" (one of: clip-vit-b-32, clip-vit-b-32-int8)',
+    });
+    const selected = await dispatchCall(opened.backend, 'selectBundledModel', {
+      id: 'clip-vit-b-32-int8',
+    });
+    assert.equal(selected.ok && (selected.value as ModelInfo).id, 'clip-vit-b-32-int8');
+    const status = await opened.backend.handle('getStatus', {});
+    assert.equal(status.model.id, 'clip-vit-b-32-int8');
+    assert.equal(status.model.problem?.code, 'not-installed');
   });
 
   test('desktop calls are validated before any native UI runs', async () => {

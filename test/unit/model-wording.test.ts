@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ModelDownloadProgress, ModelProblem } from '../../src-main/contract/api.js';
 import { describeDownloadProgress, describeModelProblem } from '../../src-main/contract/format.js';
 import { modelProblemForCli } from '../../src-main/cli/model-problem.js';
+import { BUNDLED_MODELS_DIR, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
 import { modelProblemText } from '../../src-renderer/lib/model-problem.js';
 
 /** The engine reports model trouble as data; each door puts it in its own words. */
@@ -30,10 +32,14 @@ describe('model problems', () => {
   });
 
   test('the CLI names the command and option that fix it', () => {
-    const [missing, unreadable, incomplete] = PROBLEMS.map(modelProblemForCli);
+    const int8 = readModelManifest(path.join(BUNDLED_MODELS_DIR, 'clip-vit-b-32-int8.json'));
+    const [missing, unreadable, incomplete] = PROBLEMS.map((problem) =>
+      modelProblemForCli(problem, int8),
+    );
+    // It names the model `ferret models fetch` gets: the selected one, with its size.
     assert.match(
       missing!,
-      /^no model in \/lib\/models\/clip: run `ferret models fetch` to download .+, or pass --model-dir </,
+      /^no model in \/lib\/models\/clip: run `ferret models fetch` to download OpenAI CLIP ViT-B\/32, int8 \(smaller, faster on CPU\) \(about 156 MB\), or pass --model-dir </,
     );
     assert.match(unreadable!, /; run `ferret models fetch` to download the model again$/);
     assert.match(incomplete!, /incomplete \(.*\): run `ferret models fetch` to repair it$/);

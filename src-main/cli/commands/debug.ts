@@ -1,11 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import {
-  BUNDLED_MODELS_DIR,
-  DEFAULT_MODEL_ID,
-  readModelManifest,
-} from '../../engine/embedder/manifest.js';
 import { TextTokenizer } from '../../engine/embedder/tokenizer.js';
 import { clipTensor, tensorToBytes } from '../../engine/media/preprocess.js';
 import { UserError } from '../../engine/util/user-error.js';
@@ -34,9 +29,7 @@ const preprocessCommand = new Command('preprocess')
   .requiredOption('--out <file>', 'where to write the little-endian float32 [3,size,size] tensor')
   .action(async (image: string, options: { out: string }, command: Command) => {
     await withEngine(command, async (engine, output) => {
-      const spec =
-        engine.model?.manifest.image ??
-        readModelManifest(path.join(BUNDLED_MODELS_DIR, `${DEFAULT_MODEL_ID}.json`)).image;
+      const spec = (engine.model?.manifest ?? engine.bundledManifest).image;
       const bytes = await fs.readFile(image).catch(() => {
         throw new UserError(`cannot read ${image}`);
       });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import type { ModelManifest } from '../../engine/embedder/manifest.js';
 import type { IndexSummary } from '../../engine/engine.js';
 import { withEngine } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
@@ -33,11 +34,13 @@ export const indexCommand = new Command('index')
         },
       });
       bar?.stop();
-      output.result(summary, () => describeSummary(summary, (Date.now() - startedAt) / 1000));
+      output.result(summary, () =>
+        describeSummary(summary, (Date.now() - startedAt) / 1000, engine.bundledManifest),
+      );
     });
   });
 
-function describeSummary(summary: IndexSummary, seconds: number): string {
+function describeSummary(summary: IndexSummary, seconds: number, fetchable: ModelManifest): string {
   const lines = [
     `${summary.folder.path}: ${summary.scanned} photos found in ${seconds.toFixed(1)} s`,
     `  ${summary.added} added, ${summary.updated} updated, ${summary.moved} moved, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
@@ -51,7 +54,7 @@ function describeSummary(summary: IndexSummary, seconds: number): string {
     lines.push(`  skipped: ${problem.path}: ${problem.message}`);
   if (summary.modelProblem !== null)
     lines.push(
-      `  note: photos were catalogued but not embedded: ${modelProblemForCli(summary.modelProblem)}`,
+      `  note: photos were catalogued but not embedded: ${modelProblemForCli(summary.modelProblem, fetchable)}`,
     );
   return lines.join('\n');
 }

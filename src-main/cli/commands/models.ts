@@ -1,16 +1,59 @@
 import { Command } from 'commander';
+import type { BundledModel } from '../../contract/api.js';
+import { describeDownloadProgress, formatBytes } from '../../contract/format.js';
 import { fetchModel } from '../../engine/embedder/model-store.js';
 import { withEngine } from '../context.js';
-import { describeDownloadProgress } from '../../contract/format.js';
 
-const fetchCommand = new Command('fetch')
-  .description('download the default model (OpenAI CLIP ViT-B/32), resuming where it stopped')
+const listCommand = new Command('list')
+  .description('the models Ferret can download: size, whether installed, which is selected')
   .action(async (_options, command: Command) => {
     await withEngine(command, async (engine, output) => {
+      const models = await engine.listBundledModels();
+      output.result(models, () => describeModels(models));
+    });
+  });
+
+function describeModels(models: BundledModel[]): string {
+  const idWidth = Math.max(...models.map((model) => model.id.length));
+  const rows = models.map((model) =>
+    [
+      `${model.selected ? '*' : ' '} ${model.id.padEnd(idWidth)}`,
+      (model.downloadBytes === null ? '' : formatBytes(model.downloadBytes)).padStart(7),
+      (model.installed ? 'installed' : 'not installed').padEnd(13),
+      model.name,
+    ].join('  '),
+  );
+  return [...rows, '* selected (`ferret models use <id>` selects another)'].join('\n');
+}
+
+const useCommand = new Command('use')
+  .description('select the bundled model to download and search with')
+  .argument('<id>', 'a model id from `ferret models list`')
+  .action(async (id: string, _options, command: Command) => {
+    await withEngine(command, async (engine, output) => {
+      const info = await engine.selectBundledModel(id);
+      output.result(info, () => {
+        if (!info.present) {
+          const size = info.downloadBytes === null ? '' : ` (${formatBytes(info.downloadBytes)})`;
+          return `${info.name} is selected: \`ferret models fetch\` downloads it${size}`;
+        }
+        // Vectors are kept per model: the photos catalogued so far have none from this one yet.
+        return `${info.name} is selected and ready: \`ferret watch --exit-when-idle\` embeds the photos already in the library`;
+      });
+    });
+  });
+
+const fetchCommand = new Command('fetch')
+  .description('download a bundled model (by default the selected one), resuming where it stopped')
+  .argument('[id]', 'a model id from `ferret models list`')
+  .action(async (id: string | undefined, _options, command: Command) => {
+    await withEngine(command, async (engine, output) => {
+      const manifest = id === undefined ? engine.bundledManifest : engine.bundledModel(id);
+      const dir = engine.downloadFolder(manifest);
       let lastLine = 0;
       await fetchModel({
-        manifest: engine.bundledManifest,
-        dir: engine.modelDir,
+        manifest,
+        dir,
         onProgress: (progress) => {
           const now = Date.now();
           if (now - lastLine < 500 && progress.state === 'downloading') return;
@@ -18,11 +61,21 @@ const fetchCommand = new Command('fetch')
           output.note(`${progress.file}: ${describeDownloadProgress(progress)}`);
         },
       });
+      if (manifest.id !== engine.bundledManifest.id) {
+        output.result(
+          { id: manifest.id, name: manifest.name, dir, selected: false },
+          () =>
+            `${manifest.name} is ready in ${dir}; \`ferret models use ${manifest.id}\` switches to it`,
+        );
+        return;
+      }
       const info = await engine.loadModel();
-      output.result(info, () => `${info.name} is ready in ${engine.modelDir}`);
+      output.result(info, () => `${info.name} is ready in ${dir}`);
     });
   });
 
 export const modelsCommand = new Command('models')
-  .description('manage models')
-  .addCommand(fetchCommand);
+  .description('list, select and download models')
+  .addCommand(listCommand.exitOverride())
+  .addCommand(useCommand.exitOverride())
+  .addCommand(fetchCommand.exitOverride());

@@ -15,7 +15,7 @@ export const statusCommand = new Command('status')
         const lines = [
           `library: ${engine.paths.root}`,
           `photos: ${status.photos} (${status.indexed} indexed, ${status.embedded} searchable, ${status.errors} unreadable)`,
-          `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem)}` : `${status.model.name} (${engine.modelDir})`}`,
+          `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem, engine.bundledManifest)}` : `${status.model.name} (${engine.modelDir})`}`,
           `folders:`,
           ...status.folders.map(
             (folder) =>
@@ -65,7 +65,7 @@ export const doctorCommand = new Command('doctor')
           `running on: ${runningProvider ?? providerProblem ?? 'no model loaded'}`,
           `model folder: ${engine.modelDir}`,
           report.model.problem
-            ? `model: missing — ${modelProblemForCli(report.model.problem)}`
+            ? `model: missing — ${modelProblemForCli(report.model.problem, engine.bundledManifest)}`
             : `model: ${report.model.name}`,
           ...files.map((file) => `  ${file.status.padEnd(8)} ${file.path}`),
         ].join('\n'),

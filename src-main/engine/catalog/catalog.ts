@@ -456,6 +456,11 @@ export class Catalog {
     ).run(key, json);
   }
 
+  /** Forgets a setting, so that its default applies again. */
+  deleteSetting(key: string): void {
+    this.statement('DELETE FROM settings WHERE key = ?').run(key);
+  }
+
   private dimensionsOf(modelId: number): number {
     let dimensions = this.modelDimensions.get(modelId);
     if (dimensions === undefined) {

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { modelIdSchema } from '../../contract/api.js';
 
 /**
  * A model is described by data, not code: which files it needs (with pinned download URLs and
@@ -47,7 +48,7 @@ export const textTowerSchema = z.object({
 });
 
 export const modelManifestSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  id: modelIdSchema,
   name: z.string(),
   /** Revision of the upstream export the URLs are pinned to. */
   revision: z.string().optional(),
@@ -85,6 +86,16 @@ export function readModelManifest(file: string): ModelManifest {
   return parseModelManifest(JSON.parse(readFileSync(file, 'utf8')), file);
 }
 
+/** What downloading the model's files costs, when every file states its size. */
+export function downloadBytes(manifest: ModelManifest): number | null {
+  let total = 0;
+  for (const file of manifest.files) {
+    if (file.bytes === undefined) return null;
+    total += file.bytes;
+  }
+  return total;
+}
+
 /**
  * Identifies the vectors a model produces. Two models with the same id but different weights
  * (the generated test model and the real one) must never share an index, so the image tower's
@@ -102,3 +113,21 @@ export function modelKey(manifest: ModelManifest): string {
 export const BUNDLED_MODELS_DIR =
   process.env.FERRET_MODELS_DIR ?? path.resolve(import.meta.dirname, '../../../models');
 export const DEFAULT_MODEL_ID = 'clip-vit-b-32';
+
+/**
+ * Every manifest in `dir`, in order of id. Each is named after its id (`<id>.json`), so that a
+ * bundled model can be found by its id as well as listed.
+ */
+export function readBundledManifests(dir: string = BUNDLED_MODELS_DIR): ModelManifest[] {
+  const manifests = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => {
+      const file = path.join(dir, name);
+      const manifest = readModelManifest(file);
+      if (name !== `${manifest.id}.json`) {
+        throw new ModelManifestError(`${file}: a bundled manifest is named ${manifest.id}.json`);
+      }
+      return manifest;
+    });
+  return manifests.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
