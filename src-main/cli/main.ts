@@ -10,6 +10,7 @@ import { searchCommand, similarCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
 import { watchCommand } from './commands/watch.js';
+import { errorMessage } from '../contract/format.js';
 
 const program = new Command('ferret')
   .description('Find photos by what is in them.')
@@ -55,7 +56,7 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
   } else {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const unexpected = !(error instanceof UserError);
     if (program.opts().json) {
       process.stdout.write(`${JSON.stringify({ error: message })}\n`);

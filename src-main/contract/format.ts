@@ -1,5 +1,10 @@
 import type { ModelDownloadProgress, ModelProblem } from './api.js';
 
+/** The message of anything thrown: an Error's message, or the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * How sizes read to the user, the same in the CLI and the app: decimal units, as download
  * sizes are quoted.

@@ -15,6 +15,7 @@ import {
 import { UserError } from '../engine/util/user-error.js';
 import { contentSecurityPolicy } from './csp.js';
 import { resolveInside, sendFile } from './files.js';
+import { errorMessage } from '../contract/format.js';
 
 /**
  * `ferret serve`: the renderer and the engine API over loopback HTTP, so the same UI runs in a
@@ -217,7 +218,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sendError(res, 422, error.message);
       } else {
         console.error(error);
-        sendError(res, 500, error instanceof Error ? error.message : String(error));
+        sendError(res, 500, errorMessage(error));
       }
     });
   });

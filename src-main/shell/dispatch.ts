@@ -6,7 +6,7 @@ import type {
   ParsedDesktopRequestOf,
 } from '../contract/api.js';
 import type { CallOutcome } from './channels.js';
-import { errorMessage } from '../engine/util/error-message.js';
+import { errorMessage } from '../contract/format.js';
 
 /**
  * What main does with one untrusted call from the renderer, kept free of Electron so it can be

@@ -1,6 +1,6 @@
 import type { ApiBackend, EngineEvent, Method, ParsedRequestOf } from '../contract/api.js';
 import type { DesktopActions } from '../engine/backend.js';
-import { errorMessage } from '../engine/util/error-message.js';
+import { errorMessage } from '../contract/format.js';
 
 /**
  * The wire between Electron main and the engine host (a utilityProcess). Main has already

@@ -8,6 +8,7 @@ import type {
   SearchHit,
   Settings,
 } from '../../src-main/contract/api.js';
+import { errorMessage } from './format.js';
 import { modelProblemText } from './model-problem.js';
 import { LibrarySource, ResultSource } from './photo-source.svelte.js';
 import type { PhotoSource } from './photo-source.svelte.js';
@@ -32,10 +33,6 @@ export interface Notice {
 
 const REFRESH_INTERVAL_MS = 1000;
 const NOTICE_MS = 6000;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Everything the window shows, kept in step with the engine through calls and events. */
 export class AppState {
@@ -79,7 +76,7 @@ export class AppState {
     void this.api
       .call('getSettings', {})
       .then((settings) => (this.settings = settings))
-      .catch((error: unknown) => this.notify(messageOf(error)));
+      .catch((error: unknown) => this.notify(errorMessage(error)));
     return () => {
       unsubscribe();
       this.#refresh.cancel();
@@ -91,7 +88,7 @@ export class AppState {
       this.status = await this.api.call('getStatus', {});
       this.statusError = null;
     } catch (error) {
-      this.statusError = messageOf(error);
+      this.statusError = errorMessage(error);
     }
   }
 
@@ -132,7 +129,7 @@ export class AppState {
     try {
       return await action();
     } catch (error) {
-      this.notify(messageOf(error));
+      this.notify(errorMessage(error));
       return null;
     }
   }
@@ -171,7 +168,7 @@ export class AppState {
       }
     } catch (error) {
       if (serial === this.#requestSerial) {
-        this.results = { state: 'error', hits: [], query: null, error: messageOf(error) };
+        this.results = { state: 'error', hits: [], query: null, error: errorMessage(error) };
       }
     }
   }

@@ -1,4 +1,8 @@
-export { describeDownloadProgress, formatBytes } from '../../src-main/contract/format.js';
+export {
+  describeDownloadProgress,
+  errorMessage,
+  formatBytes,
+} from '../../src-main/contract/format.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -1,5 +1,6 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { FerretApi, PhotoSummary, SearchHit } from '../../src-main/contract/api.js';
+import { errorMessage } from './format.js';
 
 export interface GridItem {
   photo: PhotoSummary;
@@ -102,7 +103,7 @@ export class LibrarySource implements PhotoSource {
       this.error = null;
       this.#evictFarPages();
     } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
+      this.error = errorMessage(error);
     } finally {
       delete this.#inFlight[key];
     }

@@ -5,6 +5,7 @@ import { verifyModelFolder } from '../../engine/embedder/model-store.js';
 import { defaultProviderOrder } from '../../engine/embedder/providers.js';
 import { withEngine } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
+import { errorMessage } from '../../contract/format.js';
 
 export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
@@ -43,7 +44,7 @@ export const doctorCommand = new Command('doctor')
           await engine.model.warmUp({ image: true });
           runningProvider = engine.model.provider;
         } catch (error) {
-          providerProblem = error instanceof Error ? error.message : String(error);
+          providerProblem = errorMessage(error);
         }
       }
       const report = {

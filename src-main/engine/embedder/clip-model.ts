@@ -8,7 +8,7 @@ import { modelKey, type ModelManifest } from './manifest.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
 import { TextTokenizer } from './tokenizer.js';
 import { normalize } from './vectors.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 export interface ClipModelOptions {
   providers: readonly ExecutionProviderName[];

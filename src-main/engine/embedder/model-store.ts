@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelDownloadProgress, ModelProblem } from '../../contract/api.js';
-import { describeModelProblem } from '../../contract/format.js';
+import { describeModelProblem, errorMessage } from '../../contract/format.js';
 import { UserError } from '../util/user-error.js';
 import { downloadFile, fileSize, sha256OfFile } from './download.js';
 import {
@@ -124,7 +124,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FoundModel
     } catch (error) {
       report(file, {
         state: 'failed',
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       throw error;
     }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/api.js';
 import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../../contract/format.js';
 
 /** Accelerated providers first; the CPU always works and always comes last. */
 export function defaultProviderOrder(
@@ -110,7 +111,7 @@ export async function openSession(
       }
       return { session, provider };
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = errorMessage(error).split('\n')[0];
       failures.push(`${provider}: ${reason}`);
       logger.warn(`execution provider ${provider} failed, trying the next: ${reason}`);
     }

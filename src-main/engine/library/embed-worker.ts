@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ClipModel } from '../embedder/clip-model.js';
 import type { EmbedWorkerData, EmbedWorkerReply, EmbedWorkerRequest } from './worker-embedder.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 /**
  * The image tower in a worker thread: inference keeps a core busy for whole batches, and here

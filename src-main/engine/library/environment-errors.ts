@@ -1,4 +1,4 @@
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 /**
  * Errors that say something about the machine rather than the photo: a full disk, a drive

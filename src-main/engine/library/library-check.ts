@@ -4,7 +4,7 @@ import { readPhotoFile } from '../media/photo-file.js';
 import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
 import { fileIsGone } from './scan.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 export interface CheckReport {
   /** True when the catalog, the vector index, the thumbnails and the disk agree. */

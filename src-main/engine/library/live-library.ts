@@ -13,7 +13,7 @@ import {
 } from './reconcile.js';
 import type { ScanProblem } from './scan.js';
 import { WorkerEmbedder } from './worker-embedder.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 export interface LiveLibraryOptions extends Partial<WatcherTiming> {
   /** How often unavailable folders and a full disk are looked at again. */

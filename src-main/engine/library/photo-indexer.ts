@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 import { errorCode, isEnvironmentError } from './environment-errors.js';
 import { fileIsGone, type ScannedFile } from './scan.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 /** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */
 export interface ImageEmbedder {

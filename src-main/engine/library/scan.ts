@@ -2,7 +2,7 @@ import { statSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isImagePath } from '../media/image-files.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '../../contract/format.js';
 
 export interface ScannedFile {
   path: string;

@@ -3,6 +3,7 @@ import type { Metadata, Sharp } from 'sharp';
 import { PhotoDecodeError } from './errors.js';
 import { parseOrientation } from './orientation.js';
 import type { Orientation } from './orientation.js';
+import { errorMessage } from '../../contract/format.js';
 
 /** libvips's own decompression-bomb guard (0x3FFF squared, about 268 megapixels). */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
@@ -131,7 +132,7 @@ export async function render<T>(output: Promise<T>): Promise<T> {
 }
 
 function toDecodeError(err: unknown): PhotoDecodeError {
-  const detail = firstLine(err instanceof Error ? err.message : String(err));
+  const detail = firstLine(errorMessage(err));
   if (/unsupported image format/i.test(detail)) {
     return new PhotoDecodeError('not-an-image', 'not an image (unrecognised format)', {
       cause: err,
