@@ -5,6 +5,7 @@ import type {
   ParsedRequestOf,
   ResponseTypes,
 } from '../contract/api.js';
+import { errorMessage } from '../contract/format.js';
 import type { Engine } from './engine.js';
 import { fetchModel } from './embedder/model-store.js';
 import { thumbnailPath } from './media/thumbnail.js';
@@ -41,8 +42,15 @@ export function createBackend(
   // The library reconciles and watches in the background; a folder that cannot be read is a
   // status the user sees, never a failure to start.
   const started = library.start().catch((error: unknown) => {
-    engine.logger.warn(`the live library did not start: ${(error as Error).message ?? error}`);
+    engine.logger.warn(`the live library did not start: ${errorMessage(error)}`);
   });
+  // Building the text tower's session takes most of a second: done now, the first search
+  // answers at once. A failure here shows again, with its reason, on that search.
+  void started
+    .then(() => engine.model?.warmUp({ text: true }))
+    .catch((error: unknown) => {
+      engine.logger.warn(`the text encoder did not load: ${errorMessage(error)}`);
+    });
 
   const photoPath = (photoId: number) => {
     const photo = engine.catalog.getPhoto(photoId);
