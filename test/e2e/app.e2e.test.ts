@@ -10,8 +10,9 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
-import { makeTestModel } from '../models/make-test-model.js';
-import { buildRenderer, eventually, openBrowser } from './browser.js';
+import { tinyModelDir } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/live.js';
+import { buildRenderer, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
 
 /**
@@ -43,8 +44,7 @@ before(async () => {
   await copyFile(path.join(photosDir, original), path.join(photosDir, copy));
   photoCount = photos.length + 1;
 
-  modelDir = path.join(os.tmpdir(), 'ferret-test-models', 'tiny');
-  await makeTestModel({ size: 'tiny', outDir: modelDir });
+  modelDir = await tinyModelDir();
   const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
   // No model yet: the first-run screen gets it from a folder, as a user would.
   engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
@@ -148,23 +148,27 @@ test('add the folder through the UI and wait for indexing to finish', async () =
   };
   // The batch in hand when the pause came may still land; after that nothing moves.
   let whilePaused = -1;
-  await eventually('indexing to stand still', async () => {
-    const before = await processed();
-    await page.waitForTimeout(1000);
-    whilePaused = await processed();
-    return whilePaused === before;
-  });
+  await waitFor(
+    async () => {
+      const before = await processed();
+      await page.waitForTimeout(1000);
+      whilePaused = await processed();
+      return whilePaused === before;
+    },
+    'indexing to stand still',
+    30_000,
+  );
   assert.ok(whilePaused < photoCount, `paused with ${whilePaused} of ${photoCount} done`);
   assert.equal((await backend.handle('getStatus', {})).indexing.state, 'paused');
   await browser.screenshot('02a-indexing-paused');
   await indexing.getByRole('button', { name: 'Resume indexing' }).click();
 
   const libraryCount = page.getByTestId('nav-library').locator('.count');
-  await eventually(
-    'indexing to finish',
+  await waitFor(
     async () =>
       (await indexing.getAttribute('data-state')) === 'idle' &&
       (await libraryCount.textContent())?.replace(/\D/g, '') === String(photoCount),
+    'indexing to finish',
     INDEXING_TIMEOUT_MS,
   );
   const status = await backend.handle('getStatus', {});
@@ -174,10 +178,13 @@ test('add the folder through the UI and wait for indexing to finish', async () =
   await indexing.getByText(`${status.indexed.toLocaleString('en-US')} photos indexed`).waitFor();
 
   // Thumbnails are on screen, and only the rows in view are in the DOM.
-  await eventually('thumbnails to show', () =>
-    page
-      .locator('.tile img')
-      .evaluateAll((images) => images.some((image) => image.complete && image.naturalWidth > 0)),
+  await waitFor(
+    () =>
+      page
+        .locator('.tile img')
+        .evaluateAll((images) => images.some((image) => image.complete && image.naturalWidth > 0)),
+    'thumbnails to show',
+    30_000,
   );
   const tilesInDom = await page.locator('.tile').count();
   assert.ok(tilesInDom > 0 && tilesInDom < photoCount, `${tilesInDom} tiles rendered`);
@@ -219,9 +226,10 @@ test('right-click → Find similar: the exact copy ranks first, the query photo 
   assert.equal(Number(await pinned.getAttribute('data-photo-id')), originalId);
   await pinned.getByText(original).waitFor();
   const first = page.locator('.tile[data-index="0"]');
-  await eventually(
-    'the copy to rank first',
+  await waitFor(
     async () => (await first.getAttribute('data-name')) === copy,
+    'the copy to rank first',
+    30_000,
   );
   assert.ok(Number(await first.getAttribute('data-score')) > 0.99, 'an exact copy is a match');
   const scores = await gridScores();
@@ -241,9 +249,10 @@ test('keyboard: arrows move the selection, Enter finds similar, Escape goes back
   const selectedId = await selected.getAttribute('data-photo-id');
   await page.keyboard.press('Enter');
   const pinned = page.getByTestId('pinned-query');
-  await eventually(
-    'the selected photo to be pinned',
+  await waitFor(
     async () => (await pinned.getAttribute('data-photo-id')) === selectedId,
+    'the selected photo to be pinned',
+    30_000,
   );
   await page.keyboard.press('Escape');
   await grid.waitFor();

@@ -68,16 +68,3 @@ export async function openBrowser(): Promise<Browser> {
     },
   };
 }
-
-/** Re-checks `condition` until it holds; fails with `what` once `timeoutMs` has passed. */
-export async function eventually(
-  what: string,
-  condition: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

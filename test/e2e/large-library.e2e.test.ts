@@ -11,7 +11,8 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
-import { ARTIFACTS_DIR, buildRenderer, eventually, openBrowser } from './browser.js';
+import { waitFor } from '../helpers/live.js';
+import { ARTIFACTS_DIR, buildRenderer, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
 
 /**
@@ -170,11 +171,12 @@ test('the library of 100,000 photos opens on the grid', async () => {
   await grid.waitFor();
   total = (await backend.handle('getStatus', {})).photos;
   const count = page.getByTestId('nav-library').locator('.count');
-  await eventually(
-    'the library count',
+  await waitFor(
     async () => (await count.textContent()) === total.toLocaleString('en-US'),
+    'the library count',
+    30_000,
   );
-  await eventually('thumbnails in view', () => tilesFilled(grid));
+  await waitFor(() => tilesFilled(grid), 'thumbnails in view', 30_000);
   assertBounded(await domCount(), 'at the top');
   await browser.screenshot('10-large-library');
 });
@@ -243,7 +245,7 @@ test('a fling keeps the DOM bounded, frames short and skips the thumbnails it pa
     run.thumbnailsAskedFor <= run.tilesPassed / 4,
     `${run.thumbnailsAskedFor} thumbnails asked for by ${run.tilesPassed} tiles`,
   );
-  await eventually('thumbnails after the fling', () => tilesFilled(grid));
+  await waitFor(() => tilesFilled(grid), 'thumbnails after the fling', 30_000);
 });
 
 test('End reaches the last photo; Home comes back to the first', async () => {
@@ -252,31 +254,33 @@ test('End reaches the last photo; Home comes back to the first', async () => {
   await grid.focus();
   await page.keyboard.press('End');
   const last = page.locator(`.tile[data-index="${total - 1}"]`);
-  await eventually(
-    'the last photo to show',
+  await waitFor(
     async () => (await last.getAttribute('data-photo-id')) === String(lastPhoto!.id),
+    'the last photo to show',
+    30_000,
   );
   assert.match((await last.getAttribute('class')) ?? '', /\bselected\b/);
   const atBottom = await grid.evaluate(
     (viewport) => viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 1,
   );
   assert.ok(atBottom, 'scrolled to the very end');
-  await eventually('thumbnails at the end', () => tilesFilled(grid));
+  await waitFor(() => tilesFilled(grid), 'thumbnails at the end', 30_000);
   assertBounded(await domCount(), 'at the end');
   await browser.screenshot('11-large-library-end');
 
   // The middle, as a dragged scrollbar would jump there.
   await grid.evaluate((viewport) => (viewport.scrollTop = viewport.scrollHeight / 2));
-  await eventually('the middle to fill', () => tilesFilled(grid));
+  await waitFor(() => tilesFilled(grid), 'the middle to fill', 30_000);
   const middle = Number(await page.locator('.tile').first().getAttribute('data-index'));
   assert.ok(Math.abs(middle - total / 2) < total / 100, `near the middle: ${middle}`);
   assertBounded(await domCount(), 'in the middle');
 
   await grid.focus();
   await page.keyboard.press('Home');
-  await eventually(
-    'the first photo to be selected',
+  await waitFor(
     async () => (await page.locator('.tile.selected').getAttribute('data-index')) === '0',
+    'the first photo to be selected',
+    30_000,
   );
   assert.equal(await grid.evaluate((viewport) => viewport.scrollTop), 0);
   assert.deepEqual(browser.problems, []);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { makeTestModel } from '../models/make-test-model.js';
 import { copyCorpusPhotos } from './photo-folder.js';
 
-/** A fresh temporary folder, removed by the returned cleanup. */
+/** A fresh temporary folder; the test removes it. */
 export async function tempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `ferret-${prefix}-`));
 }

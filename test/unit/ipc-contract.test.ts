@@ -29,6 +29,7 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { dispatchCall, dispatchDesktop } from '../../src-main/shell/dispatch.js';
 import { connectBackend, serveBackend } from '../../src-main/shell/engine-protocol.js';
 import type { PortLike } from '../../src-main/shell/engine-protocol.js';
+import { waitFor } from '../helpers/live.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 /** One valid request per method: adding a method to the contract without one fails to compile. */
@@ -281,7 +282,11 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
       folders.map((entry) => entry.id),
       [folder.id],
     );
-    await waitFor(() => events.some((event) => event.type === 'library-changed'));
+    await waitFor(
+      () => events.some((event) => event.type === 'library-changed'),
+      'a library-changed event',
+      20_000,
+    );
     unsubscribe();
   });
 
@@ -304,22 +309,15 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
 
   test('shutdown closes the engine; later calls fail clearly once disconnected', async () => {
     // Let the background indexing finish first: this checks the wire, not abort timing.
-    while ((await remote.handle('getStatus', {})).indexing.state !== 'idle') {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      async () => (await remote.handle('getStatus', {})).indexing.state === 'idle',
+      'indexing to finish',
+    );
     await remote.shutdown();
     remote.disconnected('the engine stopped');
     await assert.rejects(remote.handle('getStatus', {}), { message: 'the engine stopped' });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function waitForPhotos(backend: ApiBackend) {
   for (let attempt = 0; attempt < 400; attempt++) {

@@ -10,6 +10,7 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
+import { waitFor } from '../helpers/live.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 interface Reply {
@@ -34,9 +35,10 @@ let photosDir: string;
 
 /** Lets the background indexing finish, so closing never races its last writes. */
 async function indexingSettled(): Promise<void> {
-  while ((await backend.handle('getStatus', {})).indexing.state !== 'idle') {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(
+    async () => (await backend.handle('getStatus', {})).indexing.state === 'idle',
+    'indexing to finish',
+  );
 }
 
 function request(pathname: string, options: RequestOptions = {}): Promise<Reply> {
