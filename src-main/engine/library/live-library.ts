@@ -8,6 +8,7 @@ import { ProgressTracker } from './progress-tracker.js';
 import {
   describeScanProblems,
   folderProblem,
+  libraryFolderProblem,
   reconcileFolder,
   scanProblemGone,
 } from './reconcile.js';
@@ -165,7 +166,7 @@ export class LiveLibrary {
   private async watchFolder(folder: FolderRow): Promise<void> {
     await this.watchers.get(folder.id)?.close();
     this.watchers.delete(folder.id);
-    const problem = await folderProblem(folder.path);
+    const problem = await libraryFolderProblem(this.engine.catalog, folder);
     if (problem !== null) {
       this.markUnavailable(folder.id, problem);
       return;
@@ -253,9 +254,9 @@ export class LiveLibrary {
     this.retrying = true;
     try {
       for (const folder of this.engine.catalog.listFolders()) {
-        const problem = await folderProblem(folder.path);
         if (folder.status === 'ok') {
           // An unmounted drive may go without a word from the watcher: look for ourselves.
+          const problem = await folderProblem(folder.path);
           if (problem !== null && this.watchers.has(folder.id)) {
             await this.watchers.get(folder.id)!.close();
             this.watchers.delete(folder.id);
@@ -263,7 +264,7 @@ export class LiveLibrary {
           }
           continue;
         }
-        if (problem !== null) continue;
+        if ((await libraryFolderProblem(this.engine.catalog, folder)) !== null) continue;
         this.engine.catalog.setFolderStatus(folder.id, 'ok', null);
         this.engine.logger.info(`${folder.path} is back`);
         await this.watchFolder(folder);

@@ -16,23 +16,42 @@ export type ReconcileResult =
 
 /** Whether the folder itself can be read now; why not, when it cannot. */
 export async function folderProblem(folderPath: string): Promise<string | null> {
-  try {
-    const stat = await fs.stat(folderPath);
-    if (!stat.isDirectory()) return 'is no longer a folder';
-    // One entry proves it can be listed; this runs for every folder on each retry.
-    await isEmptyFolder(folderPath);
-    return null;
-  } catch (error) {
-    return describeFsError(error);
-  }
+  const look = await lookAtFolder(folderPath);
+  return 'problem' in look ? look.problem : null;
 }
 
-async function isEmptyFolder(folderPath: string): Promise<boolean> {
-  const dir = await fs.opendir(folderPath);
+/**
+ * folderProblem for a library folder as a whole, when it is taken up (start-up, a folder that
+ * may have come back): one found empty while photos are catalogued in it is unavailable too.
+ * The mount point of a drive mounted at boot (fstab) stays behind, empty, when the drive is
+ * missing, which is far likelier than every photo deleted while nobody watched. Deletions seen
+ * while watching go through as ever.
+ */
+export async function libraryFolderProblem(
+  catalog: Catalog,
+  folder: FolderRow,
+): Promise<string | null> {
+  const look = await lookAtFolder(folder.path);
+  if ('problem' in look) return look.problem;
+  const photos = look.empty ? catalog.photoIdsInFolder(folder.id).length : 0;
+  return photos > 0
+    ? `is empty (a drive that is not mounted?): its ${photos} photos are kept until it has files again or the folder is removed from the library`
+    : null;
+}
+
+/** Reads one entry, which proves the folder can be listed; this runs for every folder on each retry. */
+async function lookAtFolder(folderPath: string): Promise<{ problem: string } | { empty: boolean }> {
   try {
-    return (await dir.read()) === null;
-  } finally {
-    await dir.close();
+    const stat = await fs.stat(folderPath);
+    if (!stat.isDirectory()) return { problem: 'is no longer a folder' };
+    const dir = await fs.opendir(folderPath);
+    try {
+      return { empty: (await dir.read()) === null };
+    } finally {
+      await dir.close();
+    }
+  } catch (error) {
+    return { problem: describeFsError(error) };
   }
 }
 
@@ -77,20 +96,13 @@ export async function reconcileFolder(
   folder: FolderRow,
   needsWork: (photo: PhotoRow) => boolean,
 ): Promise<ReconcileResult> {
-  const problem = await folderProblem(folder.path);
+  const problem = await libraryFolderProblem(catalog, folder);
   if (problem !== null) {
     catalog.setFolderStatus(folder.id, 'unavailable', problem);
     return { available: false, reason: problem };
   }
   const scan = await scanFolder(folder.path);
   const known = new Map(catalog.photosInFolder(folder.id).map((photo) => [photo.path, photo]));
-  // The mount point of a drive mounted at boot (fstab) stays as an empty folder when the drive
-  // is not there: that is far likelier than every photo deleted, so nothing is removed.
-  if (known.size > 0 && (await isEmptyFolder(folder.path))) {
-    const reason = `is empty (a drive that is not mounted?): its ${known.size} photos are kept until it has files again or the folder is removed from the library`;
-    catalog.setFolderStatus(folder.id, 'unavailable', reason);
-    return { available: false, reason };
-  }
   const jobs: JobInput[] = [];
   let unchanged = 0;
   for (const file of scan.files) {
