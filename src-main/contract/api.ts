@@ -32,6 +32,7 @@ export const requestSchemas = {
   removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),
   pauseIndexing: z.object({}).strict(),
   resumeIndexing: z.object({}).strict(),
+  cancelIndexing: z.object({}).strict(),
   fetchModel: z.object({}).strict(),
   useModelFolder: z.object({ path: folderPath }).strict(),
   listBundledModels: z.object({}).strict(),
@@ -179,6 +180,8 @@ export interface ResponseTypes {
   removeFolder: { removedPhotos: number };
   pauseIndexing: IndexingProgress;
   resumeIndexing: IndexingProgress;
+  /** Drops the queued indexing; removals still happen and watching goes on. */
+  cancelIndexing: IndexingProgress;
   fetchModel: ModelInfo;
   useModelFolder: ModelInfo;
   listBundledModels: BundledModel[];

@@ -81,6 +81,7 @@ export function createBackend(
     },
     pauseIndexing: async () => library.pause(),
     resumeIndexing: async () => library.resume(),
+    cancelIndexing: () => library.cancel(),
     fetchModel: async () => {
       await fetchModel({
         manifest: engine.bundledManifest,

@@ -203,6 +203,11 @@ export class AppState {
     if (progress && this.status) this.status.indexing = progress;
   }
 
+  async cancelIndexing(): Promise<void> {
+    const progress = await this.#act(() => this.api.call('cancelIndexing', {}));
+    if (progress && this.status) this.status.indexing = progress;
+  }
+
   async fetchModel(): Promise<void> {
     this.fetchingModel = true;
     this.downloads = {};

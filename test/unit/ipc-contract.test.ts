@@ -44,6 +44,7 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   removeFolder: { folderId: 2 },
   pauseIndexing: {},
   resumeIndexing: {},
+  cancelIndexing: {},
   fetchModel: {},
   useModelFolder: { path: '/opt/models/clip' },
   listBundledModels: {},
