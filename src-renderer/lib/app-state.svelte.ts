@@ -191,8 +191,8 @@ export class AppState {
   }
 
   async removeFolder(folderId: number): Promise<void> {
+    // The grid follows the library-changed event the removal sends.
     await this.#act(() => this.api.call('removeFolder', { folderId }));
-    this.library.refresh();
     await this.loadStatus();
   }
 
@@ -214,20 +214,25 @@ export class AppState {
     const model = await this.#act(() => this.api.call('fetchModel', {}));
     this.fetchingModel = false;
     if (model?.problem) this.notify(modelProblemText(model.problem));
-    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
+    await this.#afterModelChange();
   }
 
   async useModelFolder(path: string): Promise<boolean> {
     const model = await this.#act(() => this.api.call('useModelFolder', { path }));
     if (model?.problem) this.notify(modelProblemText(model.problem));
-    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
+    await this.#afterModelChange();
     return model !== null && model.present;
+  }
+
+  /** What the status and the model list say changes with the model. */
+  #afterModelChange(): Promise<unknown> {
+    return Promise.all([this.loadStatus(), this.loadBundledModels()]);
   }
 
   /** A model that is not downloaded yet is selected all the same: its Download button follows. */
   async selectBundledModel(id: string): Promise<boolean> {
     const model = await this.#act(() => this.api.call('selectBundledModel', { id }));
-    await Promise.all([this.loadStatus(), this.loadBundledModels()]);
+    await this.#afterModelChange();
     return model !== null;
   }
 
