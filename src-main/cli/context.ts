@@ -19,10 +19,6 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-export function outputFor(command: Command): Output {
-  return createOutput(globalOptions(command).json);
-}
-
 /**
  * Opens the engine for one command and always closes it, so the index is saved. A missing
  * model is worded here, while the engine can still say which model `ferret models fetch` gets.

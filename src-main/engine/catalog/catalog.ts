@@ -351,12 +351,6 @@ export class Catalog {
     return counts;
   }
 
-  listJobs(limit: number): JobRow[] {
-    return this.statement(
-      `SELECT ${JOB_COLUMNS} FROM jobs ORDER BY kind, priority DESC, path LIMIT ?`,
-    ).all(limit) as JobRow[];
-  }
-
   // Models and vectors
 
   /** The id of the model with this key, registering it on first use. */

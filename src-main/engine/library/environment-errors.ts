@@ -18,10 +18,6 @@ const ENVIRONMENT_CODES = new Set([
   'SQLITE_IOERR',
 ]);
 
-export class EnvironmentError extends Error {
-  override readonly name = 'EnvironmentError';
-}
-
 /** The errno (or SQLite) code behind an error, looking through `cause` chains. */
 export function errorCode(error: unknown): string | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
@@ -32,7 +28,6 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 export function isEnvironmentError(error: unknown): boolean {
-  if (error instanceof EnvironmentError) return true;
   const code = errorCode(error);
   return code !== undefined && (ENVIRONMENT_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
 }
