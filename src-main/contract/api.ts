@@ -24,6 +24,7 @@ export const requestSchemas = {
   listPhotos: z
     .object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) })
     .strict(),
+  listMonths: z.object({}).strict(),
   getPhoto: z.object({ photoId }).strict(),
   searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
   findSimilar: z.object({ photoId, limit }).strict(),
@@ -68,6 +69,13 @@ export interface PhotoSummary {
   error: string | null;
   /** Whether a vector from the active model exists for this photo. */
   embedded: boolean;
+}
+
+/** Photos in one month by the grid's date (taken, else added), as listPhotos orders them. */
+export interface MonthCount {
+  /** 'YYYY-MM'. */
+  month: string;
+  count: number;
 }
 
 export interface SearchHit {
@@ -172,6 +180,8 @@ export interface Settings {
 export interface ResponseTypes {
   getStatus: LibraryStatus;
   listPhotos: { total: number; items: PhotoSummary[] };
+  /** The timeline: photos per month in the grid's order (newest first); offsets add up. */
+  listMonths: MonthCount[];
   getPhoto: PhotoSummary;
   searchText: SearchHit[];
   findSimilar: { query: PhotoSummary; hits: SearchHit[] };

@@ -61,6 +61,7 @@ export function createBackend(
   const handlers: Handlers = {
     getStatus: async () => engine.status(library.progress()),
     listPhotos: async ({ offset, limit }) => engine.listPhotos(offset, limit),
+    listMonths: async () => engine.listMonths(),
     getPhoto: async ({ photoId }) => {
       const photo = engine.getPhoto(photoId);
       if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);

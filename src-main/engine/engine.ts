@@ -7,6 +7,7 @@ import type {
   LibraryStatus,
   ModelInfo,
   ModelProblem,
+  MonthCount,
   PhotoSummary,
   SearchHit,
 } from '../contract/api.js';
@@ -380,6 +381,10 @@ export class Engine {
         toPhotoSummary(photo, this.loaded?.vectors.has(photo.id) ?? false),
       ),
     };
+  }
+
+  listMonths(): MonthCount[] {
+    return this.catalog.listMonths();
   }
 
   status(indexing: LibraryStatus['indexing']): LibraryStatus {

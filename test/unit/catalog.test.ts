@@ -197,6 +197,109 @@ test('listPhotos pages newest first (taken, else added) and counts by status', (
   catalog.close();
 });
 
+test('pages at any depth and the month counts follow adds, date changes and removals', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  // Several photos a day, some days with many, and undated photos (sorted by when added).
+  const ids: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const day = 1 + ((i * 7) % 28);
+    const takenAt =
+      i % 10 === 0 ? null : `2019-0${1 + (i % 3)}-${String(day).padStart(2, '0')}T1${i % 10}:00:00`;
+    ids.push(catalog.upsertPhoto(photo(folder.id, `p${i}.jpg`, { takenAt })));
+  }
+  const expectedOrder = () =>
+    ids
+      .map((id) => catalog.getPhoto(id)!)
+      .sort((a, b) => {
+        const [ka, kb] = [a.takenAt ?? a.addedAt, b.takenAt ?? b.addedAt];
+        return ka === kb ? b.id - a.id : ka < kb ? 1 : -1;
+      })
+      .map((p) => p.id);
+  const expectedMonths = () => {
+    const counts = new Map<string, number>();
+    for (const id of ids) {
+      const p = catalog.getPhoto(id)!;
+      const month = (p.takenAt ?? p.addedAt).slice(0, 7);
+      counts.set(month, (counts.get(month) ?? 0) + 1);
+    }
+    return [...counts]
+      .sort(([a], [b]) => (a < b ? 1 : -1))
+      .map(([month, count]) => ({ month, count }));
+  };
+  const check = () => {
+    const order = expectedOrder();
+    for (const [offset, limit] of [
+      [0, 7],
+      [1, 50],
+      [37, 13],
+      [order.length - 5, 10],
+      [order.length, 3],
+    ] as const) {
+      const page = catalog.listPhotos(offset, limit);
+      assert.equal(page.total, order.length);
+      assert.deepEqual(
+        page.items.map((p) => p.id),
+        order.slice(offset, offset + limit),
+        `page at ${offset}`,
+      );
+    }
+    assert.deepEqual(catalog.listMonths(), expectedMonths());
+  };
+  check();
+
+  // A photo's date changes (re-indexed with new EXIF): it moves to its new day and month.
+  const moved = ids[5]!;
+  catalog.upsertPhoto(photo(folder.id, 'p5.jpg', { takenAt: '2018-12-31T23:59:59' }));
+  assert.equal(catalog.listMonths().find((m) => m.month === '2018-12')?.count, 1);
+  check();
+  catalog.deletePhoto(moved);
+  ids.splice(5, 1);
+  assert.equal(
+    catalog.listMonths().find((m) => m.month === '2018-12'),
+    undefined,
+  );
+  check();
+  assert.equal(catalog.removeFolder(folder.id), 299);
+  assert.deepEqual(catalog.listPhotos(0, 10), { total: 0, items: [] });
+  assert.deepEqual(catalog.listMonths(), []);
+  catalog.close();
+});
+
+test('a catalog from before the day counts gets them from its photos when it opens', () => {
+  const file = newCatalogFile();
+  const catalog = Catalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  for (const [name, takenAt] of [
+    ['a.jpg', '2010-03-04T05:06:07'],
+    ['b.jpg', '2010-03-09T00:00:00'],
+    ['c.jpg', '2012-01-01T00:00:00'],
+  ]) {
+    catalog.upsertPhoto(photo(folder.id, name!, { takenAt }));
+  }
+  catalog.close();
+  // Back to the schema before the listing migration, as an older Ferret left it.
+  const db = new Database(file);
+  db.exec(`DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
+    DROP TRIGGER photo_days_update; DROP TABLE photo_days; DROP INDEX photos_by_day;
+    DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN sort_day;
+    ALTER TABLE photos DROP COLUMN sort_at;
+    CREATE INDEX photos_newest_first ON photos (coalesce(taken_at, added_at) DESC, id DESC);
+    PRAGMA user_version = 2;`);
+  db.close();
+
+  const reopened = Catalog.open(file);
+  assert.deepEqual(reopened.listMonths(), [
+    { month: '2012-01', count: 1 },
+    { month: '2010-03', count: 2 },
+  ]);
+  assert.deepEqual(
+    reopened.listPhotos(1, 5).items.map((p) => path.basename(p.path)),
+    ['b.jpg', 'a.jpg'],
+  );
+  reopened.close();
+});
+
 test('movePhoto keeps the id, metadata and vectors', () => {
   const catalog = openNew();
   const folder = catalog.addFolder('/photos');

@@ -36,6 +36,7 @@ import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 const VALID: { [M in Method]: RequestOf<M> } = {
   getStatus: {},
   listPhotos: { offset: 0, limit: 100 },
+  listMonths: {},
   getPhoto: { photoId: 1 },
   searchText: { query: 'a dog on a beach' },
   findSimilar: { photoId: 3, limit: 10 },

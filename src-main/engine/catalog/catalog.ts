@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { PhotoStatus } from '../../contract/api.js';
+import type { MonthCount, PhotoStatus } from '../../contract/api.js';
 import { UserError } from '../util/user-error.js';
 import { migrate } from './migrations.js';
 import {
@@ -247,14 +247,35 @@ export class Catalog {
     return this.statement('DELETE FROM photos WHERE id = ?').run(photoId).changes > 0;
   }
 
-  /** A page of photos, newest first (taken, else added), and how many there are in all. */
+  /**
+   * A page of photos, newest first (taken, else added), and how many there are in all. Seeks
+   * through the per-day counts to the day the page starts in, then steps only over that day's
+   * earlier photos: the cost does not grow with the depth of the page.
+   */
   listPhotos(offset: number, limit: number): { total: number; items: PhotoRow[] } {
+    const days = this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
+      .raw()
+      .all() as [string, number][];
+    let total = 0;
+    let start: { day: string; skip: number } | undefined;
+    for (const [day, count] of days) {
+      if (start === undefined && offset < total + count) start = { day, skip: offset - total };
+      total += count;
+    }
+    if (start === undefined || limit === 0) return { total, items: [] };
     const items = this.statement(
-      `SELECT ${PHOTO_COLUMNS} FROM photos
-       ORDER BY coalesce(taken_at, added_at) DESC, id DESC LIMIT ? OFFSET ?`,
-    ).all(limit, offset) as PhotoRow[];
-    const total = this.statement('SELECT count(*) FROM photos').pluck().get() as number;
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE sort_day <= ?
+       ORDER BY sort_day DESC, sort_at DESC, id DESC LIMIT ? OFFSET ?`,
+    ).all(start.day, limit, start.skip) as PhotoRow[];
     return { total, items };
+  }
+
+  /** How many photos each month holds (by the grid's date), newest month first. */
+  listMonths(): MonthCount[] {
+    return this.statement(
+      `SELECT substr(day, 1, 7) AS month, sum(count) AS count FROM photo_days
+       GROUP BY month ORDER BY month DESC`,
+    ).all() as MonthCount[];
   }
 
   countByStatus(): Record<PhotoStatus, number> {
