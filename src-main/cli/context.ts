@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import type { ExecutionProviderName } from '../contract/api.js';
-import { ModelUnavailableError } from '../engine/embedder/model-store.js';
-import { Engine } from '../engine/engine.js';
-import { defaultLibraryDir } from '../engine/library-paths.js';
-import { stderrLogger, silentLogger } from '../engine/util/logger.js';
-import { UserError } from '../engine/util/user-error.js';
+import { UserError } from '../contract/errors.js';
+import { Backend, defaultLibraryDir, ModelUnavailableError } from '../engine/backend.js';
 import { modelProblemForCli } from './model-problem.js';
 import { createOutput, type Output } from './output.js';
 
@@ -20,30 +17,31 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 /**
- * Opens the engine for one command and always closes it, so the index is saved. A missing
- * model is worded here, while the engine can still say which model `ferret models fetch` gets.
+ * Opens the library's backend for one command and always closes it, so the index is saved. A
+ * missing model is worded here, while the backend can still say which model
+ * `ferret models fetch` gets.
  */
-export async function withEngine<T>(
+export async function withBackend<T>(
   command: Command,
-  run: (engine: Engine, output: Output) => Promise<T>,
+  run: (backend: Backend, output: Output) => Promise<T>,
 ): Promise<T> {
   const options = globalOptions(command);
   const output = createOutput(options.json);
-  const engine = await Engine.open({
+  const backend = await Backend.open({
     libraryDir: options.library ?? defaultLibraryDir(),
     modelDir: options.modelDir,
     providers: options.providers,
-    logger: options.json ? silentLogger : stderrLogger,
+    quiet: options.json,
   });
   try {
-    return await run(engine, output);
+    return await run(backend, output);
   } catch (error) {
     if (error instanceof ModelUnavailableError) {
-      throw new UserError(modelProblemForCli(error.problem, engine.bundledManifest));
+      throw new UserError(modelProblemForCli(error.problem, backend.modelInfo()));
     }
     throw error;
   } finally {
-    await engine.close();
+    await backend.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXECUTION_PROVIDERS } from '../contract/api.js';
-import { UserError } from '../engine/util/user-error.js';
+import { UserError } from '../contract/errors.js';
 import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';
 import { foldersCommand } from './commands/folders.js';

@@ -1,16 +1,15 @@
-import type { ModelProblem } from '../contract/api.js';
+import type { ModelInfo, ModelProblem } from '../contract/api.js';
 import { describeModelProblem, formatBytes } from '../contract/format.js';
-import {
-  downloadBytes,
-  MODEL_MANIFEST_FILE,
-  type ModelManifest,
-} from '../engine/embedder/manifest.js';
+import { MODEL_MANIFEST_FILE } from '../engine/backend.js';
 
 /**
  * A model problem as the CLI says it: what is wrong, then the command or option that fixes it.
  * `fetchable` is the model `ferret models fetch` would download (the selected bundled one).
  */
-export function modelProblemForCli(problem: ModelProblem, fetchable: ModelManifest): string {
+export function modelProblemForCli(
+  problem: ModelProblem,
+  fetchable: Pick<ModelInfo, 'name' | 'downloadBytes'>,
+): string {
   const what = describeModelProblem(problem);
   switch (problem.code) {
     case 'not-installed':
@@ -22,7 +21,8 @@ export function modelProblemForCli(problem: ModelProblem, fetchable: ModelManife
   }
 }
 
-function describeModel(manifest: ModelManifest): string {
-  const bytes = downloadBytes(manifest);
-  return bytes === null ? manifest.name : `${manifest.name} (about ${formatBytes(bytes)})`;
+function describeModel(model: Pick<ModelInfo, 'name' | 'downloadBytes'>): string {
+  return model.downloadBytes === null
+    ? model.name
+    : `${model.name} (about ${formatBytes(model.downloadBytes)})`;
 }

@@ -142,6 +142,8 @@ export interface IndexingProgress {
   /** Seconds left at the current rate, or null when unknown. */
   etaSeconds: number | null;
   currentPath: string | null;
+  /** Why indexing cannot go on right now (a full disk), or null. */
+  problem: string | null;
 }
 
 export const IDLE_PROGRESS: IndexingProgress = {
@@ -152,6 +154,7 @@ export const IDLE_PROGRESS: IndexingProgress = {
   rate: 0,
   etaSeconds: null,
   currentPath: null,
+  problem: null,
 };
 
 export interface LibraryStatus {

@@ -1,16 +1,43 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type {
   ApiBackend,
   EngineEvent,
+  ExecutionProviderName,
+  FolderInfo,
+  IndexingProgress,
   Method,
+  ModelDownloadProgress,
+  ModelInfo,
   ParsedRequestOf,
   ResponseTypes,
+  SearchHit,
 } from '../contract/api.js';
+import { UserError } from '../contract/errors.js';
 import { errorMessage } from '../contract/format.js';
-import type { Engine } from './engine.js';
-import { fetchModel } from './embedder/model-store.js';
-import { thumbnailPath } from './media/thumbnail.js';
+import { Engine, type EngineOptions, type IndexSummary } from './engine.js';
+import { fetchModel, verifyModelFolder, type ModelFileCheck } from './embedder/model-store.js';
+import { defaultProviderOrder, runtimeInfo } from './embedder/providers.js';
+import { TextTokenizer } from './embedder/tokenizer.js';
+import { checkLibrary, repairLibrary } from './library/library-check.js';
+import type { CheckReport, RepairReport } from './library/library-check.js';
 import { LiveLibrary, type LiveLibraryOptions } from './library/live-library.js';
-import { UserError } from './util/user-error.js';
+import type { IndexProgress } from './library/photo-indexer.js';
+import { clipTensor, tensorToBytes } from './media/preprocess.js';
+import { thumbnailPath } from './media/thumbnail.js';
+
+/**
+ * The one service interface of the engine: every door (the CLI, `ferret serve`, the Electron
+ * engine host) opens a `Backend` and nothing else of the engine (the lint rule in
+ * eslint.config.js holds them to it). The contract's methods go through `handle`, so the CLI
+ * answers exactly what the app does; the few things only the CLI offers (a one-shot index,
+ * check and repair, diagnostics) are methods of their own here.
+ */
+
+export type { CheckReport, IndexProgress, IndexSummary, ModelFileCheck, RepairReport };
+export { ModelUnavailableError } from './embedder/model-store.js';
+export { MODEL_MANIFEST_FILE } from './embedder/manifest.js';
+export { defaultLibraryDir } from './library-paths.js';
 
 /** Desktop actions only the Electron shell can perform; other doors leave them out. */
 export interface DesktopActions {
@@ -18,127 +45,340 @@ export interface DesktopActions {
   showInFolder(file: string): Promise<boolean>;
 }
 
+export interface BackendOptions extends Omit<EngineOptions, 'logger'> {
+  /** Warnings and notes go nowhere (the CLI's --json). */
+  quiet?: boolean;
+  desktop?: DesktopActions;
+  live?: LiveLibraryOptions;
+}
+
+/** What `ferret doctor` reports: the runtime, its providers and the model files' checksums. */
+export interface DoctorReport {
+  onnxruntime: Record<string, string>;
+  availableProviders: { name: string; bundled: boolean }[];
+  providerOrder: ExecutionProviderName[];
+  platformDefaultOrder: ExecutionProviderName[];
+  runningProvider: string | null;
+  providerProblem: string | null;
+  model: ModelInfo;
+  modelDir: string;
+  files: ModelFileCheck[];
+}
+
+/** A bundled model downloaded by `fetchBundledModel`. */
+export interface FetchedModel {
+  id: string;
+  name: string;
+  dir: string;
+  /** Whether it is the selected model (then it is loaded, and `info` says how it stands). */
+  selected: boolean;
+  info: ModelInfo | null;
+}
+
 type Handlers = { [M in Method]: (args: ParsedRequestOf<M>) => Promise<ResponseTypes[M]> };
 
+export class Backend implements ApiBackend {
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private readonly library: LiveLibrary;
+  private live: Promise<void> | null = null;
+  private readonly handlers: Handlers;
+
+  /** Over an engine someone else opened and closes (tests, benchmarks); see `Backend.open`. */
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: Pick<BackendOptions, 'desktop' | 'live'> & {
+      ownsEngine?: boolean;
+    } = {},
+  ) {
+    this.library = new LiveLibrary(
+      engine,
+      {
+        onProgress: (progress) => this.emit({ type: 'indexing', progress }),
+        onLibraryChanged: () => this.emit({ type: 'library-changed' }),
+      },
+      options.live,
+    );
+    this.handlers = this.contractHandlers();
+  }
+
+  /** Opens the library (and its model, when there is one) for a door. */
+  static async open(options: BackendOptions): Promise<Backend> {
+    const { quiet, desktop, live, ...engineOptions } = options;
+    const engine = await Engine.open({
+      ...engineOptions,
+      ...(quiet ? { logger: { info: () => {}, warn: () => {} } } : {}),
+    });
+    return new Backend(engine, { desktop, live, ownsEngine: true });
+  }
+
+  get libraryDir(): string {
+    return this.engine.paths.root;
+  }
+
+  /** The folder the model is read from (or would be, once fetched). */
+  get modelDir(): string {
+    return this.engine.modelDir;
+  }
+
+  /** The active model, or the selected bundled one that search is waiting for. */
+  modelInfo(): ModelInfo {
+    return this.engine.modelInfo();
+  }
+
+  handle<M extends Method>(method: M, args: ParsedRequestOf<M>): Promise<ResponseTypes[M]> {
+    return (this.handlers[method] as (args: unknown) => Promise<ResponseTypes[M]>)(args);
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async mediaFile(kind: 'thumbnail' | 'photo', photoId: number): Promise<string | null> {
+    const photo = this.engine.catalog.getPhoto(photoId);
+    if (photo === undefined || this.engine.catalog.folderForPath(photo.path) === undefined)
+      return null;
+    if (kind === 'photo') return photo.path;
+    return photo.contentHash
+      ? thumbnailPath(this.engine.paths.thumbnailsDir, photo.contentHash)
+      : null;
+  }
+
+  /**
+   * Keeps the library up to date in the background (the app, `ferret serve`, `ferret watch`):
+   * folders are reconciled with the disk and watched. A folder that cannot be read is a status
+   * the user sees, never a failure to start.
+   */
+  startLiveLibrary(): Promise<void> {
+    this.live ??= this.library.start().catch((error: unknown) => {
+      this.engine.logger.warn(`the live library did not start: ${errorMessage(error)}`);
+    });
+    return this.live;
+  }
+
+  async stopLiveLibrary(): Promise<void> {
+    await this.live;
+    await this.library.stop();
+    this.live = null;
+  }
+
+  /**
+   * For doors that answer searches for a while (the app, `ferret serve`): building the text
+   * tower's session takes most of a second, so it is built now and the first search answers at
+   * once. A failure here shows again, with its reason, on that search.
+   */
+  warmUpSearch(): void {
+    void Promise.resolve(this.live)
+      .then(() => this.engine.model?.warmUp({ text: true }))
+      .catch((error: unknown) => {
+        this.engine.logger.warn(`the text encoder did not load: ${errorMessage(error)}`);
+      });
+  }
+
+  /** Resolves once the live library has nothing left to do; rejects when it stopped on a problem. */
+  async untilIdle(): Promise<void> {
+    await this.live;
+    await this.library.settled();
+  }
+
+  indexingProgress(): IndexingProgress {
+    return this.library.progress();
+  }
+
+  /**
+   * `ferret index`: adds a folder (if new) and works off everything it needs, in the
+   * foreground, without watching.
+   */
+  indexFolder(
+    folderPath: string,
+    options: { onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<IndexSummary> {
+    return this.engine.indexFolder(folderPath, options);
+  }
+
+  /** `ferret folders add --polling`: watch by polling (network shares). */
+  async addFolder(folderPath: string, options: { polling?: boolean } = {}): Promise<FolderInfo> {
+    const folder = await this.handle('addFolder', { path: folderPath });
+    if (options.polling !== undefined) {
+      this.engine.catalog.setFolderPolling(folder.id, options.polling);
+    }
+    return folder;
+  }
+
+  /** Photos like an image file: its stored vector when it is in the library, else embedded now. */
+  async findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
+    const real = await fs.realpath(file).catch(() => {
+      throw new UserError(`${file} does not exist`);
+    });
+    const inLibrary = this.engine.catalog.getPhotoByPath(real);
+    return inLibrary !== undefined && this.engine.vectors?.has(inLibrary.id)
+      ? this.engine.findSimilar(inLibrary.id, limit).hits
+      : this.engine.findSimilarToFile(file, limit);
+  }
+
+  checkLibrary(): CheckReport {
+    return checkLibrary(this.engine);
+  }
+
+  repairLibrary(): Promise<RepairReport> {
+    return repairLibrary(this.engine);
+  }
+
+  /** Downloads a bundled model (the selected one by default) and loads it when it is selected. */
+  async fetchBundledModel(
+    id: string | undefined,
+    onProgress: (progress: ModelDownloadProgress) => void,
+  ): Promise<FetchedModel> {
+    const manifest = id === undefined ? this.engine.bundledManifest : this.engine.bundledModel(id);
+    const dir = this.engine.downloadFolder(manifest);
+    await fetchModel({ manifest, dir, onProgress });
+    const selected = manifest.id === this.engine.bundledManifest.id;
+    const info = selected ? await this.engine.loadModel() : null;
+    return { id: manifest.id, name: manifest.name, dir, selected, info };
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    const model = this.engine.model;
+    const files = model ? await verifyModelFolder(model.dir, model.manifest) : [];
+    let runningProvider: string | null = null;
+    let providerProblem: string | null = null;
+    if (model) {
+      try {
+        await model.warmUp({ image: true });
+        runningProvider = model.provider;
+      } catch (error) {
+        providerProblem = errorMessage(error);
+      }
+    }
+    const runtime = runtimeInfo();
+    return {
+      onnxruntime: runtime.versions,
+      availableProviders: runtime.providers,
+      providerOrder: this.engine.providers,
+      platformDefaultOrder: defaultProviderOrder(),
+      runningProvider,
+      providerProblem,
+      model: this.engine.modelInfo(),
+      modelDir: this.engine.modelDir,
+      files,
+    };
+  }
+
+  /** The token ids the text tower receives (`ferret debug tokenize`). */
+  tokenize(text: string): number[] {
+    const manifest = this.engine.bundledManifest;
+    const tokenizer =
+      this.engine.model?.textTokenizer() ??
+      (manifest.text
+        ? TextTokenizer.fromFile(path.join(this.modelDir, manifest.text.tokenizer), manifest.text)
+        : null);
+    if (tokenizer === null) throw new UserError(`${manifest.name} has no text tower`);
+    return tokenizer.encode(text);
+  }
+
+  /** The image tower's input for a file, as little-endian float32 CHW bytes. */
+  async imageTensor(file: string): Promise<{ bytes: Buffer; shape: number[] }> {
+    const spec = (this.engine.model?.manifest ?? this.engine.bundledManifest).image;
+    const bytes = await fs.readFile(file).catch(() => {
+      throw new UserError(`cannot read ${file}`);
+    });
+    return {
+      bytes: tensorToBytes(await clipTensor(bytes, spec)),
+      shape: [3, spec.size, spec.size],
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.stopLiveLibrary();
+    if (this.options.ownsEngine) await this.engine.close();
+  }
+
+  private emit(event: EngineEvent): void {
+    this.listeners.forEach((listener) => listener(event));
+  }
+
+  private photoPath(photoId: number): string {
+    const photo = this.engine.catalog.getPhoto(photoId);
+    if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
+    return photo.path;
+  }
+
+  private contractHandlers(): Handlers {
+    const { engine, library } = this;
+    const desktop = this.options.desktop;
+    return {
+      getStatus: async () => engine.status(library.progress()),
+      listPhotos: async ({ offset, limit }) => engine.listPhotos(offset, limit),
+      listMonths: async () => engine.listMonths(),
+      getPhoto: async ({ photoId }) => {
+        const photo = engine.getPhoto(photoId);
+        if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
+        return photo;
+      },
+      searchText: ({ query, limit }) => engine.searchText(query, limit),
+      findSimilar: async ({ photoId, limit }) => engine.findSimilar(photoId, limit),
+      listFolders: async () => engine.listFolders(),
+      addFolder: async ({ path }) => {
+        const folder = await library.addFolder(path);
+        this.emit({ type: 'library-changed' });
+        return folder;
+      },
+      removeFolder: async ({ folderId }) => {
+        const result = await library.removeFolder(folderId);
+        this.emit({ type: 'library-changed' });
+        return result;
+      },
+      pauseIndexing: async () => library.pause(),
+      resumeIndexing: async () => library.resume(),
+      cancelIndexing: () => library.cancel(),
+      fetchModel: async () => {
+        const fetched = await this.fetchBundledModel(undefined, (progress) =>
+          this.emit({ type: 'model-download', progress }),
+        );
+        await library.refresh();
+        return fetched.info ?? engine.modelInfo();
+      },
+      useModelFolder: async ({ path }) => {
+        const info = await engine.useModelFolder(path);
+        await library.refresh();
+        return info;
+      },
+      listBundledModels: () => engine.listBundledModels(),
+      selectBundledModel: async ({ id }) => {
+        const info = await engine.selectBundledModel(id);
+        // Queues the photos that lack this model's vectors, when it is there to embed them.
+        await library.refresh();
+        return info;
+      },
+      getSettings: async () => ({ providers: engine.providers }),
+      updateSettings: async ({ providers }) => {
+        if (providers !== undefined) {
+          await engine.setProviders(providers);
+          await library.refresh();
+        }
+        return { providers: engine.providers };
+      },
+      openPhoto: async ({ photoId }) => ({
+        opened: (await desktop?.openPath(this.photoPath(photoId))) ?? false,
+      }),
+      showPhotoInFolder: async ({ photoId }) => ({
+        shown: (await desktop?.showInFolder(this.photoPath(photoId))) ?? false,
+      }),
+    };
+  }
+}
+
 /**
- * The engine as the doors see it: one handler per contract method, events for progress, and
- * media files only for photos that belong to the library.
+ * A backend over an engine the caller opened and closes, with the live library started, as
+ * the app runs it (tests and benchmarks).
  */
 export function createBackend(
   engine: Engine,
   desktop?: DesktopActions,
-  liveOptions?: LiveLibraryOptions,
-): ApiBackend & { close(): Promise<void> } {
-  const listeners = new Set<(event: EngineEvent) => void>();
-  const emit = (event: EngineEvent) => listeners.forEach((listener) => listener(event));
-  const library = new LiveLibrary(
-    engine,
-    {
-      onProgress: (progress) => emit({ type: 'indexing', progress }),
-      onLibraryChanged: () => emit({ type: 'library-changed' }),
-    },
-    liveOptions,
-  );
-  // The library reconciles and watches in the background; a folder that cannot be read is a
-  // status the user sees, never a failure to start.
-  const started = library.start().catch((error: unknown) => {
-    engine.logger.warn(`the live library did not start: ${errorMessage(error)}`);
-  });
-  // Building the text tower's session takes most of a second: done now, the first search
-  // answers at once. A failure here shows again, with its reason, on that search.
-  void started
-    .then(() => engine.model?.warmUp({ text: true }))
-    .catch((error: unknown) => {
-      engine.logger.warn(`the text encoder did not load: ${errorMessage(error)}`);
-    });
-
-  const photoPath = (photoId: number) => {
-    const photo = engine.catalog.getPhoto(photoId);
-    if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
-    return photo.path;
-  };
-
-  const handlers: Handlers = {
-    getStatus: async () => engine.status(library.progress()),
-    listPhotos: async ({ offset, limit }) => engine.listPhotos(offset, limit),
-    listMonths: async () => engine.listMonths(),
-    getPhoto: async ({ photoId }) => {
-      const photo = engine.getPhoto(photoId);
-      if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
-      return photo;
-    },
-    searchText: ({ query, limit }) => engine.searchText(query, limit),
-    findSimilar: async ({ photoId, limit }) => engine.findSimilar(photoId, limit),
-    listFolders: async () => engine.listFolders(),
-    addFolder: async ({ path }) => {
-      const folder = await library.addFolder(path);
-      emit({ type: 'library-changed' });
-      return folder;
-    },
-    removeFolder: async ({ folderId }) => {
-      const result = await library.removeFolder(folderId);
-      emit({ type: 'library-changed' });
-      return result;
-    },
-    pauseIndexing: async () => library.pause(),
-    resumeIndexing: async () => library.resume(),
-    cancelIndexing: () => library.cancel(),
-    fetchModel: async () => {
-      await fetchModel({
-        manifest: engine.bundledManifest,
-        dir: engine.modelDir,
-        onProgress: (progress) => emit({ type: 'model-download', progress }),
-      });
-      const info = await engine.loadModel();
-      await library.refresh();
-      return info;
-    },
-    useModelFolder: async ({ path }) => {
-      const info = await engine.useModelFolder(path);
-      await library.refresh();
-      return info;
-    },
-    listBundledModels: () => engine.listBundledModels(),
-    selectBundledModel: async ({ id }) => {
-      const info = await engine.selectBundledModel(id);
-      // Queues the photos that lack this model's vectors, when it is there to embed them.
-      await library.refresh();
-      return info;
-    },
-    getSettings: async () => ({ providers: engine.providers }),
-    updateSettings: async ({ providers }) => {
-      if (providers !== undefined) {
-        await engine.setProviders(providers);
-        await library.refresh();
-      }
-      return { providers: engine.providers };
-    },
-    openPhoto: async ({ photoId }) => ({
-      opened: (await desktop?.openPath(photoPath(photoId))) ?? false,
-    }),
-    showPhotoInFolder: async ({ photoId }) => ({
-      shown: (await desktop?.showInFolder(photoPath(photoId))) ?? false,
-    }),
-  };
-
-  return {
-    handle: (method, args) => (handlers[method] as (args: unknown) => Promise<never>)(args),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async mediaFile(kind, photoId) {
-      const photo = engine.catalog.getPhoto(photoId);
-      if (photo === undefined || engine.catalog.folderForPath(photo.path) === undefined)
-        return null;
-      if (kind === 'photo') return photo.path;
-      return photo.contentHash
-        ? thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash)
-        : null;
-    },
-    close: async () => {
-      await started;
-      await library.stop();
-    },
-  };
+  live?: LiveLibraryOptions,
+): Backend {
+  const backend = new Backend(engine, { desktop, live });
+  void backend.startLiveLibrary();
+  backend.warmUpSearch();
+  return backend;
 }

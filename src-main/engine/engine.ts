@@ -32,7 +32,7 @@ import type { ImageEmbedder, IndexCounts, IndexProgress } from './library/photo-
 import { reconcileFolder } from './library/reconcile.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
-import { UserError } from './util/user-error.js';
+import { UserError } from '../contract/errors.js';
 import { toPhotoSummary } from './search/photo-summary.js';
 import { stderrLogger, type Logger } from './util/logger.js';
 import { VectorStore } from './vector-store.js';

@@ -12,9 +12,10 @@ import {
   newAccessToken,
   sessionCookie,
 } from './auth.js';
-import { UserError } from '../engine/util/user-error.js';
-import { contentSecurityPolicy } from './csp.js';
-import { resolveInside, sendFile } from './files.js';
+import { UserError } from '../contract/errors.js';
+import { contentSecurityPolicy } from '../web/csp.js';
+import { resolveInside } from '../web/resolve-inside.js';
+import { sendFile } from './files.js';
 import { errorMessage } from '../contract/format.js';
 
 /**

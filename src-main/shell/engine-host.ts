@@ -1,7 +1,5 @@
 import type { ParentPort } from 'electron';
-import { createBackend } from '../engine/backend.js';
-import { Engine } from '../engine/engine.js';
-import { defaultLibraryDir } from '../engine/library-paths.js';
+import { Backend, defaultLibraryDir } from '../engine/backend.js';
 import { serveBackend } from './engine-protocol.js';
 
 /**
@@ -17,14 +15,9 @@ serveBackend(
     onMessage: (listener) => parent.on('message', (event) => listener(event.data)),
   },
   async (desktop) => {
-    const engine = await Engine.open({ libraryDir: defaultLibraryDir() });
-    const backend = createBackend(engine, desktop);
-    return {
-      ...backend,
-      async close() {
-        await backend.close();
-        await engine.close();
-      },
-    };
+    const backend = await Backend.open({ libraryDir: defaultLibraryDir(), desktop });
+    void backend.startLiveLibrary();
+    backend.warmUpSearch();
+    return backend;
   },
 );

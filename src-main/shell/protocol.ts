@@ -2,7 +2,7 @@ import { net, protocol } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiBackend } from '../contract/api.js';
-import { contentSecurityPolicy } from '../server/csp.js';
+import { contentSecurityPolicy } from '../web/csp.js';
 import { APP_SCHEME, MEDIA_SCHEME } from './channels.js';
 import { appFileFor, mediaRequestOf } from './security.js';
 

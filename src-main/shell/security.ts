@@ -1,5 +1,5 @@
 import type { WebContents, WebPreferences } from 'electron';
-import { resolveInside } from '../server/files.js';
+import { resolveInside } from '../web/resolve-inside.js';
 import { APP_ORIGIN, APP_SCHEME, MEDIA_SCHEME } from './channels.js';
 
 /**

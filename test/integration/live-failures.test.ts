@@ -5,14 +5,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import type { FolderInfo } from '../../src-main/contract/api.js';
+import type { FolderInfo, IndexingProgress } from '../../src-main/contract/api.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { checkLibrary, type CheckReport } from '../../src-main/engine/library/library-check.js';
-import {
-  LiveLibrary,
-  type LiveLibraryEvents,
-  type LiveProgress,
-} from '../../src-main/engine/library/live-library.js';
+import { LiveLibrary, type LiveLibraryEvents } from '../../src-main/engine/library/live-library.js';
 import { isImagePath } from '../../src-main/engine/media/image-files.js';
 import type { Logger } from '../../src-main/engine/util/logger.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
@@ -584,7 +580,7 @@ interface ChildConfig {
 interface ChildState {
   probe: 'blocked' | 'readable' | null;
   busy: boolean;
-  progress: LiveProgress;
+  progress: IndexingProgress;
   folders: FolderInfo[];
   photos: { path: string; status: string; lastError: string | null }[];
   check: CheckReport;

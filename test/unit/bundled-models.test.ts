@@ -12,7 +12,7 @@ import {
   readBundledManifests,
 } from '../../src-main/engine/embedder/manifest.js';
 import { Engine } from '../../src-main/engine/engine.js';
-import { UserError } from '../../src-main/engine/util/user-error.js';
+import { UserError } from '../../src-main/contract/errors.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Catalog, type PhotoInput } from '../../src-main/engine/catalog/catalog.js';
 import { SCHEMA_VERSION } from '../../src-main/engine/catalog/migrations.js';
 import { decodeVector, encodeVector } from '../../src-main/engine/catalog/rows.js';
-import { UserError } from '../../src-main/engine/util/user-error.js';
+import { UserError } from '../../src-main/contract/errors.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'ferret-catalog-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -259,7 +259,12 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
     channel = new MessageChannel();
     serveBackend(nodePort(channel.port2), async (desktop) => {
       const { backend, close } = await openEngine(path.join(dir, 'library'), desktop);
-      return { ...backend, close };
+      return {
+        handle: (method, args) => backend.handle(method, args),
+        subscribe: (listener) => backend.subscribe(listener),
+        mediaFile: (kind, photoId) => backend.mediaFile(kind, photoId),
+        close,
+      };
     });
     remote = connectBackend(nodePort(channel.port1), {
       openPath: async (file) => (opened.push(file), true),

@@ -4,7 +4,11 @@ import { describe, test } from 'node:test';
 import type { ModelDownloadProgress, ModelProblem } from '../../src-main/contract/api.js';
 import { describeDownloadProgress, describeModelProblem } from '../../src-main/contract/format.js';
 import { modelProblemForCli } from '../../src-main/cli/model-problem.js';
-import { BUNDLED_MODELS_DIR, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
+import {
+  BUNDLED_MODELS_DIR,
+  downloadBytes,
+  readModelManifest,
+} from '../../src-main/engine/embedder/manifest.js';
 import { modelProblemText } from '../../src-renderer/lib/model-problem.js';
 
 /** The engine reports model trouble as data; each door puts it in its own words. */
@@ -34,7 +38,7 @@ describe('model problems', () => {
   test('the CLI names the command and option that fix it', () => {
     const int8 = readModelManifest(path.join(BUNDLED_MODELS_DIR, 'clip-vit-b-32-int8.json'));
     const [missing, unreadable, incomplete] = PROBLEMS.map((problem) =>
-      modelProblemForCli(problem, int8),
+      modelProblemForCli(problem, { name: int8.name, downloadBytes: downloadBytes(int8) }),
     );
     // It names the model `ferret models fetch` gets: the selected one, with its size.
     assert.match(

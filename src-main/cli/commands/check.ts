@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-import {
-  checkLibrary,
-  repairLibrary,
-  type CheckReport,
-} from '../../engine/library/library-check.js';
-import { withEngine } from '../context.js';
+import type { CheckReport } from '../../engine/backend.js';
+import { withBackend } from '../context.js';
 
 function describe(report: CheckReport): string[] {
   const index = report.index;
@@ -31,9 +27,9 @@ export const checkCommand = new Command('check')
   .description('verify that the catalog, the vector index, thumbnails and the disk agree')
   .option('--repair', 'restore consistency (rebuild the index, requeue and finish the work)', false)
   .action(async (options: { repair: boolean }, command: Command) => {
-    await withEngine(command, async (engine, output) => {
+    await withBackend(command, async (backend, output) => {
       if (options.repair) {
-        const repair = await repairLibrary(engine);
+        const repair = await backend.repairLibrary();
         output.result(repair, () =>
           [
             'before:',
@@ -50,7 +46,7 @@ export const checkCommand = new Command('check')
         if (!repair.after.consistent) process.exitCode = 1;
         return;
       }
-      const report = checkLibrary(engine);
+      const report = backend.checkLibrary();
       output.result(report, () => describe(report).join('\n'));
       if (!report.consistent) process.exitCode = 1;
     });

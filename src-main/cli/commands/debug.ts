@@ -1,24 +1,13 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Command } from 'commander';
-import { TextTokenizer } from '../../engine/embedder/tokenizer.js';
-import { clipTensor, tensorToBytes } from '../../engine/media/preprocess.js';
-import { UserError } from '../../engine/util/user-error.js';
-import { withEngine } from '../context.js';
+import { withBackend } from '../context.js';
 
 const tokenizeCommand = new Command('tokenize')
   .description('print the token ids the text tower receives')
   .argument('<text>')
   .action(async (text: string, _options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const model = engine.model;
-      const tokenizer = model
-        ? model.textTokenizer()
-        : TextTokenizer.fromFile(
-            path.join(engine.modelDir, engine.bundledManifest.text!.tokenizer),
-            engine.bundledManifest.text!,
-          );
-      const ids = tokenizer.encode(text);
+    await withBackend(command, async (backend, output) => {
+      const ids = backend.tokenize(text);
       output.result({ text, ids }, () => ids.join(' '));
     });
   });
@@ -28,14 +17,9 @@ const preprocessCommand = new Command('preprocess')
   .argument('<image>')
   .requiredOption('--out <file>', 'where to write the little-endian float32 [3,size,size] tensor')
   .action(async (image: string, options: { out: string }, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const spec = (engine.model?.manifest ?? engine.bundledManifest).image;
-      const bytes = await fs.readFile(image).catch(() => {
-        throw new UserError(`cannot read ${image}`);
-      });
-      const tensor = await clipTensor(bytes, spec);
-      await fs.writeFile(options.out, tensorToBytes(tensor));
-      const shape = [3, spec.size, spec.size];
+    await withBackend(command, async (backend, output) => {
+      const { bytes, shape } = await backend.imageTensor(image);
+      await fs.writeFile(options.out, bytes);
       output.result(
         { out: options.out, shape },
         () => `wrote ${options.out} (float32 ${shape.join('x')})`,

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/util/user-error.js';
-import { withEngine } from '../context.js';
+import type { FolderInfo } from '../../contract/api.js';
+import { UserError } from '../../contract/errors.js';
+import type { Backend } from '../../engine/backend.js';
+import { withBackend } from '../context.js';
 
 /** A folder given by its id or by its path. */
-function findFolder(engine: Engine, idOrPath: string) {
-  const folders = engine.listFolders();
+async function findFolder(backend: Backend, idOrPath: string): Promise<FolderInfo> {
+  const folders = await backend.handle('listFolders', {});
   const byId = /^\d+$/.test(idOrPath)
     ? folders.find((folder) => folder.id === Number(idOrPath))
     : undefined;
@@ -20,8 +21,8 @@ function findFolder(engine: Engine, idOrPath: string) {
 const listCommand = new Command('list')
   .description('the library folders, with their photo counts and status')
   .action(async (_options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const folders = engine.listFolders();
+    await withBackend(command, async (backend, output) => {
+      const folders = await backend.handle('listFolders', {});
       output.result(folders, () =>
         folders.length === 0
           ? 'no folders yet: ferret folders add <folder>'
@@ -41,9 +42,8 @@ const addCommand = new Command('add')
   .argument('<folder>', 'folder of photos')
   .option('--polling', 'watch by polling (for network shares, where change events are missing)')
   .action(async (folder: string, options: { polling?: boolean }, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const added = await engine.addFolder(folder);
-      if (options.polling !== undefined) engine.catalog.setFolderPolling(added.id, options.polling);
+    await withBackend(command, async (backend, output) => {
+      const added = await backend.addFolder(folder, options);
       output.result(added, () => `added ${added.path} (id ${added.id}); ferret watch indexes it`);
     });
   });
@@ -52,9 +52,9 @@ const removeCommand = new Command('remove')
   .description('remove a folder from the library: its photos leave the catalog, not the disk')
   .argument('<folder>', 'the folder, by id or path')
   .action(async (idOrPath: string, _options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const folder = findFolder(engine, idOrPath);
-      const result = engine.removeFolder(folder.id);
+    await withBackend(command, async (backend, output) => {
+      const folder = await findFolder(backend, idOrPath);
+      const result = await backend.handle('removeFolder', { folderId: folder.id });
       output.result(
         { folder, ...result },
         () => `removed ${folder.path}: ${result.removedPhotos} photos left the library`,

@@ -1,15 +1,15 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import type { ModelManifest } from '../../engine/embedder/manifest.js';
-import type { IndexSummary } from '../../engine/engine.js';
-import { withEngine } from '../context.js';
+import type { ModelInfo } from '../../contract/api.js';
+import type { IndexSummary } from '../../engine/backend.js';
+import { withBackend } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
 
 export const indexCommand = new Command('index')
   .description('index the photos in a folder (and add it to the library)')
   .argument('<folder>', 'folder of photos')
   .action(async (folder: string, _options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
+    await withBackend(command, async (backend, output) => {
       const bar =
         !output.json && process.stderr.isTTY
           ? new cliProgress.SingleBar(
@@ -22,7 +22,7 @@ export const indexCommand = new Command('index')
           : null;
       let started = false;
       const startedAt = Date.now();
-      const summary = await engine.indexFolder(folder, {
+      const summary = await backend.indexFolder(folder, {
         onProgress: (progress) => {
           if (bar === null) return;
           if (!started) bar.start(progress.total, 0, { rate: '0.0' });
@@ -35,12 +35,12 @@ export const indexCommand = new Command('index')
       });
       bar?.stop();
       output.result(summary, () =>
-        describeSummary(summary, (Date.now() - startedAt) / 1000, engine.bundledManifest),
+        describeSummary(summary, (Date.now() - startedAt) / 1000, backend.modelInfo()),
       );
     });
   });
 
-function describeSummary(summary: IndexSummary, seconds: number, fetchable: ModelManifest): string {
+function describeSummary(summary: IndexSummary, seconds: number, fetchable: ModelInfo): string {
   const lines = [
     `${summary.folder.path}: ${summary.scanned} photos found in ${seconds.toFixed(1)} s`,
     `  ${summary.added} added, ${summary.updated} updated, ${summary.moved} moved, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
 import type { BundledModel } from '../../contract/api.js';
 import { describeDownloadProgress, formatBytes } from '../../contract/format.js';
-import { fetchModel } from '../../engine/embedder/model-store.js';
-import { withEngine } from '../context.js';
+import { withBackend } from '../context.js';
 
 const listCommand = new Command('list')
   .description('the models Ferret can download: size, whether installed, which is selected')
   .action(async (_options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const models = await engine.listBundledModels();
+    await withBackend(command, async (backend, output) => {
+      const models = await backend.handle('listBundledModels', {});
       output.result(models, () => describeModels(models));
     });
   });
@@ -30,8 +29,8 @@ const useCommand = new Command('use')
   .description('select the bundled model to download and search with')
   .argument('<id>', 'a model id from `ferret models list`')
   .action(async (id: string, _options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const info = await engine.selectBundledModel(id);
+    await withBackend(command, async (backend, output) => {
+      const info = await backend.handle('selectBundledModel', { id });
       output.result(info, () => {
         if (!info.present) {
           const size = info.downloadBytes === null ? '' : ` (${formatBytes(info.downloadBytes)})`;
@@ -47,29 +46,23 @@ const fetchCommand = new Command('fetch')
   .description('download a bundled model (by default the selected one), resuming where it stopped')
   .argument('[id]', 'a model id from `ferret models list`')
   .action(async (id: string | undefined, _options, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      const manifest = id === undefined ? engine.bundledManifest : engine.bundledModel(id);
-      const dir = engine.downloadFolder(manifest);
+    await withBackend(command, async (backend, output) => {
       let lastLine = 0;
-      await fetchModel({
-        manifest,
-        dir,
-        onProgress: (progress) => {
-          const now = Date.now();
-          if (now - lastLine < 500 && progress.state === 'downloading') return;
-          lastLine = now;
-          output.note(`${progress.file}: ${describeDownloadProgress(progress)}`);
-        },
+      const fetched = await backend.fetchBundledModel(id, (progress) => {
+        const now = Date.now();
+        if (now - lastLine < 500 && progress.state === 'downloading') return;
+        lastLine = now;
+        output.note(`${progress.file}: ${describeDownloadProgress(progress)}`);
       });
-      if (manifest.id !== engine.bundledManifest.id) {
+      const { info, dir } = fetched;
+      if (info === null) {
         output.result(
-          { id: manifest.id, name: manifest.name, dir, selected: false },
+          { id: fetched.id, name: fetched.name, dir, selected: false },
           () =>
-            `${manifest.name} is ready in ${dir}; \`ferret models use ${manifest.id}\` switches to it`,
+            `${fetched.name} is ready in ${dir}; \`ferret models use ${fetched.id}\` switches to it`,
         );
         return;
       }
-      const info = await engine.loadModel();
       output.result(info, () => `${info.name} is ready in ${dir}`);
     });
   });

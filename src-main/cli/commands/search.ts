@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { SearchHit } from '../../contract/api.js';
-import { UserError } from '../../engine/util/user-error.js';
-import { withEngine } from '../context.js';
+import { UserError } from '../../contract/errors.js';
+import { withBackend } from '../context.js';
 
 export function parseCount(value: string): number {
   const count = Number(value);
@@ -26,8 +24,8 @@ export const searchCommand = new Command('search')
   .option('-k, --limit <n>', 'number of results', parseCount, 20)
   .action(async (text: string, options: { limit: number }, command: Command) => {
     if (text.trim() === '') throw new UserError('the search text is empty');
-    await withEngine(command, async (engine, output) => {
-      const hits = await engine.searchText(text, options.limit);
+    await withBackend(command, async (backend, output) => {
+      const hits = await backend.handle('searchText', { query: text, limit: options.limit });
       output.result(hits, () => describeHits(hits));
     });
   });
@@ -37,13 +35,8 @@ export const similarCommand = new Command('similar')
   .argument('<photo>', 'path of an image file')
   .option('-k, --limit <n>', 'number of results', parseCount, 20)
   .action(async (photo: string, options: { limit: number }, command: Command) => {
-    if (!existsSync(photo)) throw new UserError(`${photo} does not exist`);
-    await withEngine(command, async (engine, output) => {
-      const inLibrary = engine.catalog.getPhotoByPath(await fs.realpath(photo));
-      const hits =
-        inLibrary !== undefined && engine.vectors?.has(inLibrary.id)
-          ? engine.findSimilar(inLibrary.id, options.limit).hits
-          : await engine.findSimilarToFile(photo, options.limit);
+    await withBackend(command, async (backend, output) => {
+      const hits = await backend.findSimilarToFile(photo, options.limit);
       output.result(hits, () => describeHits(hits));
     });
   });

@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { createBackend } from '../../engine/backend.js';
-import type { Engine } from '../../engine/engine.js';
+import { UserError } from '../../contract/errors.js';
+import type { Backend } from '../../engine/backend.js';
 import { startServer } from '../../server/server.js';
-import { UserError } from '../../engine/util/user-error.js';
-import { untilStopSignal, withEngine } from '../context.js';
+import { untilStopSignal, withBackend } from '../context.js';
 
 export interface ServeOptions {
   /** 0 or absent: a free port. */
@@ -41,10 +40,12 @@ function openInBrowser(url: string): void {
 
 /**
  * `ferret serve`: the desktop UI in a browser, on loopback only. Resolves once SIGINT or SIGTERM
- * has stopped the server and the indexing; closing the engine is left to whoever opened it.
+ * has stopped the server; closing the backend (and with it the indexing) is left to whoever
+ * opened it.
  */
-export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
-  const backend = createBackend(engine);
+export async function serve(backend: Backend, opts: ServeOptions): Promise<void> {
+  void backend.startLiveLibrary();
+  backend.warmUpSearch();
   const server = await startServer({
     backend,
     rendererDir: findRendererDir(),
@@ -58,7 +59,6 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
 
   await untilStopSignal();
   await server.close();
-  await backend.close();
 }
 
 function parsePort(value: string): number {
@@ -74,5 +74,5 @@ export const serveCommand = new Command('serve')
   .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parsePort, 0)
   .option('--open', 'open the address in the default browser', false)
   .action(async (options: ServeOptions, command: Command) => {
-    await withEngine(command, (engine) => serve(engine, options));
+    await withBackend(command, (backend) => serve(backend, options));
   });

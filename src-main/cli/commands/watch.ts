@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { LiveLibrary, type LiveProgress } from '../../engine/library/live-library.js';
-import { UserError } from '../../engine/util/user-error.js';
-import { untilStopSignal, withEngine } from '../context.js';
+import { UserError } from '../../contract/errors.js';
+import type { EngineEvent } from '../../contract/api.js';
+import { untilStopSignal, withBackend } from '../context.js';
 import type { Output } from '../output.js';
 
 interface WatchOptions {
@@ -9,12 +9,13 @@ interface WatchOptions {
 }
 
 /** One line of progress: rewritten in place on a terminal, every few seconds in a log. */
-function progressPrinter(output: Output): (progress: LiveProgress) => void {
+function progressPrinter(output: Output): (event: EngineEvent) => void {
   const tty = process.stderr.isTTY === true;
   let lastLine = '';
   let lastLogged = 0;
-  return (progress) => {
-    if (output.json) return;
+  return (event) => {
+    if (output.json || event.type !== 'indexing') return;
+    const { progress } = event;
     const eta = progress.etaSeconds === null ? '' : ` · ${formatSeconds(progress.etaSeconds)} left`;
     const line =
       progress.problem ??
@@ -44,23 +45,26 @@ export const watchCommand = new Command('watch')
   .description('keep the library up to date in the foreground: catch up, then index changes')
   .option('--exit-when-idle', 'catch up with the disk, finish the queued work and exit', false)
   .action(async (options: WatchOptions, command: Command) => {
-    await withEngine(command, async (engine, output) => {
-      if (engine.catalog.listFolders().length === 0) {
+    await withBackend(command, async (backend, output) => {
+      const folders = await backend.handle('listFolders', {});
+      if (folders.length === 0) {
         throw new UserError('no folders in the library yet: ferret folders add <folder>');
       }
-      const library = new LiveLibrary(engine, { onProgress: progressPrinter(output) });
+      // The same live library the app runs, through the same backend.
+      const unsubscribe = backend.subscribe(progressPrinter(output));
       try {
-        await library.start();
-        if (options.exitWhenIdle) await library.settled();
+        await backend.startLiveLibrary();
+        if (options.exitWhenIdle) await backend.untilIdle();
         else {
-          output.note(`watching ${engine.catalog.listFolders().length} folders; Ctrl+C stops`);
+          output.note(`watching ${folders.length} folders; Ctrl+C stops`);
           await untilStopSignal();
         }
       } finally {
-        await library.stop();
+        await backend.stopLiveLibrary();
+        unsubscribe();
         if (!output.json && process.stderr.isTTY) process.stderr.write('\n');
       }
-      const status = engine.status(library.progress());
+      const status = await backend.handle('getStatus', {});
       output.result(status, () =>
         [
           `${status.photos} photos (${status.indexed} indexed, ${status.embedded} searchable, ${status.errors} unreadable)`,

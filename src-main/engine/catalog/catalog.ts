@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { MonthCount, PhotoStatus } from '../../contract/api.js';
-import { UserError } from '../util/user-error.js';
+import { UserError } from '../../contract/errors.js';
 import { migrate } from './migrations.js';
 import {
   FOLDER_COLUMNS,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { UserError } from '../util/user-error.js';
+import { UserError } from '../../contract/errors.js';
 
 /**
  * The catalog's schema history. Entry i brings the schema to version i + 1 (kept in

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../util/user-error.js';
+import { UserError } from '../../contract/errors.js';
 
 /**
  * Downloads one large file so that it survives flaky connections: bytes land in `<dest>.part`,

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelDownloadProgress, ModelProblem } from '../../contract/api.js';
 import { describeModelProblem, errorMessage } from '../../contract/format.js';
-import { UserError } from '../util/user-error.js';
+import { UserError } from '../../contract/errors.js';
 import { downloadFile, fileSize, sha256OfFile } from './download.js';
 import {
   MODEL_MANIFEST_FILE,

@@ -118,3 +118,18 @@ export async function openSession(
   }
   throw new Error(`no execution provider could run ${model.file}: ${failures.join('; ')}`);
 }
+
+/** Which onnxruntime this is and the execution providers compiled into it (`ferret doctor`). */
+export function runtimeInfo(): {
+  versions: Record<string, string>;
+  providers: { name: string; bundled: boolean }[];
+} {
+  return {
+    versions: Object.fromEntries(
+      Object.entries(ort.env.versions).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    ),
+    providers: ort.listSupportedBackends(),
+  };
+}

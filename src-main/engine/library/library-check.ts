@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Engine } from '../engine.js';
+import type { LibraryServices } from './library-services.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
@@ -34,8 +34,8 @@ export interface RepairReport {
 }
 
 /** Compares the catalog (the source of truth) with everything derived from it and the disk. */
-export function checkLibrary(engine: Engine): CheckReport {
-  const { catalog, vectors } = engine;
+export function checkLibrary(services: LibraryServices): CheckReport {
+  const { catalog, vectors } = services;
   const folders = catalog.listFolders();
   const unavailable = new Set(folders.filter((f) => f.status === 'unavailable').map((f) => f.id));
   const report: CheckReport = {
@@ -63,7 +63,7 @@ export function checkLibrary(engine: Engine): CheckReport {
       }
       if (
         photo.contentHash !== null &&
-        !existsSync(thumbnailPath(engine.paths.thumbnailsDir, photo.contentHash))
+        !existsSync(thumbnailPath(services.paths.thumbnailsDir, photo.contentHash))
       ) {
         report.missingThumbnails.push(photo.id);
       }
@@ -84,9 +84,9 @@ export function checkLibrary(engine: Engine): CheckReport {
  * are made again, photos whose files are gone are queued for removal and photos without a
  * vector for indexing, and the queue is worked off. Then checks again.
  */
-export async function repairLibrary(engine: Engine): Promise<RepairReport> {
-  const before = checkLibrary(engine);
-  const { catalog, vectors } = engine;
+export async function repairLibrary(services: LibraryServices): Promise<RepairReport> {
+  const before = checkLibrary(services);
+  const { catalog, vectors } = services;
   const indexSynced = vectors?.syncIndexWithCatalog() ?? null;
   const thumbnailFailures: RepairReport['thumbnailFailures'] = [];
   let thumbnailsWritten = 0;
@@ -95,7 +95,7 @@ export async function repairLibrary(engine: Engine): Promise<RepairReport> {
     if (photo?.contentHash == null || !existsSync(photo.path)) continue;
     try {
       const thumbnail = await makeThumbnail(await readPhotoFile(photo.path));
-      await writeThumbnail(engine.paths.thumbnailsDir, photo.contentHash, thumbnail);
+      await writeThumbnail(services.paths.thumbnailsDir, photo.contentHash, thumbnail);
       thumbnailsWritten++;
     } catch (error) {
       thumbnailFailures.push({ path: photo.path, message: errorMessage(error) });
@@ -113,6 +113,14 @@ export async function repairLibrary(engine: Engine): Promise<RepairReport> {
     before.photosWithoutVector.flatMap((id) => catalog.getPhoto(id)?.path ?? []),
     'index',
   );
-  await engine.jobRunner(engine.model, { removalGraceMs: 0 }).drain(new AbortController().signal);
-  return { before, after: checkLibrary(engine), indexSynced, thumbnailsWritten, thumbnailFailures };
+  await services
+    .jobRunner(services.model, { removalGraceMs: 0 })
+    .drain(new AbortController().signal);
+  return {
+    before,
+    after: checkLibrary(services),
+    indexSynced,
+    thumbnailsWritten,
+    thumbnailFailures,
+  };
 }

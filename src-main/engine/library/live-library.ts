@@ -1,6 +1,6 @@
 import { IDLE_PROGRESS, type FolderInfo, type IndexingProgress } from '../../contract/api.js';
 import type { FolderRow } from '../catalog/catalog.js';
-import type { Engine } from '../engine.js';
+import type { LibraryServices } from './library-services.js';
 import { describeEnvironmentError, isEnvironmentError } from './environment-errors.js';
 import { FolderWatcher, type WatcherTiming } from './folder-watcher.js';
 import type { ImageEmbedder } from './photo-indexer.js';
@@ -23,13 +23,8 @@ export interface LiveLibraryOptions extends Partial<WatcherTiming> {
   inferenceWorker?: boolean;
 }
 
-export interface LiveProgress extends IndexingProgress {
-  /** Why indexing cannot go on right now (a full disk), or null. */
-  problem: string | null;
-}
-
 export interface LiveLibraryEvents {
-  onProgress?(progress: LiveProgress): void;
+  onProgress?(progress: IndexingProgress): void;
   /** Photos or folders changed: lists shown to the user are stale. */
   onLibraryChanged?(): void;
 }
@@ -62,17 +57,17 @@ export class LiveLibrary {
   private problem: string | null = null;
   private worker: { key: string; embedder: WorkerEmbedder | null } | null = null;
   private tracker = new ProgressTracker();
-  private last: LiveProgress = { ...IDLE_PROGRESS, problem: null };
+  private last: IndexingProgress = IDLE_PROGRESS;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly services: LibraryServices,
     private readonly events: LiveLibraryEvents = {},
     private readonly options: LiveLibraryOptions = {},
   ) {
     this.timing = { ...DEFAULTS, ...stripUndefined(options) };
   }
 
-  progress(): LiveProgress {
+  progress(): IndexingProgress {
     return { ...this.last, state: this.state, problem: this.problem };
   }
 
@@ -80,7 +75,7 @@ export class LiveLibrary {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    for (const folder of this.engine.catalog.listFolders()) await this.watchFolder(folder);
+    for (const folder of this.services.catalog.listFolders()) await this.watchFolder(folder);
     this.retryTimer = setInterval(() => void this.retryTroubles(), this.timing.retryMs);
     this.kick();
   }
@@ -97,13 +92,13 @@ export class LiveLibrary {
     this.worker = null;
   }
 
-  pause(): LiveProgress {
+  pause(): IndexingProgress {
     this.state = 'paused';
     this.draining?.abort.abort();
     return this.publish();
   }
 
-  resume(): LiveProgress {
+  resume(): IndexingProgress {
     if (this.state === 'paused') this.state = 'idle';
     this.problem = null;
     this.kick();
@@ -111,9 +106,9 @@ export class LiveLibrary {
   }
 
   /** Drops the queued indexing (removals still happen); watching goes on. */
-  async cancel(): Promise<LiveProgress> {
+  async cancel(): Promise<IndexingProgress> {
     await this.interrupt();
-    this.engine.catalog.clearJobs('index');
+    this.services.catalog.clearJobs('index');
     this.tracker = new ProgressTracker();
     this.last = { ...this.last, done: 0, total: 0, rate: 0, etaSeconds: null, currentPath: null };
     this.kick();
@@ -121,9 +116,9 @@ export class LiveLibrary {
   }
 
   async addFolder(folderPath: string): Promise<FolderInfo> {
-    const info = await this.engine.addFolder(folderPath);
+    const info = await this.services.addFolder(folderPath);
     if (this.running) {
-      await this.watchFolder(this.engine.catalog.getFolder(info.id)!);
+      await this.watchFolder(this.services.catalog.getFolder(info.id)!);
       this.kick();
     }
     return info;
@@ -134,7 +129,7 @@ export class LiveLibrary {
     this.watchers.delete(folderId);
     this.scanProblems.delete(folderId);
     await this.interrupt();
-    const result = this.engine.removeFolder(folderId);
+    const result = this.services.removeFolder(folderId);
     this.kick();
     return result;
   }
@@ -142,7 +137,7 @@ export class LiveLibrary {
   /** After the model changed: embed with the new one, and queue photos that lack its vectors. */
   async refresh(): Promise<void> {
     await this.interrupt();
-    for (const folder of this.engine.catalog.listFolders()) {
+    for (const folder of this.services.catalog.listFolders()) {
       if (this.running) await this.reconcile(folder);
     }
     this.kick();
@@ -153,7 +148,7 @@ export class LiveLibrary {
    * removals included); rejects when indexing stopped on a problem such as a full disk.
    */
   async settled(): Promise<void> {
-    const { catalog } = this.engine;
+    const { catalog } = this.services;
     for (;;) {
       if (this.problem !== null) throw new Error(this.problem);
       const queued =
@@ -166,15 +161,15 @@ export class LiveLibrary {
   private async watchFolder(folder: FolderRow): Promise<void> {
     await this.watchers.get(folder.id)?.close();
     this.watchers.delete(folder.id);
-    const problem = await libraryFolderProblem(this.engine.catalog, folder);
+    const problem = await libraryFolderProblem(this.services.catalog, folder);
     if (problem !== null) {
       this.markUnavailable(folder.id, problem);
       return;
     }
     const watcher = new FolderWatcher(
-      this.engine.catalog,
+      this.services.catalog,
       folder,
-      this.engine.paths.root,
+      this.services.paths.root,
       this.timing,
       {
         onQueued: () => this.kick(),
@@ -190,15 +185,15 @@ export class LiveLibrary {
   }
 
   private async reconcile(folder: FolderRow): Promise<void> {
-    const result = await reconcileFolder(this.engine.catalog, folder, (photo) =>
-      this.engine.needsWork(photo),
+    const result = await reconcileFolder(this.services.catalog, folder, (photo) =>
+      this.services.needsWork(photo),
     );
     if (!result.available) {
       this.markUnavailable(folder.id, result.reason);
       return;
     }
     for (const problem of result.problems)
-      this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+      this.services.logger.warn(`${problem.path}: ${problem.message}`);
     this.scanProblems.set(folder.id, result.problems);
   }
 
@@ -209,10 +204,10 @@ export class LiveLibrary {
     if (added.length === 0) return;
     const problems = [...known, ...added];
     this.scanProblems.set(folderId, problems);
-    for (const problem of added) this.engine.logger.warn(`${problem.path}: ${problem.message}`);
+    for (const problem of added) this.services.logger.warn(`${problem.path}: ${problem.message}`);
     try {
-      if (this.engine.catalog.getFolder(folderId)?.status !== 'ok') return;
-      this.engine.catalog.setFolderStatus(folderId, 'ok', describeScanProblems(problems));
+      if (this.services.catalog.getFolder(folderId)?.status !== 'ok') return;
+      this.services.catalog.setFolderStatus(folderId, 'ok', describeScanProblems(problems));
       this.events.onLibraryChanged?.();
     } catch (error) {
       this.stopOn(error);
@@ -221,11 +216,11 @@ export class LiveLibrary {
 
   private async checkFolder(folderId: number, reason: string): Promise<void> {
     try {
-      const folder = this.engine.catalog.getFolder(folderId);
+      const folder = this.services.catalog.getFolder(folderId);
       if (folder === undefined) return;
       const problem = await folderProblem(folder.path);
       if (problem === null) {
-        this.engine.logger.warn(`watching ${folder.path}: ${reason}`);
+        this.services.logger.warn(`watching ${folder.path}: ${reason}`);
         return;
       }
       await this.watchers.get(folderId)?.close();
@@ -238,11 +233,11 @@ export class LiveLibrary {
   }
 
   private markUnavailable(folderId: number, reason: string): void {
-    const folder = this.engine.catalog.getFolder(folderId);
+    const folder = this.services.catalog.getFolder(folderId);
     if (folder === undefined) return;
     if (folder.status !== 'unavailable' || folder.lastError !== reason) {
-      this.engine.catalog.setFolderStatus(folderId, 'unavailable', reason);
-      this.engine.logger.warn(`${folder.path} is unavailable (${reason}); its photos are kept`);
+      this.services.catalog.setFolderStatus(folderId, 'unavailable', reason);
+      this.services.logger.warn(`${folder.path} is unavailable (${reason}); its photos are kept`);
       this.events.onLibraryChanged?.();
     }
   }
@@ -253,7 +248,7 @@ export class LiveLibrary {
     if (!this.running || this.retrying) return;
     this.retrying = true;
     try {
-      for (const folder of this.engine.catalog.listFolders()) {
+      for (const folder of this.services.catalog.listFolders()) {
         if (folder.status === 'ok') {
           // An unmounted drive may go without a word from the watcher: look for ourselves.
           const problem = await folderProblem(folder.path);
@@ -264,14 +259,14 @@ export class LiveLibrary {
           }
           continue;
         }
-        if ((await libraryFolderProblem(this.engine.catalog, folder)) !== null) continue;
-        this.engine.catalog.setFolderStatus(folder.id, 'ok', null);
-        this.engine.logger.info(`${folder.path} is back`);
+        if ((await libraryFolderProblem(this.services.catalog, folder)) !== null) continue;
+        this.services.catalog.setFolderStatus(folder.id, 'ok', null);
+        this.services.logger.info(`${folder.path} is back`);
         await this.watchFolder(folder);
         this.events.onLibraryChanged?.();
       }
       for (const [folderId, problems] of [...this.scanProblems]) {
-        const folder = this.engine.catalog.getFolder(folderId);
+        const folder = this.services.catalog.getFolder(folderId);
         if (folder?.status !== 'ok' || !this.watchers.has(folderId)) continue;
         const gone = await Promise.all(problems.map((problem) => scanProblemGone(problem)));
         if (!gone.includes(true)) continue;
@@ -297,7 +292,7 @@ export class LiveLibrary {
     this.problem = isEnvironmentError(error)
       ? describeEnvironmentError(error)
       : `indexing stopped: ${errorMessage(error)}`;
-    this.engine.logger.warn(this.problem);
+    this.services.logger.warn(this.problem);
     this.publish();
   }
 
@@ -323,7 +318,7 @@ export class LiveLibrary {
       this.again = false;
       const base = { done: this.last.done, failed: this.last.failed };
       try {
-        const runner = this.engine.jobRunner(await this.embedder(), {
+        const runner = this.services.jobRunner(await this.embedder(), {
           removalGraceMs: this.timing.removalGraceMs,
           onFolderUnavailable: () => this.events.onLibraryChanged?.(),
         });
@@ -334,7 +329,8 @@ export class LiveLibrary {
             base.done + progress.total,
             base.failed + progress.failed,
             progress.currentPath,
-          ) as LiveProgress;
+            this.problem,
+          );
           this.publish();
         });
         for (const { folderId, ...problem } of counts.unreadable) {
@@ -348,7 +344,7 @@ export class LiveLibrary {
         return;
       }
     } while (this.again && !signal.aborted);
-    if (this.engine.catalog.countJobs().index === 0) {
+    if (this.services.catalog.countJobs().index === 0) {
       // A finished session: the next burst of work counts from zero again.
       this.last = { ...this.last, done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null };
       this.tracker = new ProgressTracker();
@@ -360,7 +356,7 @@ export class LiveLibrary {
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     if (!this.running) return;
-    const next = this.engine.catalog.nextJobTime('remove');
+    const next = this.services.catalog.nextJobTime('remove');
     if (next === undefined) return;
     this.wakeTimer = setTimeout(() => this.kick(), Math.max(10, next - Date.now()));
   }
@@ -373,30 +369,30 @@ export class LiveLibrary {
 
   /** The worker thread for the current model (restarted when the model changes). */
   private async embedder(): Promise<ImageEmbedder | null> {
-    const model = this.engine.model;
+    const model = this.services.model;
     if (model === null) return null;
     if (this.options.inferenceWorker === false) return model;
-    const key = `${model.key} on ${this.engine.providers.join(',')}`;
+    const key = `${model.key} on ${this.services.providers.join(',')}`;
     if (this.worker?.key !== key) {
       await this.worker?.embedder?.close();
       const embedder = WorkerEmbedder.create(
         {
           dir: model.dir,
           manifest: model.manifest,
-          providers: this.engine.providers,
-          tuning: this.engine.tuning,
+          providers: this.services.providers,
+          tuning: this.services.tuning,
         },
-        this.engine.logger,
+        this.services.logger,
       );
       if (embedder === null) {
-        this.engine.logger.warn('no embedding worker in this build: embedding in-process');
+        this.services.logger.warn('no embedding worker in this build: embedding in-process');
       }
       this.worker = { key, embedder };
     }
     return this.worker.embedder ?? model;
   }
 
-  private publish(): LiveProgress {
+  private publish(): IndexingProgress {
     this.last = { ...this.last, state: this.state, problem: this.problem };
     this.events.onProgress?.(this.last);
     return this.last;

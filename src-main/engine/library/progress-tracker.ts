@@ -15,6 +15,7 @@ export class ProgressTracker {
     total: number,
     failed: number,
     currentPath: string | null,
+    problem: string | null,
   ): IndexingProgress {
     const at = this.now();
     this.samples.push({ at, done });
@@ -24,6 +25,6 @@ export class ProgressTracker {
     const seconds = (at - oldest.at) / 1000;
     const rate = seconds > 0 ? (done - oldest.done) / seconds : 0;
     const etaSeconds = rate > 0 ? Math.round((total - done) / rate) : null;
-    return { state, done, total, failed, rate, etaSeconds, currentPath };
+    return { state, done, total, failed, rate, etaSeconds, currentPath, problem };
   }
 }

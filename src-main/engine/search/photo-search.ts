@@ -7,7 +7,7 @@ import { clipTensor } from '../media/preprocess.js';
 import type { VectorStore } from '../vector-store.js';
 import { toPhotoSummary } from './photo-summary.js';
 
-import { UserError } from '../util/user-error.js';
+import { UserError } from '../../contract/errors.js';
 
 /** Text → photos and photo → similar photos, over one model's vectors. */
 export class PhotoSearch {
