@@ -60,7 +60,19 @@ export default tseslint.config(
     files: ['src-renderer/**'],
     languageOptions: { globals: globals.browser },
   },
-  layer(['src-main/contract/**'], [noEngine, noWeb, noDoors, noRenderer, noElectron]),
+  // The renderer bundles the contract's types and wording: only schemas.ts may bring zod.
+  layer(
+    ['src-main/contract/**'],
+    [
+      noEngine,
+      noWeb,
+      noDoors,
+      noRenderer,
+      noElectron,
+      forbid('^zod$', 'only contract/schemas.ts uses zod, so the renderer bundle carries none'),
+    ],
+  ),
+  layer(['src-main/contract/schemas.ts'], [noEngine, noWeb, noDoors, noRenderer, noElectron]),
   layer(['src-main/web/**'], [noEngine, noDoors, noRenderer, noElectron]),
   layer(['src-main/engine/**'], [noFacade, noWeb, noDoors, noRenderer, noElectron]),
   layer(
@@ -101,6 +113,10 @@ export default tseslint.config(
     ['src-renderer/**'],
     [
       forbid('src-main/(?!contract/)', 'the renderer sees only the contract'),
+      forbid(
+        '(^zod$|contract/schemas)',
+        'request validation is the engine side; it would bundle zod',
+      ),
       forbid('^(electron|node:.*)$', 'the renderer is a sandboxed web page'),
     ],
   ),

@@ -1,59 +1,55 @@
-import { z } from 'zod';
-
 /**
  * The one contract for everything that crosses a process boundary between the renderer and
  * the engine: the Electron preload/IPC and the `ferret serve` HTTP API both carry exactly
- * these calls and events. Requests are validated with these schemas on the engine side;
- * responses are typed only (the engine is trusted, the renderer is not).
+ * these calls and events. Types only, with no dependencies, so the renderer's bundle carries
+ * nothing of it; contract/schemas.ts holds the zod schemas that validate requests on the
+ * engine side (the engine is trusted, the renderer is not) and is checked against these types
+ * at compile time.
  */
 
 export const EXECUTION_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
 export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 
-const photoId = z.number().int().positive();
-const limit = z.number().int().min(1).max(500).default(60);
-const folderPath = z.string().min(1).max(4096);
-/** How model manifests name their model: also what `ferret models use` takes. */
-export const modelIdSchema = z
-  .string()
-  .max(100)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
+/** A method that takes no arguments. */
+export type NoArgs = Record<string, never>;
 
-export const requestSchemas = {
-  getStatus: z.object({}).strict(),
-  listPhotos: z
-    .object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) })
-    .strict(),
-  listMonths: z.object({}).strict(),
-  getPhoto: z.object({ photoId }).strict(),
-  searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
-  findSimilar: z.object({ photoId, limit }).strict(),
-  listFolders: z.object({}).strict(),
-  addFolder: z.object({ path: folderPath }).strict(),
-  removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),
-  pauseIndexing: z.object({}).strict(),
-  resumeIndexing: z.object({}).strict(),
-  cancelIndexing: z.object({}).strict(),
-  fetchModel: z.object({}).strict(),
-  useModelFolder: z.object({ path: folderPath }).strict(),
-  listBundledModels: z.object({}).strict(),
-  selectBundledModel: z.object({ id: modelIdSchema }).strict(),
-  getSettings: z.object({}).strict(),
-  updateSettings: z
-    .object({ providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(4).optional() })
-    .strict(),
-  openPhoto: z.object({ photoId }).strict(),
-  showPhotoInFolder: z.object({ photoId }).strict(),
-} as const;
+/** What a caller passes to each method (a `limit` may be left out: 60). */
+export interface RequestTypes {
+  getStatus: NoArgs;
+  /** offset >= 0, 1 <= limit <= 1000. */
+  listPhotos: { offset: number; limit: number };
+  listMonths: NoArgs;
+  getPhoto: { photoId: number };
+  /** query: 1 to 1000 characters once trimmed; 1 <= limit <= 500. */
+  searchText: { query: string; limit?: number };
+  findSimilar: { photoId: number; limit?: number };
+  listFolders: NoArgs;
+  addFolder: { path: string };
+  removeFolder: { folderId: number };
+  pauseIndexing: NoArgs;
+  resumeIndexing: NoArgs;
+  cancelIndexing: NoArgs;
+  fetchModel: NoArgs;
+  useModelFolder: { path: string };
+  listBundledModels: NoArgs;
+  /** A model id: lowercase letters, digits, ".", "_" and "-". */
+  selectBundledModel: { id: string };
+  getSettings: NoArgs;
+  updateSettings: { providers?: ExecutionProviderName[] };
+  openPhoto: { photoId: number };
+  showPhotoInFolder: { photoId: number };
+}
 
-export type Method = keyof typeof requestSchemas;
-export const METHODS = Object.keys(requestSchemas) as Method[];
+export type Method = keyof RequestTypes;
 /** What a caller passes (defaults may be left out). */
-export type RequestOf<M extends Method> = z.input<(typeof requestSchemas)[M]>;
-/** What a handler receives after validation (defaults filled in). */
-export type ParsedRequestOf<M extends Method> = z.output<(typeof requestSchemas)[M]>;
+export type RequestOf<M extends Method> = RequestTypes[M];
+/** What a handler receives after validation: defaults filled in. */
+export type ParsedRequestOf<M extends Method> = M extends 'searchText' | 'findSimilar'
+  ? Required<RequestTypes[M]>
+  : RequestTypes[M];
 
-export type PhotoStatus = 'pending' | 'indexed' | 'error';
+/** A catalogued photo: indexed (its metadata and thumbnail read), or not readable. */
+export type PhotoStatus = 'indexed' | 'error';
 
 export interface PhotoSummary {
   id: number;
@@ -231,15 +227,12 @@ export interface FerretApi {
 }
 
 /** Desktop-only calls that Electron main answers itself with native UI; never the engine. */
-export const desktopRequestSchemas = {
-  showPhotoMenu: z.object({ photoId }).strict(),
-  pickFolder: z.object({ purpose: z.enum(['photos', 'model']) }).strict(),
-} as const;
-export type DesktopMethod = keyof typeof desktopRequestSchemas;
-export type DesktopRequestOf<M extends DesktopMethod> = z.input<(typeof desktopRequestSchemas)[M]>;
-export type ParsedDesktopRequestOf<M extends DesktopMethod> = z.output<
-  (typeof desktopRequestSchemas)[M]
->;
+export interface DesktopRequestTypes {
+  showPhotoMenu: { photoId: number };
+  pickFolder: { purpose: 'photos' | 'model' };
+}
+export type DesktopMethod = keyof DesktopRequestTypes;
+export type DesktopRequestOf<M extends DesktopMethod> = DesktopRequestTypes[M];
 
 /** What the user picked in the photo's context menu (null: dismissed). */
 export type PhotoMenuAction = 'find-similar' | 'open' | 'show-in-folder';
@@ -248,42 +241,6 @@ export interface DesktopResponseTypes {
   showPhotoMenu: PhotoMenuAction | null;
   /** The chosen folder, or null when the dialog was cancelled. */
   pickFolder: string | null;
-}
-
-export class ApiValidationError extends Error {}
-
-/**
- * Validates an untrusted call against one family of schemas: unknown methods and malformed
- * arguments are refused with a message that says which.
- */
-function parseAgainst<Schemas extends Record<string, z.ZodType>>(
-  schemas: Schemas,
-  family: string,
-  method: unknown,
-  args: unknown,
-): { method: keyof Schemas & string; args: z.output<Schemas[keyof Schemas]> } {
-  if (typeof method !== 'string' || !Object.hasOwn(schemas, method)) {
-    throw new ApiValidationError(`unknown ${family} ${JSON.stringify(method)}`);
-  }
-  const parsed = schemas[method]!.safeParse(args ?? {});
-  if (!parsed.success) {
-    throw new ApiValidationError(`${method}: ${z.prettifyError(parsed.error)}`);
-  }
-  return { method, args: parsed.data as z.output<Schemas[keyof Schemas]> };
-}
-
-export function parseRequest(
-  method: unknown,
-  args: unknown,
-): { method: Method; args: ParsedRequestOf<Method> } {
-  return parseAgainst(requestSchemas, 'method', method, args);
-}
-
-export function parseDesktopRequest(
-  method: unknown,
-  args: unknown,
-): { method: DesktopMethod; args: ParsedDesktopRequestOf<DesktopMethod> } {
-  return parseAgainst(desktopRequestSchemas, 'desktop method', method, args);
 }
 
 /**

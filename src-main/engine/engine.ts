@@ -316,9 +316,8 @@ export class Engine {
     };
   }
 
-  /** Whether a catalogued photo still needs the indexer: never finished, or lacks a vector. */
+  /** Whether a catalogued photo still needs the indexer: it lacks the active model's vector. */
   needsWork(photo: PhotoRow): boolean {
-    if (photo.status === 'pending') return true;
     return photo.status === 'indexed' && this.loaded !== null && !this.loaded.vectors.has(photo.id);
   }
 
@@ -390,7 +389,7 @@ export class Engine {
   status(indexing: LibraryStatus['indexing']): LibraryStatus {
     const counts = this.catalog.countByStatus();
     return {
-      photos: counts.pending + counts.indexed + counts.error,
+      photos: counts.indexed + counts.error,
       indexed: counts.indexed,
       embedded: this.loaded?.vectors.size ?? 0,
       errors: counts.error,

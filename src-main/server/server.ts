@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ApiValidationError, parseRequest } from '../contract/api.js';
+import { parseRequest } from '../contract/schemas.js';
 import type { ApiBackend, ApiErrorBody, EngineEvent } from '../contract/api.js';
 import {
   hasValidCookie,
@@ -12,7 +12,7 @@ import {
   newAccessToken,
   sessionCookie,
 } from './auth.js';
-import { UserError } from '../contract/errors.js';
+import { ApiValidationError, UserError } from '../contract/errors.js';
 import { contentSecurityPolicy } from '../web/csp.js';
 import { resolveInside } from '../web/resolve-inside.js';
 import { sendFile } from './files.js';

@@ -1,9 +1,10 @@
-import { ApiValidationError, parseDesktopRequest, parseRequest } from '../contract/api.js';
+import { ApiValidationError } from '../contract/errors.js';
+import { parseDesktopRequest, parseRequest } from '../contract/schemas.js';
 import type {
   ApiBackend,
   DesktopMethod,
   DesktopResponseTypes,
-  ParsedDesktopRequestOf,
+  DesktopRequestOf,
 } from '../contract/api.js';
 import type { CallOutcome } from './channels.js';
 import { errorMessage } from '../contract/format.js';
@@ -34,7 +35,7 @@ export async function dispatchCall(
 }
 
 export type DesktopHandlers = {
-  [M in DesktopMethod]: (args: ParsedDesktopRequestOf<M>) => Promise<DesktopResponseTypes[M]>;
+  [M in DesktopMethod]: (args: DesktopRequestOf<M>) => Promise<DesktopResponseTypes[M]>;
 };
 
 export async function dispatchDesktop(

@@ -176,7 +176,7 @@ test('listPhotos pages newest first (taken, else added) and counts by status', (
   const catalog = openNew();
   const folder = catalog.addFolder('/photos');
   const old = catalog.upsertPhoto(photo(folder.id, 'old.jpg', { takenAt: '2001-01-01T00:00:00' }));
-  const undated = catalog.upsertPhoto(photo(folder.id, 'undated.png', { status: 'pending' }));
+  const undated = catalog.upsertPhoto(photo(folder.id, 'undated.png'));
   const recent = catalog.upsertPhoto(
     photo(folder.id, 'recent.jpg', { takenAt: '2020-05-05T10:00:00+02:00' }),
   );
@@ -193,7 +193,7 @@ test('listPhotos pages newest first (taken, else added) and counts by status', (
   const page = catalog.listPhotos(1, 2);
   assert.deepEqual([page.total, page.items.map((p) => p.id)], [4, [undated, recent]]);
   assert.deepEqual(catalog.listPhotos(10, 5), { total: 4, items: [] });
-  assert.deepEqual(catalog.countByStatus(), { pending: 1, indexed: 2, error: 1 });
+  assert.deepEqual(catalog.countByStatus(), { indexed: 3, error: 1 });
   catalog.close();
 });
 

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
+import { ApiValidationError } from '../../src-main/contract/errors.js';
 import {
-  ApiValidationError,
   METHODS,
   parseDesktopRequest,
   parseRequest,
   requestSchemas,
-} from '../../src-main/contract/api.js';
+} from '../../src-main/contract/schemas.js';
 import type {
   ApiBackend,
   BundledModel,

@@ -279,7 +279,7 @@ export class Catalog {
   }
 
   countByStatus(): Record<PhotoStatus, number> {
-    const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, error: 0 };
+    const counts: Record<PhotoStatus, number> = { indexed: 0, error: 0 };
     const rows = this.statement(
       'SELECT status, count(*) AS count FROM photos GROUP BY status',
     ).all() as { status: PhotoStatus; count: number }[];

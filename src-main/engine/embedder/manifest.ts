@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { modelIdSchema } from '../../contract/api.js';
+import { modelIdSchema } from '../../contract/schemas.js';
 
 /**
  * A model is described by data, not code: which files it needs (with pinned download URLs and

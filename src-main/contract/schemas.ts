@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type {
+  DesktopMethod,
+  DesktopRequestTypes,
+  Method,
+  ParsedRequestOf,
+  RequestTypes,
+} from './api.js';
+import { EXECUTION_PROVIDERS } from './api.js';
+import { ApiValidationError } from './errors.js';
+
+/**
+ * The zod schemas the engine side validates every request with, before any handler sees it.
+ * Only the doors and the engine import this (the renderer's bundle stays free of zod); the
+ * types the renderer uses are in api.ts, and `SCHEMAS_MATCH_TYPES` below fails to compile
+ * when the two disagree.
+ */
+
+const photoId = z.number().int().positive();
+const limit = z.number().int().min(1).max(500).default(60);
+const folderPath = z.string().min(1).max(4096);
+/** How model manifests name their model: also what `ferret models use` takes. */
+export const modelIdSchema = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
+
+const noArgs = z.object({}).strict();
+
+export const requestSchemas = {
+  getStatus: noArgs,
+  listPhotos: z
+    .object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) })
+    .strict(),
+  listMonths: noArgs,
+  getPhoto: z.object({ photoId }).strict(),
+  searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
+  findSimilar: z.object({ photoId, limit }).strict(),
+  listFolders: noArgs,
+  addFolder: z.object({ path: folderPath }).strict(),
+  removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),
+  pauseIndexing: noArgs,
+  resumeIndexing: noArgs,
+  cancelIndexing: noArgs,
+  fetchModel: noArgs,
+  useModelFolder: z.object({ path: folderPath }).strict(),
+  listBundledModels: noArgs,
+  selectBundledModel: z.object({ id: modelIdSchema }).strict(),
+  getSettings: noArgs,
+  updateSettings: z
+    .object({ providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).max(4).optional() })
+    .strict(),
+  openPhoto: z.object({ photoId }).strict(),
+  showPhotoInFolder: z.object({ photoId }).strict(),
+} as const satisfies Record<Method, z.ZodType>;
+
+export const METHODS = Object.keys(requestSchemas) as Method[];
+
+export const desktopRequestSchemas = {
+  showPhotoMenu: z.object({ photoId }).strict(),
+  pickFolder: z.object({ purpose: z.enum(['photos', 'model']) }).strict(),
+} as const satisfies Record<DesktopMethod, z.ZodType>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Methods whose schema accepts or yields something other than api.ts declares. */
+type Mismatched =
+  | {
+      [M in Method]: Same<z.input<(typeof requestSchemas)[M]>, RequestTypes[M]> extends true
+        ? Same<z.output<(typeof requestSchemas)[M]>, ParsedRequestOf<M>> extends true
+          ? never
+          : M
+        : M;
+    }[Method]
+  | {
+      [M in DesktopMethod]: Same<
+        z.output<(typeof desktopRequestSchemas)[M]>,
+        DesktopRequestTypes[M]
+      > extends true
+        ? never
+        : M;
+    }[DesktopMethod];
+/** Does not compile while a schema and its type in api.ts disagree (the error names the method). */
+export const SCHEMAS_MATCH_TYPES: [Mismatched] extends [never] ? true : Mismatched = true;
+
+/**
+ * Validates an untrusted call against one family of schemas: unknown methods and malformed
+ * arguments are refused with a message that says which.
+ */
+function parseAgainst<Schemas extends Record<string, z.ZodType>>(
+  schemas: Schemas,
+  family: string,
+  method: unknown,
+  args: unknown,
+): { method: keyof Schemas & string; args: z.output<Schemas[keyof Schemas]> } {
+  if (typeof method !== 'string' || !Object.hasOwn(schemas, method)) {
+    throw new ApiValidationError(`unknown ${family} ${JSON.stringify(method)}`);
+  }
+  const parsed = schemas[method]!.safeParse(args ?? {});
+  if (!parsed.success) {
+    throw new ApiValidationError(`${method}: ${z.prettifyError(parsed.error)}`);
+  }
+  return { method, args: parsed.data as z.output<Schemas[keyof Schemas]> };
+}
+
+export function parseRequest(
+  method: unknown,
+  args: unknown,
+): { method: Method; args: ParsedRequestOf<Method> } {
+  return parseAgainst(requestSchemas, 'method', method, args);
+}
+
+export function parseDesktopRequest(
+  method: unknown,
+  args: unknown,
+): { method: DesktopMethod; args: DesktopRequestTypes[DesktopMethod] } {
+  return parseAgainst(desktopRequestSchemas, 'desktop method', method, args);
+}
