@@ -1,4 +1,4 @@
-import type { ModelDownloadProgress, ModelProblem } from './api.js';
+import type { IndexingProgress, ModelDownloadProgress, ModelProblem } from './api.js';
 
 /** The message of anything thrown: an Error's message, or the value as text. */
 export function errorMessage(error: unknown): string {
@@ -54,4 +54,20 @@ export function describeModelProblem(problem: ModelProblem): string {
       return `the model in ${problem.dir} is incomplete (${files.join(', ')})`;
     }
   }
+}
+
+/** A time span as the user reads it: "40 s", "12 min", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Indexing speed and time left, the same words in the CLI and the app: "3.2/s · 5 min left". */
+export function describeSpeed(progress: Pick<IndexingProgress, 'rate' | 'etaSeconds'>): string {
+  const rate = `${progress.rate.toFixed(1)}/s`;
+  return progress.etaSeconds === null
+    ? rate
+    : `${rate} · ${formatDuration(progress.etaSeconds)} left`;
 }

@@ -22,7 +22,6 @@ import { TextTokenizer } from './embedder/tokenizer.js';
 import { checkLibrary, repairLibrary } from './library/library-check.js';
 import type { CheckReport, RepairReport } from './library/library-check.js';
 import { LiveLibrary, type LiveLibraryOptions } from './library/live-library.js';
-import type { IndexProgress } from './library/photo-indexer.js';
 import { clipTensor, tensorToBytes } from './media/preprocess.js';
 import { thumbnailPath } from './media/thumbnail.js';
 
@@ -34,7 +33,7 @@ import { thumbnailPath } from './media/thumbnail.js';
  * check and repair, diagnostics) are methods of their own here.
  */
 
-export type { CheckReport, IndexProgress, IndexSummary, ModelFileCheck, RepairReport };
+export type { CheckReport, IndexSummary, ModelFileCheck, RepairReport };
 export { ModelUnavailableError } from './embedder/model-store.js';
 export { MODEL_MANIFEST_FILE } from './embedder/manifest.js';
 export { defaultLibraryDir } from './library-paths.js';
@@ -191,7 +190,7 @@ export class Backend implements ApiBackend {
    */
   indexFolder(
     folderPath: string,
-    options: { onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal } = {},
+    options: { onProgress?: (progress: IndexingProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IndexSummary> {
     return this.engine.indexFolder(folderPath, options);
   }

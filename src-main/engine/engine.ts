@@ -4,6 +4,7 @@ import type {
   BundledModel,
   ExecutionProviderName,
   FolderInfo,
+  IndexingProgress,
   LibraryStatus,
   ModelInfo,
   ModelProblem,
@@ -28,7 +29,8 @@ import type { SessionTuning } from './embedder/providers.js';
 import { libraryPaths, type LibraryPaths } from './library-paths.js';
 import type { PhotoRow } from './catalog/catalog.js';
 import { JobRunner } from './library/job-runner.js';
-import type { ImageEmbedder, IndexCounts, IndexProgress } from './library/photo-indexer.js';
+import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
+import { ProgressTracker } from './library/progress-tracker.js';
 import { reconcileFolder } from './library/reconcile.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
@@ -287,7 +289,7 @@ export class Engine {
    */
   async indexFolder(
     folderPath: string,
-    options: { onProgress?: (progress: IndexProgress) => void; signal?: AbortSignal } = {},
+    options: { onProgress?: (progress: IndexingProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IndexSummary> {
     const folder = await this.addFolder(folderPath);
     const reconciled = await reconcileFolder(
@@ -297,12 +299,18 @@ export class Engine {
     );
     if (!reconciled.available) throw new UserError(`${folder.path}: ${reconciled.reason}`);
     const runner = this.jobRunner(this.loaded?.model ?? null, { removalGraceMs: 0 });
+    const tracker = new ProgressTracker();
     const counts = await runner.drain(options.signal ?? new AbortController().signal, (progress) =>
-      options.onProgress?.({
-        ...progress,
-        done: reconciled.unchanged + progress.done,
-        total: reconciled.unchanged + progress.total,
-      }),
+      options.onProgress?.(
+        tracker.snapshot(
+          'running',
+          reconciled.unchanged + progress.done,
+          reconciled.unchanged + progress.total,
+          progress.failed,
+          progress.currentPath,
+          null,
+        ),
+      ),
     );
     const { removed, ...indexCounts } = counts;
     return {

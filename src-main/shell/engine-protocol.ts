@@ -1,6 +1,7 @@
 import type { ApiBackend, EngineEvent, Method, ParsedRequestOf } from '../contract/api.js';
 import type { DesktopActions } from '../engine/backend.js';
 import { errorMessage } from '../contract/format.js';
+import { PendingRequests } from '../contract/pending-requests.js';
 
 /**
  * The wire between Electron main and the engine host (a utilityProcess). Main has already
@@ -32,36 +33,6 @@ export type FromHost =
   | { type: 'desktop'; id: number; action: DesktopAction; file: string }
   | { type: 'closed' };
 
-/** Pending requests keyed by id, answered when the other side replies. */
-class Pending<T> {
-  #next = 1;
-  readonly #waiting = new Map<
-    number,
-    { resolve: (value: T) => void; reject: (e: Error) => void }
-  >();
-
-  open(send: (id: number) => void): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      send(id);
-    });
-  }
-
-  settle(id: number, outcome: { ok: true; value: T } | { ok: false; error: string }): void {
-    const waiting = this.#waiting.get(id);
-    if (!waiting) return;
-    this.#waiting.delete(id);
-    if (outcome.ok) waiting.resolve(outcome.value);
-    else waiting.reject(new Error(outcome.error));
-  }
-
-  failAll(error: Error): void {
-    for (const waiting of this.#waiting.values()) waiting.reject(error);
-    this.#waiting.clear();
-  }
-}
-
 export interface RemoteBackend extends ApiBackend {
   /** Resolves once the host has opened the engine; rejects with its reason if it could not. */
   readonly ready: Promise<void>;
@@ -73,7 +44,7 @@ export interface RemoteBackend extends ApiBackend {
 
 /** Main's side: an ApiBackend whose work happens in the engine host. */
 export function connectBackend(port: PortLike, desktop: DesktopActions): RemoteBackend {
-  const calls = new Pending<unknown>();
+  const calls = new PendingRequests<unknown>();
   const listeners = new Set<(event: EngineEvent) => void>();
   let gone: Error | null = null;
   let markReady!: () => void;
@@ -143,7 +114,7 @@ export function serveBackend(
   port: PortLike,
   open: (desktop: DesktopActions) => Promise<ApiBackend & { close(): Promise<void> }>,
 ): void {
-  const desktopCalls = new Pending<boolean>();
+  const desktopCalls = new PendingRequests<boolean>();
   const send = (message: FromHost) => port.postMessage(message);
   const askMain = (action: DesktopAction) => (file: string) =>
     desktopCalls.open((id) => send({ type: 'desktop', id, action, file }));

@@ -2,6 +2,7 @@ export {
   describeDownloadProgress,
   errorMessage,
   formatBytes,
+  formatDuration,
 } from '../../src-main/contract/format.js';
 
 export function formatCount(n: number): string {
@@ -10,13 +11,6 @@ export function formatCount(n: number): string {
 
 export function formatScore(score: number): string {
   return score.toFixed(3);
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** The last path segment, for either separator style. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { hashBytes } from '../../src-main/engine/media/content-hash.js';
+import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import { IMAGE_EXTENSIONS, isImagePath } from '../../src-main/engine/media/image-files.js';
 import { corpusDir } from '../helpers/corpus.js';
 
@@ -19,15 +19,15 @@ test('isImagePath rejects other files and hidden ones', () => {
   for (const name of [...others, ...hidden]) assert.equal(isImagePath(name), false, name);
 });
 
-test('hashBytes is the sha256 that sha256sum gives', async () => {
+test('sha256OfBytes is the sha256 that sha256sum gives', async () => {
   const dir = await corpusDir();
   const lines = (await readFile(path.join(dir, 'MANIFEST.sha256'), 'utf8')).trim().split('\n');
   for (const line of lines.slice(0, 5)) {
     const [expected, name] = line.split(/\s+/);
-    assert.equal(hashBytes(await readFile(path.join(dir, name))), expected, name);
+    assert.equal(sha256OfBytes(await readFile(path.join(dir, name))), expected, name);
   }
   assert.equal(
-    hashBytes(Buffer.alloc(0)),
+    sha256OfBytes(Buffer.alloc(0)),
     'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   );
 });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { hashBytes } from '../../src-main/engine/media/content-hash.js';
+import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import { clipTensor, tensorToBytes } from '../../src-main/engine/media/preprocess.js';
 import type { ClipImageSpec } from '../../src-main/engine/media/preprocess.js';
 import { ORIENTATIONS, storedWithOrientation } from '../helpers/orientation.js';
@@ -53,7 +53,11 @@ describe('clipTensor against the reference CLIP preprocessing', () => {
   for (const golden of manifest) {
     test(golden.file, async (t) => {
       const image = await readFile(path.join(GOLDEN, golden.file));
-      assert.equal(hashBytes(image), golden.sha256, 'golden image is the one the manifest names');
+      assert.equal(
+        sha256OfBytes(image),
+        golden.sha256,
+        'golden image is the one the manifest names',
+      );
       const tensor = await clipTensor(image, CLIP);
       assert.equal(tensor.length, golden.shape[0] * golden.shape[1] * golden.shape[2]);
       const mad = meanAbsoluteDifference(tensor, await goldenTensor(golden));

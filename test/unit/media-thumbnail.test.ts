@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { hashBytes } from '../../src-main/engine/media/content-hash.js';
+import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import {
   makeThumbnail,
   thumbnailPath,
@@ -53,7 +53,7 @@ test('thumbnailPath fans out by the first two hex digits', () => {
 
 test('writeThumbnail puts the file in place and leaves nothing else behind', async () => {
   const photo = await readFile(path.join(GOLDEN_IMAGES, 'board.jpg'));
-  const hash = hashBytes(photo);
+  const hash = sha256OfBytes(photo);
   const thumbnail = await makeThumbnail(photo);
   const written = await writeThumbnail(scratch, hash, thumbnail);
   assert.equal(written, thumbnailPath(scratch, hash));

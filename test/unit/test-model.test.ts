@@ -14,7 +14,7 @@ import {
   type ModelManifest,
 } from '../../src-main/engine/embedder/manifest.js';
 import { TextTokenizer } from '../../src-main/engine/embedder/tokenizer.js';
-import { dot, normalize } from '../../src-main/engine/embedder/vectors.js';
+import { dot, unitVector } from '../../src-main/engine/util/vectors.js';
 import { buildTextTower, CLIP_SHAPES } from '../models/clip-architecture.js';
 import {
   readWeights,
@@ -68,7 +68,7 @@ function sha256(file: string): string {
 }
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return dot(normalize(Float32Array.from(a)), normalize(Float32Array.from(b)));
+  return dot(unitVector(a, 'a'), unitVector(b, 'b'));
 }
 
 function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ModelInfo } from '../../contract/api.js';
+import { describeSpeed } from '../../contract/format.js';
 import type { IndexSummary } from '../../engine/backend.js';
 import { withBackend } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
@@ -14,8 +15,7 @@ export const indexCommand = new Command('index')
         !output.json && process.stderr.isTTY
           ? new cliProgress.SingleBar(
               {
-                format: 'indexing [{bar}] {value}/{total} photos · {rate}/s · {eta_formatted} left',
-                etaBuffer: 50,
+                format: 'indexing [{bar}] {value}/{total} photos · {speed}',
               },
               cliProgress.Presets.shades_classic,
             )
@@ -25,12 +25,10 @@ export const indexCommand = new Command('index')
       const summary = await backend.indexFolder(folder, {
         onProgress: (progress) => {
           if (bar === null) return;
-          if (!started) bar.start(progress.total, 0, { rate: '0.0' });
+          if (!started) bar.start(progress.total, 0, { speed: '' });
           started = true;
-          const seconds = (Date.now() - startedAt) / 1000;
-          bar.update(progress.done, {
-            rate: (progress.done / Math.max(seconds, 0.001)).toFixed(1),
-          });
+          bar.setTotal(progress.total);
+          bar.update(progress.done, { speed: describeSpeed(progress) });
         },
       });
       bar?.stop();

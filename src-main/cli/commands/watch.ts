@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { UserError } from '../../contract/errors.js';
 import type { EngineEvent } from '../../contract/api.js';
+import { describeSpeed } from '../../contract/format.js';
 import { untilStopSignal, withBackend } from '../context.js';
 import type { Output } from '../output.js';
 
@@ -16,11 +17,10 @@ function progressPrinter(output: Output): (event: EngineEvent) => void {
   return (event) => {
     if (output.json || event.type !== 'indexing') return;
     const { progress } = event;
-    const eta = progress.etaSeconds === null ? '' : ` · ${formatSeconds(progress.etaSeconds)} left`;
     const line =
       progress.problem ??
       (progress.state === 'running'
-        ? `indexing ${progress.done}/${progress.total} · ${progress.rate.toFixed(1)}/s${eta}`
+        ? `indexing ${progress.done}/${progress.total} · ${describeSpeed(progress)}`
         : progress.state === 'paused'
           ? 'paused'
           : 'watching: up to date');
@@ -33,12 +33,6 @@ function progressPrinter(output: Output): (event: EngineEvent) => void {
       process.stderr.write(`${line}\n`);
     }
   };
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 export const watchCommand = new Command('watch')

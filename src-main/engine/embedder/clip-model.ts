@@ -7,7 +7,7 @@ import { graphWithExternalWeights } from './external-weights.js';
 import { modelKey, type ModelManifest } from './manifest.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
 import { TextTokenizer } from './tokenizer.js';
-import { normalize } from './vectors.js';
+import { unitVector } from '../util/vectors.js';
 import { errorMessage } from '../../contract/format.js';
 
 export interface ClipModelOptions {
@@ -149,7 +149,7 @@ export class ClipModel {
       );
     }
     return Array.from({ length: rows }, (_, row) =>
-      normalize(data.slice(row * width, (row + 1) * width)),
+      unitVector(data.subarray(row * width, (row + 1) * width), `${this.manifest.id}'s output`),
     );
   }
 }

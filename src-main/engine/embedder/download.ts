@@ -1,8 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../contract/errors.js';
+import { replaceFile } from '../util/atomic-write.js';
+import { feedFileToHash } from '../util/sha256.js';
 
 /**
  * Downloads one large file so that it survives flaky connections: bytes land in `<dest>.part`,
@@ -33,17 +34,6 @@ export class DownloadError extends UserError {}
 
 export function partPathOf(dest: string): string {
   return `${dest}.part`;
-}
-
-/** Streams a file through `hash`, so that models of hundreds of MB never sit in memory. */
-async function feedFileToHash(hash: Hash, file: string): Promise<void> {
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-}
-
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await feedFileToHash(hash, file);
-  return hash.digest('hex');
 }
 
 export async function downloadFile(options: DownloadOptions): Promise<void> {
@@ -170,17 +160,7 @@ async function finish(options: DownloadOptions, part: string, hash: Hash): Promi
     );
   }
   // On disk before it is renamed, so a crash can never leave a `dest` with missing bytes.
-  await syncFile(part);
-  await fs.rename(part, options.dest);
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await replaceFile(part, options.dest, { durable: true });
 }
 
 function asDownloadError(url: string, error: unknown, signal: AbortSignal | undefined): unknown {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { ModelDownloadProgress, ModelProblem } from '../../contract/api.js';
 import { describeModelProblem, errorMessage } from '../../contract/format.js';
 import { UserError } from '../../contract/errors.js';
-import { downloadFile, fileSize, sha256OfFile } from './download.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { sha256OfFile } from '../util/sha256.js';
+import { downloadFile, fileSize } from './download.js';
 import {
   MODEL_MANIFEST_FILE,
   ModelManifestError,
@@ -131,9 +133,10 @@ export async function fetchModel(options: FetchModelOptions): Promise<FoundModel
     await reportDone(report, file, dir);
   }
 
-  await writeFileAtomically(
+  await writeFileAtomic(
     path.join(dir, MODEL_MANIFEST_FILE),
     `${JSON.stringify(manifest, null, 2)}\n`,
+    { durable: true },
   );
   return { manifest, dir };
 }
@@ -174,7 +177,7 @@ async function checkModelFile(dir: string, file: ModelFile): Promise<ModelFileCh
   if ((await fileSize(location)) === null) {
     return { path: file.path, status: 'missing', sha256: null, expectedSha256 };
   }
-  const sha256 = await sha256OfFile(location);
+  const { sha256 } = await sha256OfFile(location);
   const status = sha256 === expectedSha256 ? 'ok' : 'mismatch';
   return { path: file.path, status, sha256, expectedSha256 };
 }
@@ -198,16 +201,4 @@ function progressReporter(onProgress: FetchModelOptions['onProgress']): Progress
 async function reportDone(report: ProgressReporter, file: ModelFile, dir: string): Promise<void> {
   const bytes = await fileSize(path.join(dir, file.path));
   report(file, { state: 'done', receivedBytes: bytes ?? 0, totalBytes: bytes });
-}
-
-async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  const handle = await fs.open(temporary, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, file);
 }

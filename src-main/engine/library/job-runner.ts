@@ -9,6 +9,7 @@ import {
   type IndexCounts,
   type IndexerOptions,
   type IndexTarget,
+  type PipelineProgress,
 } from './photo-indexer.js';
 import { folderProblem } from './reconcile.js';
 import { describeFsError, isGoneError, type ScanProblem } from './scan.js';
@@ -17,14 +18,6 @@ import { describeFsError, isGoneError, type ScanProblem } from './scan.js';
 const CHUNK = 64;
 /** The index file is written at most this often while the queue drains (the catalog is durable). */
 const SAVE_EVERY_MS = 30_000;
-
-export interface DrainProgress {
-  done: number;
-  /** Done plus what is queued now (it grows while new work arrives). */
-  total: number;
-  failed: number;
-  currentPath: string | null;
-}
 
 export interface DrainCounts extends IndexCounts {
   removed: number;
@@ -61,7 +54,7 @@ export class JobRunner {
   /** Runs every job that may run now; resolves when none is left or `signal` aborts. */
   async drain(
     signal: AbortSignal,
-    onProgress: (progress: DrainProgress) => void = () => {},
+    onProgress: (progress: PipelineProgress) => void = () => {},
   ): Promise<DrainCounts> {
     this.counts = { ...emptyCounts(), removed: 0, unreadable: [] };
     let done = 0;

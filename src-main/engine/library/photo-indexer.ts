@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { analyzePhoto } from '../media/analyze.js';
-import { hashBytes } from '../media/content-hash.js';
+import { sha256OfBytes } from '../util/sha256.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import type { PhotoMetadata } from '../media/metadata.js';
 import type { ClipImageSpec } from '../media/preprocess.js';
@@ -53,8 +53,13 @@ export interface IndexerOptions {
   onRecorded?: (file: IndexTarget, outcome: IndexOutcome, movedFrom: string | null) => void;
 }
 
-export interface IndexProgress {
+/**
+ * How far a run of the indexing pipeline is: the counts behind the user's IndexingProgress
+ * (which adds state, rate and time left; see progress-tracker.ts).
+ */
+export interface PipelineProgress {
   done: number;
+  /** Done plus what is still to do (while a queue drains, it grows as new work arrives). */
   total: number;
   failed: number;
   currentPath: string | null;
@@ -109,11 +114,16 @@ export class PhotoIndexer {
 
   async indexFiles(
     files: readonly IndexTarget[],
-    onProgress: (progress: IndexProgress) => void = () => {},
+    onProgress: (progress: PipelineProgress) => void = () => {},
     signal?: AbortSignal,
   ): Promise<IndexCounts> {
     const counts = emptyCounts();
-    const progress: IndexProgress = { done: 0, total: files.length, failed: 0, currentPath: null };
+    const progress: PipelineProgress = {
+      done: 0,
+      total: files.length,
+      failed: 0,
+      currentPath: null,
+    };
     const pending: Decoded[] = [];
     const report = (file: IndexTarget) => {
       progress.done++;
@@ -193,7 +203,7 @@ export class PhotoIndexer {
       if (isEnvironmentError(error)) throw error;
       return { kind: 'failed', file, message: errorMessage(error), contentHash: null };
     }
-    const contentHash = hashBytes(bytes);
+    const contentHash = sha256OfBytes(bytes);
     if (existing === undefined) {
       // The same content under a path that is gone: the photo was renamed or moved.
       const original = catalog

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProviderName } from '../../contract/api.js';
+import { PendingRequests } from '../../contract/pending-requests.js';
 import type { ModelManifest } from '../embedder/manifest.js';
 import type { SessionTuning } from '../embedder/providers.js';
 import type { Logger } from '../util/logger.js';
@@ -38,11 +39,7 @@ function workerScript(): { url: URL; fromSource: boolean } | null {
  */
 export class WorkerEmbedder implements ImageEmbedder {
   private worker: Worker | null = null;
-  private nextId = 0;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }
-  >();
+  private readonly requests = new PendingRequests<Float32Array[]>();
 
   private constructor(
     private readonly script: { url: URL; fromSource: boolean },
@@ -59,12 +56,13 @@ export class WorkerEmbedder implements ImageEmbedder {
   embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
     if (tensors.length === 0) return Promise.resolve([]);
     const worker = this.started();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      const request: EmbedWorkerRequest = { type: 'embed', id, tensors: [...tensors] };
-      worker.postMessage(request);
-    });
+    return this.requests.open((id) =>
+      worker.postMessage({
+        type: 'embed',
+        id,
+        tensors: [...tensors],
+      } satisfies EmbedWorkerRequest),
+    );
   }
 
   async close(): Promise<void> {
@@ -87,10 +85,10 @@ export class WorkerEmbedder implements ImageEmbedder {
         )
       : new Worker(url, { workerData: this.data });
     worker.on('message', (reply: EmbedWorkerReply) => this.receive(reply));
-    worker.on('error', (error) => this.failAll(error));
+    worker.on('error', (error) => this.requests.failAll(error));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
-      this.failAll(new Error(`the embedding worker stopped (exit code ${code})`));
+      this.requests.failAll(new Error(`the embedding worker stopped (exit code ${code})`));
     });
     this.worker = worker;
     return worker;
@@ -101,14 +99,11 @@ export class WorkerEmbedder implements ImageEmbedder {
       this.logger[reply.level](reply.message);
       return;
     }
-    const waiter = this.waiting.get(reply.id);
-    this.waiting.delete(reply.id);
-    if (reply.type === 'vectors') waiter?.resolve(reply.vectors);
-    else waiter?.reject(new Error(reply.message));
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
+    this.requests.settle(
+      reply.id,
+      reply.type === 'vectors'
+        ? { ok: true, value: reply.vectors }
+        : { ok: false, error: reply.message },
+    );
   }
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { decode, openImage, render, upright } from './image-source.js';
 import type { ImageSource } from './image-source.js';
 
@@ -38,13 +38,7 @@ export async function writeThumbnail(
 ): Promise<string> {
   const target = thumbnailPath(dir, contentHash);
   await mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temporary, thumbnail);
-    await rename(temporary, target);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw err;
-  }
+  // Not flushed to disk: a thumbnail lost to a power cut is made again (ferret check --repair).
+  await writeFileAtomic(target, thumbnail, { durable: false });
   return target;
 }

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFileSync, writeFileAtomicSync } from '../util/atomic-write.js';
+import { sha256OfBytes, sha256OfFileSync } from '../util/sha256.js';
 
 /**
  * An index on disk is two files: the HNSW graph as hnswlib writes it, and a sidecar JSON that
@@ -36,7 +37,7 @@ export interface Sidecar {
 export function indexFilesFor(dir: string, modelKey: string): IndexFiles {
   const cleaned = modelKey.replace(/[^a-z0-9._-]/g, '_').slice(0, 100);
   const base =
-    cleaned === modelKey ? cleaned : `${cleaned}-${sha256(Buffer.from(modelKey)).slice(0, 12)}`;
+    cleaned === modelKey ? cleaned : `${cleaned}-${sha256OfBytes(modelKey).slice(0, 12)}`;
   return {
     graph: path.join(dir, `${base}.hnsw`),
     sidecar: path.join(dir, `${base}.hnsw.json`),
@@ -75,7 +76,7 @@ export function checkIndexFiles(
   }
   let actual: { bytes: number; sha256: string };
   try {
-    actual = hashFile(files.graph);
+    actual = sha256OfFileSync(files.graph);
   } catch (error) {
     return { problem: `unreadable (${(error as Error).message})` };
   }
@@ -98,70 +99,16 @@ export function writeIndexFiles(
   fs.mkdirSync(path.dirname(files.graph), { recursive: true });
   const tmpGraph = `${files.graph}.tmp`;
   writeGraph(tmpGraph);
-  syncFile(tmpGraph);
-  // hnswlib's writer ignores write errors: on a full disk it leaves a cut-short file and says
-  // nothing. No space left after writing is taken as that, before the file replaces a good one.
-  if (fs.statfsSync(path.dirname(tmpGraph)).bavail === 0) {
-    fs.rmSync(tmpGraph, { force: true });
-    throw Object.assign(new Error(`no space left on the disk to save ${files.graph}`), {
-      code: 'ENOSPC',
-    });
-  }
-  const sidecar: Sidecar = {
-    formatVersion: INDEX_FORMAT_VERSION,
-    ...describe,
-    ...hashFile(tmpGraph),
-  };
-  fs.renameSync(tmpGraph, files.graph);
-
-  const tmpSidecar = `${files.sidecar}.tmp`;
-  fs.writeFileSync(tmpSidecar, JSON.stringify(sidecar));
-  syncFile(tmpSidecar);
-  fs.renameSync(tmpSidecar, files.sidecar);
-  syncDirectory(path.dirname(files.graph));
-}
-
-function hashFile(file: string): { bytes: number; sha256: string } {
-  const hash = createHash('sha256');
-  const chunk = Buffer.alloc(1 << 20);
-  const fd = fs.openSync(file, 'r');
-  let bytes = 0;
-  try {
-    for (let read; (read = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; bytes += read) {
-      hash.update(chunk.subarray(0, read));
+  let sidecar: Sidecar | undefined;
+  replaceFileSync(tmpGraph, files.graph, () => {
+    // hnswlib's writer ignores write errors: on a full disk it leaves a cut-short file and says
+    // nothing. No space left after writing is taken as that, before the file replaces a good one.
+    if (fs.statfsSync(path.dirname(tmpGraph)).bavail === 0) {
+      throw Object.assign(new Error(`no space left on the disk to save ${files.graph}`), {
+        code: 'ENOSPC',
+      });
     }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function syncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Makes the renames durable. Windows cannot open a directory for syncing; there it is moot. */
-function syncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fs.fsyncSync(fd);
-  } catch {
-    // Some file systems refuse fsync on directories; the renames are still in order.
-  } finally {
-    fs.closeSync(fd);
-  }
+    sidecar = { formatVersion: INDEX_FORMAT_VERSION, ...describe, ...sha256OfFileSync(tmpGraph) };
+  });
+  writeFileAtomicSync(files.sidecar, JSON.stringify(sidecar));
 }

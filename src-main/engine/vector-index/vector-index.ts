@@ -1,5 +1,6 @@
 import hnswlib from 'hnswlib-node';
 import { checkIndexFiles, indexFilesFor, writeIndexFiles, type IndexFiles } from './index-files.js';
+import { unitVector } from '../util/vectors.js';
 
 type Graph = InstanceType<typeof hnswlib.HierarchicalNSW>;
 
@@ -244,22 +245,8 @@ export class VectorIndex {
     if (vector.length !== this.dimensions) {
       throw new Error(`${what} has ${vector.length} dimensions, the index ${this.dimensions}`);
     }
-    return normalised(vector, what);
+    return Array.from(unitVector(vector, what));
   }
-}
-
-/**
- * Unit length in float32 arithmetic, returned as the numbers hnswlib stores, so a vector read
- * back from the graph compares equal to the one computed here from the same input.
- */
-function normalised(vector: ArrayLike<number>, what: string): number[] {
-  let sumOfSquares = 0;
-  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
-  const norm = Math.sqrt(sumOfSquares);
-  if (!Number.isFinite(norm) || norm === 0) {
-    throw new Error(`${what} cannot be normalised (it is zero or holds a non-finite value)`);
-  }
-  return Array.from(Float32Array.from(vector, (value) => value / norm));
 }
 
 function samePoint(stored: number[], point: number[]): boolean {

@@ -7,7 +7,7 @@ import {
   type ModelManifest,
 } from '../../../src-main/engine/embedder/manifest.js';
 import { analyzePhoto } from '../../../src-main/engine/media/analyze.js';
-import { hashBytes } from '../../../src-main/engine/media/content-hash.js';
+import { sha256OfBytes } from '../../../src-main/engine/util/sha256.js';
 import { MAX_INPUT_PIXELS, openImage } from '../../../src-main/engine/media/image-source.js';
 import { metadataFrom } from '../../../src-main/engine/media/metadata.js';
 import { readPhotoFile } from '../../../src-main/engine/media/photo-file.js';
@@ -64,7 +64,7 @@ export async function decodeAlone(
   const tensors: Float32Array[] = [];
   const prepare = async (photo: string) => {
     const bytes = await readPhotoFile(photo);
-    const contentHash = hashBytes(bytes);
+    const contentHash = sha256OfBytes(bytes);
     if (thumbnailsDir === null) {
       const source = await openImage(bytes);
       const [, reduced] = await Promise.all([metadataFrom(source), clipSource(source, spec)]);
@@ -159,7 +159,7 @@ export async function naiveBaseline(
         .tiff({ compression: 'none' })
         .toBuffer();
       const analyzed = await analyzePhoto(fullSize, model.manifest.image);
-      await writeThumbnail(thumbnailsDir, hashBytes(bytes), analyzed.thumbnail);
+      await writeThumbnail(thumbnailsDir, sha256OfBytes(bytes), analyzed.thumbnail);
       const embedding = performance.now();
       decodeMs += embedding - decoding;
       await model.embedImages([analyzed.tensor]);
