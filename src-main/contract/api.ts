@@ -20,6 +20,7 @@ export interface RequestTypes {
   listPhotos: { offset: number; limit: number };
   listMonths: NoArgs;
   getPhoto: { photoId: number };
+  getPhotoDetails: { photoId: number };
   /** query: 1 to 1000 characters once trimmed; 1 <= limit <= 500. */
   searchText: { query: string; limit?: number };
   findSimilar: { photoId: number; limit?: number };
@@ -72,6 +73,34 @@ export interface MonthCount {
   /** 'YYYY-MM'. */
   month: string;
   count: number;
+}
+
+/** What the viewer's info panel shows: the catalog's record, and what is read from the file now. */
+export interface PhotoDetails {
+  photo: PhotoSummary;
+  /** Size of the file on disk now; null when it cannot be read. */
+  fileBytes: number | null;
+  /** jpeg, png, webp, heic, …; null when the file was never read. */
+  format: string | null;
+  /**
+   * When the photo was taken: the camera's date (EXIF) when it wrote one, else the file's
+   * modification date, and which of the two it is.
+   */
+  date: { value: string; source: 'exif' | 'file' };
+  lens: string | null;
+  exposure: PhotoExposure;
+  /** Why the file cannot be shown (gone, or its drive is unplugged); null when it is there. */
+  missing: string | null;
+}
+
+export interface PhotoExposure {
+  /** The f-number, e.g. 2.8. */
+  aperture: number | null;
+  /** Seconds, e.g. 0.004 for 1/250 s. */
+  shutterSeconds: number | null;
+  iso: number | null;
+  /** Millimetres, as the lens reports it. */
+  focalLength: number | null;
 }
 
 export interface SearchHit {
@@ -182,6 +211,7 @@ export interface ResponseTypes {
   /** The timeline: photos per month in the grid's order (newest first); offsets add up. */
   listMonths: MonthCount[];
   getPhoto: PhotoSummary;
+  getPhotoDetails: PhotoDetails;
   searchText: SearchHit[];
   findSimilar: { query: PhotoSummary; hits: SearchHit[] };
   listFolders: FolderInfo[];
@@ -230,6 +260,8 @@ export interface FerretApi {
 export interface DesktopRequestTypes {
   showPhotoMenu: { photoId: number };
   pickFolder: { purpose: 'photos' | 'model' };
+  /** Opens a map of the position in the system browser: the app itself fetches no map. */
+  openMap: { latitude: number; longitude: number };
 }
 export type DesktopMethod = keyof DesktopRequestTypes;
 export type DesktopRequestOf<M extends DesktopMethod> = DesktopRequestTypes[M];
@@ -241,6 +273,7 @@ export interface DesktopResponseTypes {
   showPhotoMenu: PhotoMenuAction | null;
   /** The chosen folder, or null when the dialog was cancelled. */
   pickFolder: string | null;
+  openMap: { opened: boolean };
 }
 
 /**

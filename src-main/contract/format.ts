@@ -71,3 +71,10 @@ export function describeSpeed(progress: Pick<IndexingProgress, 'rate' | 'etaSeco
     ? rate
     : `${rate} · ${formatDuration(progress.etaSeconds)} left`;
 }
+
+/** The map a photo's position opens in the system browser (OpenStreetMap, no account, no key). */
+export function mapUrl(latitude: number, longitude: number): string {
+  const lat = latitude.toFixed(6);
+  const lon = longitude.toFixed(6);
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+}

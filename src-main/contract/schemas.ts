@@ -34,6 +34,7 @@ export const requestSchemas = {
     .strict(),
   listMonths: noArgs,
   getPhoto: z.object({ photoId }).strict(),
+  getPhotoDetails: z.object({ photoId }).strict(),
   searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
   findSimilar: z.object({ photoId, limit }).strict(),
   listFolders: noArgs,
@@ -59,6 +60,9 @@ export const METHODS = Object.keys(requestSchemas) as Method[];
 export const desktopRequestSchemas = {
   showPhotoMenu: z.object({ photoId }).strict(),
   pickFolder: z.object({ purpose: z.enum(['photos', 'model']) }).strict(),
+  openMap: z
+    .object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
+    .strict(),
 } as const satisfies Record<DesktopMethod, z.ZodType>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

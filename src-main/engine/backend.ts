@@ -314,6 +314,7 @@ export class Backend implements ApiBackend {
         if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
         return photo;
       },
+      getPhotoDetails: ({ photoId }) => engine.photoDetails(photoId),
       searchText: ({ query, limit }) => engine.searchText(query, limit),
       findSimilar: async ({ photoId, limit }) => engine.findSimilar(photoId, limit),
       listFolders: async () => engine.listFolders(),

@@ -9,6 +9,7 @@ import type {
   ModelInfo,
   ModelProblem,
   MonthCount,
+  PhotoDetails,
   PhotoSummary,
   SearchHit,
 } from '../contract/api.js';
@@ -32,6 +33,7 @@ import { JobRunner } from './library/job-runner.js';
 import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
 import { ProgressTracker } from './library/progress-tracker.js';
 import { reconcileFolder } from './library/reconcile.js';
+import { readCaptureSettings } from './media/metadata.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
@@ -378,6 +380,45 @@ export class Engine {
   getPhoto(photoId: number): PhotoSummary | undefined {
     const photo = this.catalog.getPhoto(photoId);
     return photo && toPhotoSummary(photo, this.loaded?.vectors.has(photoId) ?? false);
+  }
+
+  /**
+   * Everything the viewer's info panel shows. The file is looked at now, so a photo whose file
+   * went away while Ferret was closed says so instead of showing a broken image.
+   */
+  async photoDetails(photoId: number): Promise<PhotoDetails> {
+    const row = this.catalog.getPhoto(photoId);
+    if (row === undefined) throw new UserError(`no photo with id ${photoId}`);
+    const photo = toPhotoSummary(row, this.loaded?.vectors.has(photoId) ?? false);
+    const date = row.takenAt
+      ? { value: row.takenAt, source: 'exif' as const }
+      : { value: new Date(row.mtimeMs).toISOString(), source: 'file' as const };
+    const stat = await fs.stat(row.path).catch(() => null);
+    const missing = stat?.isFile() ? null : this.whyMissing(row.folderId, row.path);
+    const capture =
+      missing === null && row.status === 'indexed' ? await readCaptureSettings(row.path) : null;
+    return {
+      photo,
+      fileBytes: stat?.isFile() ? stat.size : null,
+      format: row.format,
+      date,
+      lens: capture?.lens ?? null,
+      exposure: {
+        aperture: capture?.aperture ?? null,
+        shutterSeconds: capture?.shutterSeconds ?? null,
+        iso: capture?.iso ?? null,
+        focalLength: capture?.focalLength ?? null,
+      },
+      missing,
+    };
+  }
+
+  private whyMissing(folderId: number, file: string): string {
+    const folder = this.catalog.getFolder(folderId);
+    if (folder?.status === 'unavailable') {
+      return `Its folder ${folder.path} cannot be reached (${folder.lastError ?? 'unavailable'}): is the drive plugged in?`;
+    }
+    return `The file is no longer at ${file}: it was moved or deleted.`;
   }
 
   listPhotos(offset: number, limit: number): { total: number; items: PhotoSummary[] } {

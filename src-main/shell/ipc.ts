@@ -1,6 +1,7 @@
-import { dialog, ipcMain } from 'electron';
+import { dialog, ipcMain, shell } from 'electron';
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import type { ApiBackend } from '../contract/api.js';
+import { mapUrl } from '../contract/format.js';
 import { IpcChannel } from './channels.js';
 import type { CallOutcome } from './channels.js';
 import { dispatchCall, dispatchDesktop } from './dispatch.js';
@@ -33,6 +34,11 @@ export function registerIpc(backend: ApiBackend, window: BrowserWindow): () => v
         properties: ['openDirectory'],
       });
       return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    // The URL is built here from two validated numbers: the page cannot open any other address.
+    openMap: async ({ latitude, longitude }) => {
+      await shell.openExternal(mapUrl(latitude, longitude));
+      return { opened: true };
     },
   };
 

@@ -1,3 +1,5 @@
+import type { PhotoExposure } from '../../src-main/contract/api.js';
+
 export {
   describeDownloadProgress,
   errorMessage,
@@ -17,4 +19,49 @@ export function formatScore(score: number): string {
 export function baseName(filePath: string): string {
   const parts = filePath.split(/[\\/]/).filter(Boolean);
   return parts.at(-1) ?? filePath;
+}
+
+/** "1/250 s" below a second, "2.5 s" above: how cameras show shutter speeds. */
+export function formatShutter(seconds: number): string {
+  if (seconds >= 1) return `${Number(seconds.toFixed(1))} s`;
+  return `1/${Math.round(1 / seconds)} s`;
+}
+
+/** Aperture, shutter, ISO and focal length as one line, leaving out what the file lacks. */
+export function formatExposure(exposure: PhotoExposure): string | null {
+  const parts = [
+    exposure.aperture === null ? null : `f/${Number(exposure.aperture.toFixed(1))}`,
+    exposure.shutterSeconds === null ? null : formatShutter(exposure.shutterSeconds),
+    exposure.iso === null ? null : `ISO ${Math.round(exposure.iso)}`,
+    exposure.focalLength === null ? null : `${Number(exposure.focalLength.toFixed(1))} mm`,
+  ].filter((part) => part !== null);
+  return parts.length === 0 ? null : parts.join(' · ');
+}
+
+/** "50.871528° N, 4.696983° E" */
+export function formatPosition(latitude: number, longitude: number): string {
+  const north = `${Math.abs(latitude).toFixed(6)}° ${latitude >= 0 ? 'N' : 'S'}`;
+  const east = `${Math.abs(longitude).toFixed(6)}° ${longitude >= 0 ? 'E' : 'W'}`;
+  return `${north}, ${east}`;
+}
+
+/**
+ * A date as the camera recorded it. A date without an offset is wall-clock time where the photo
+ * was taken, so it is shown as written, not moved into this machine's time zone.
+ */
+export function formatTakenAt(value: string): string {
+  const date = new Date(/[zZ]|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(date.getTime())) return value;
+  const zoned = /[zZ]|[+-]\d{2}:\d{2}$/.test(value);
+  return date.toLocaleString('en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: zoned ? undefined : 'UTC',
+  });
+}
+
+/** Make and model, without the make twice: many cameras repeat it ("Canon", "Canon EOS 400D"). */
+export function cameraName(make: string | null, model: string | null): string | null {
+  if (make === null || model === null) return model ?? make;
+  return model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`;
 }

@@ -38,6 +38,7 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   listPhotos: { offset: 0, limit: 100 },
   listMonths: {},
   getPhoto: { photoId: 1 },
+  getPhotoDetails: { photoId: 2 },
   searchText: { query: 'a dog on a beach' },
   findSimilar: { photoId: 3, limit: 10 },
   listFolders: {},
@@ -59,6 +60,7 @@ const VALID: { [M in Method]: RequestOf<M> } = {
 const VALID_DESKTOP: { [M in DesktopMethod]: DesktopRequestOf<M> } = {
   showPhotoMenu: { photoId: 7 },
   pickFolder: { purpose: 'photos' },
+  openMap: { latitude: 50.87, longitude: 4.69 },
 };
 
 function refuses(method: unknown, args: unknown, pattern: RegExp) {
@@ -230,6 +232,7 @@ describe('dispatchCall (what main does with each renderer call)', () => {
         asked.push(purpose),
         null
       ),
+      openMap: async () => (asked.push('map'), { opened: true }),
     };
     assert.deepEqual(await dispatchDesktop(handlers, 'pickFolder', { purpose: 'model' }), {
       ok: true,
@@ -237,6 +240,13 @@ describe('dispatchCall (what main does with each renderer call)', () => {
     });
     const refused = await dispatchDesktop(handlers, 'showPhotoMenu', { photoId: 'x' });
     assert.equal(refused.ok, false);
+    // A map is opened for a position only, never for an address the page makes up.
+    const url = { latitude: 1, longitude: 2, url: 'https://evil.example' };
+    assert.equal((await dispatchDesktop(handlers, 'openMap', url)).ok, false);
+    assert.equal(
+      (await dispatchDesktop(handlers, 'openMap', { latitude: 91, longitude: 0 })).ok,
+      false,
+    );
     assert.deepEqual(asked, ['model']);
   });
 });

@@ -120,3 +120,41 @@ function position(latitude: unknown, longitude: unknown): GpsPosition | null {
     Math.abs(longitude) <= 180;
   return valid ? { latitude, longitude } : null;
 }
+
+/** How the photo was taken, beyond what the catalog keeps: read from the file when asked. */
+export interface CaptureSettings {
+  lens: string | null;
+  aperture: number | null;
+  shutterSeconds: number | null;
+  iso: number | null;
+  focalLength: number | null;
+}
+
+const CAPTURE_TAGS = ['LensModel', 'LensMake', 'FNumber', 'ExposureTime', 'ISO', 'FocalLength'];
+
+/**
+ * The lens and exposure of a photo file. exifr reads only the chunks that hold the EXIF, so the
+ * info panel does not cost a full read of a large file; a file without EXIF has none of them.
+ */
+export async function readCaptureSettings(file: string): Promise<CaptureSettings> {
+  let exif: Record<string, unknown> = {};
+  try {
+    const fields: unknown = await exifr.parse(file, { pick: CAPTURE_TAGS });
+    if (typeof fields === 'object' && fields !== null) exif = fields as Record<string, unknown>;
+  } catch {
+    // A damaged EXIF block leaves the fields unknown, as at indexing.
+  }
+  const model = text(exif.LensModel);
+  const make = text(exif.LensMake);
+  return {
+    lens: model !== null && make !== null && !model.startsWith(make) ? `${make} ${model}` : model,
+    aperture: positive(exif.FNumber),
+    shutterSeconds: positive(exif.ExposureTime),
+    iso: positive(Array.isArray(exif.ISO) ? exif.ISO[0] : exif.ISO),
+    focalLength: positive(exif.FocalLength),
+  };
+}
+
+function positive(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}
