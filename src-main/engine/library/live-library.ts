@@ -29,6 +29,30 @@ export interface LiveLibraryEvents {
   onLibraryChanged?(): void;
 }
 
+/**
+ * Where the live library stands. Every change goes through `enter`, which also starts and
+ * stops the timers that belong to a state and tells whoever waits (`settled`).
+ *
+ * - stopped:  not started, or stopped; nothing is watched.
+ * - idle:     watching; nothing queued that can run.
+ * - waiting:  watching; removals wait out their grace period, and a timer wakes the drain.
+ * - indexing: one drain works off the persisted queue.
+ * - paused:   the user paused: the queue is kept, watching goes on.
+ * - blocked:  work stopped on a problem of the machine (a full disk), said in `problem`;
+ *             tried again every retryMs and on resume.
+ */
+export type LiveState = 'stopped' | 'idle' | 'waiting' | 'indexing' | 'paused' | 'blocked';
+
+/** What each state shows the user (the contract has three). */
+const SHOWN_AS: Record<LiveState, IndexingProgress['state']> = {
+  stopped: 'idle',
+  idle: 'idle',
+  waiting: 'idle',
+  indexing: 'running',
+  paused: 'paused',
+  blocked: 'idle',
+};
+
 const DEFAULTS = {
   writeFinishMs: 1000,
   removalGraceMs: 2000,
@@ -44,13 +68,17 @@ const DEFAULTS = {
  */
 export class LiveLibrary {
   private readonly timing: WatcherTiming & { retryMs: number };
+  private readonly catalog: LibraryServices['catalog'];
   private readonly watchers = new Map<number, FolderWatcher>();
-  private state: IndexingProgress['state'] = 'idle';
-  private running = false;
+  private state: LiveState = 'stopped';
+  private readonly stateListeners = new Set<() => void>();
+  /** The drain in progress (state 'indexing', or one being interrupted). */
   private draining: { abort: AbortController; done: Promise<void> } | null = null;
+  /** Work arrived while the drain ran: it goes round once more. */
   private again = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** A retry pass is running (one that outlasts the interval must not overlap the next). */
   private retrying = false;
   /** Per folder, the places inside it that could not be read or were not followed (loops). */
   private readonly scanProblems = new Map<number, ScanProblem[]>();
@@ -65,25 +93,51 @@ export class LiveLibrary {
     private readonly options: LiveLibraryOptions = {},
   ) {
     this.timing = { ...DEFAULTS, ...stripUndefined(options) };
+    this.catalog = services.catalog;
   }
 
   progress(): IndexingProgress {
-    return { ...this.last, state: this.state, problem: this.problem };
+    return { ...this.last, state: SHOWN_AS[this.state], problem: this.problem };
+  }
+
+  get liveState(): LiveState {
+    return this.state;
+  }
+
+  /** The one place the state changes, with the timers that belong to it. */
+  private enter(next: LiveState): void {
+    const previous = this.state;
+    if (previous === next) return;
+    this.state = next;
+    if (previous === 'waiting' && this.wakeTimer !== null) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = null;
+    }
+    if (next === 'waiting') {
+      // Delayed removals run when their grace period is over.
+      const due = this.catalog.nextJobTime('remove') ?? Date.now();
+      this.wakeTimer = setTimeout(() => this.kick(), Math.max(10, due - Date.now()));
+    }
+    if (previous === 'stopped') {
+      this.retryTimer = setInterval(() => void this.retryTroubles(), this.timing.retryMs);
+    }
+    if (next === 'stopped' && this.retryTimer !== null) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = null;
+    }
+    for (const listener of [...this.stateListeners]) listener();
   }
 
   /** Reconciles every folder with the disk, starts watching them and works off the queue. */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    for (const folder of this.services.catalog.listFolders()) await this.watchFolder(folder);
-    this.retryTimer = setInterval(() => void this.retryTroubles(), this.timing.retryMs);
+    if (this.state !== 'stopped') return;
+    this.enter('idle');
+    for (const folder of this.catalog.listFolders()) await this.watchFolder(folder);
     this.kick();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.retryTimer !== null) clearInterval(this.retryTimer);
-    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.enter('stopped');
     await Promise.all([...this.watchers.values()].map((watcher) => watcher.close()));
     this.watchers.clear();
     this.scanProblems.clear();
@@ -93,14 +147,14 @@ export class LiveLibrary {
   }
 
   pause(): IndexingProgress {
-    this.state = 'paused';
+    if (this.state !== 'stopped') this.enter('paused');
     this.draining?.abort.abort();
     return this.publish();
   }
 
   resume(): IndexingProgress {
-    if (this.state === 'paused') this.state = 'idle';
     this.problem = null;
+    if (this.state === 'paused' || this.state === 'blocked') this.enter('idle');
     this.kick();
     return this.publish();
   }
@@ -108,7 +162,7 @@ export class LiveLibrary {
   /** Drops the queued indexing (removals still happen); watching goes on. */
   async cancel(): Promise<IndexingProgress> {
     await this.interrupt();
-    this.services.catalog.clearJobs('index');
+    this.catalog.clearJobs('index');
     this.tracker = new ProgressTracker();
     this.last = { ...this.last, done: 0, total: 0, rate: 0, etaSeconds: null, currentPath: null };
     this.kick();
@@ -117,8 +171,8 @@ export class LiveLibrary {
 
   async addFolder(folderPath: string): Promise<FolderInfo> {
     const info = await this.services.addFolder(folderPath);
-    if (this.running) {
-      await this.watchFolder(this.services.catalog.getFolder(info.id)!);
+    if (this.state !== 'stopped') {
+      await this.watchFolder(this.catalog.getFolder(info.id)!);
       this.kick();
     }
     return info;
@@ -137,47 +191,54 @@ export class LiveLibrary {
   /** After the model changed: embed with the new one, and queue photos that lack its vectors. */
   async refresh(): Promise<void> {
     await this.interrupt();
-    for (const folder of this.services.catalog.listFolders()) {
-      if (this.running) await this.reconcile(folder);
+    for (const folder of this.catalog.listFolders()) {
+      if (this.state !== 'stopped') await this.reconcile(folder);
     }
     this.kick();
   }
 
   /**
-   * Resolves when no drain runs and no job is queued for a folder that can be read (delayed
-   * removals included); rejects when indexing stopped on a problem such as a full disk.
+   * Resolves once the library is idle with no job queued for a folder that can be read
+   * (delayed removals included); rejects when work stopped on a problem such as a full disk.
+   * Woken by state changes, never by polling.
    */
-  async settled(): Promise<void> {
-    const { catalog } = this.services;
-    for (;;) {
-      if (this.problem !== null) throw new Error(this.problem);
-      const queued =
-        catalog.nextJobTime('index') !== undefined || catalog.nextJobTime('remove') !== undefined;
-      if (!queued && this.draining === null) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  settled(): Promise<void> {
+    const { catalog } = this;
+    return new Promise((resolve, reject) => {
+      const decided = (): boolean => {
+        if (this.problem !== null) {
+          reject(new Error(this.problem));
+          return true;
+        }
+        if (this.state !== 'idle' && this.state !== 'stopped') return false;
+        const queued =
+          catalog.nextJobTime('index') !== undefined || catalog.nextJobTime('remove') !== undefined;
+        if (queued && this.state === 'idle') return false;
+        resolve();
+        return true;
+      };
+      if (decided()) return;
+      const listener = () => {
+        if (decided()) this.stateListeners.delete(listener);
+      };
+      this.stateListeners.add(listener);
+    });
   }
 
   private async watchFolder(folder: FolderRow): Promise<void> {
     await this.watchers.get(folder.id)?.close();
     this.watchers.delete(folder.id);
-    const problem = await libraryFolderProblem(this.services.catalog, folder);
+    const problem = await libraryFolderProblem(this.catalog, folder);
     if (problem !== null) {
       this.markUnavailable(folder.id, problem);
       return;
     }
-    const watcher = new FolderWatcher(
-      this.services.catalog,
-      folder,
-      this.services.paths.root,
-      this.timing,
-      {
-        onQueued: () => this.kick(),
-        onTrouble: (reason) => void this.checkFolder(folder.id, reason),
-        onQueueFailed: (error) => this.stopOn(error),
-        onScanProblems: (problems) => this.addScanProblems(folder.id, problems),
-      },
-    );
+    const watcher = new FolderWatcher(this.catalog, folder, this.services.paths.root, this.timing, {
+      onQueued: () => this.kick(),
+      onTrouble: (reason) => void this.checkFolder(folder.id, reason),
+      onQueueFailed: (error) => this.stopOn(error),
+      onScanProblems: (problems) => this.addScanProblems(folder.id, problems),
+    });
     this.watchers.set(folder.id, watcher);
     // Watching starts before the scan, so nothing that changes in between is missed.
     await watcher.ready();
@@ -185,7 +246,7 @@ export class LiveLibrary {
   }
 
   private async reconcile(folder: FolderRow): Promise<void> {
-    const result = await reconcileFolder(this.services.catalog, folder, (photo) =>
+    const result = await reconcileFolder(this.catalog, folder, (photo) =>
       this.services.needsWork(photo),
     );
     if (!result.available) {
@@ -206,8 +267,8 @@ export class LiveLibrary {
     this.scanProblems.set(folderId, problems);
     for (const problem of added) this.services.logger.warn(`${problem.path}: ${problem.message}`);
     try {
-      if (this.services.catalog.getFolder(folderId)?.status !== 'ok') return;
-      this.services.catalog.setFolderStatus(folderId, 'ok', describeScanProblems(problems));
+      if (this.catalog.getFolder(folderId)?.status !== 'ok') return;
+      this.catalog.setFolderStatus(folderId, 'ok', describeScanProblems(problems));
       this.events.onLibraryChanged?.();
     } catch (error) {
       this.stopOn(error);
@@ -216,7 +277,7 @@ export class LiveLibrary {
 
   private async checkFolder(folderId: number, reason: string): Promise<void> {
     try {
-      const folder = this.services.catalog.getFolder(folderId);
+      const folder = this.catalog.getFolder(folderId);
       if (folder === undefined) return;
       const problem = await folderProblem(folder.path);
       if (problem === null) {
@@ -233,10 +294,10 @@ export class LiveLibrary {
   }
 
   private markUnavailable(folderId: number, reason: string): void {
-    const folder = this.services.catalog.getFolder(folderId);
+    const folder = this.catalog.getFolder(folderId);
     if (folder === undefined) return;
     if (folder.status !== 'unavailable' || folder.lastError !== reason) {
-      this.services.catalog.setFolderStatus(folderId, 'unavailable', reason);
+      this.catalog.setFolderStatus(folderId, 'unavailable', reason);
       this.services.logger.warn(`${folder.path} is unavailable (${reason}); its photos are kept`);
       this.events.onLibraryChanged?.();
     }
@@ -245,10 +306,10 @@ export class LiveLibrary {
   /** Folders that came back are watched again; work stopped by a full disk is tried again. */
   private async retryTroubles(): Promise<void> {
     // A retry that takes longer than the interval must not overlap the next (two watchers).
-    if (!this.running || this.retrying) return;
+    if (this.state === 'stopped' || this.retrying) return;
     this.retrying = true;
     try {
-      for (const folder of this.services.catalog.listFolders()) {
+      for (const folder of this.catalog.listFolders()) {
         if (folder.status === 'ok') {
           // An unmounted drive may go without a word from the watcher: look for ourselves.
           const problem = await folderProblem(folder.path);
@@ -259,14 +320,14 @@ export class LiveLibrary {
           }
           continue;
         }
-        if ((await libraryFolderProblem(this.services.catalog, folder)) !== null) continue;
-        this.services.catalog.setFolderStatus(folder.id, 'ok', null);
+        if ((await libraryFolderProblem(this.catalog, folder)) !== null) continue;
+        this.catalog.setFolderStatus(folder.id, 'ok', null);
         this.services.logger.info(`${folder.path} is back`);
         await this.watchFolder(folder);
         this.events.onLibraryChanged?.();
       }
       for (const [folderId, problems] of [...this.scanProblems]) {
-        const folder = this.services.catalog.getFolder(folderId);
+        const folder = this.catalog.getFolder(folderId);
         if (folder?.status !== 'ok' || !this.watchers.has(folderId)) continue;
         const gone = await Promise.all(problems.map((problem) => scanProblemGone(problem)));
         if (!gone.includes(true)) continue;
@@ -275,7 +336,10 @@ export class LiveLibrary {
         await this.watchFolder(folder);
         this.events.onLibraryChanged?.();
       }
-      if (this.problem !== null && this.state !== 'paused') this.problem = null;
+      if (this.state === 'blocked') {
+        this.problem = null;
+        this.enter('idle');
+      }
       for (const watcher of this.watchers.values()) watcher.flush();
     } catch (error) {
       // Called from a timer: a throw (a full disk refusing the catalog write) would end the process.
@@ -293,22 +357,26 @@ export class LiveLibrary {
       ? describeEnvironmentError(error)
       : `indexing stopped: ${errorMessage(error)}`;
     this.services.logger.warn(this.problem);
+    // A drain in progress finishes its chunk; no new one starts until the problem is gone.
+    if (this.state !== 'paused' && this.state !== 'stopped') this.enter('blocked');
     this.publish();
   }
 
+  /** New work, or a state that allows it: a drain starts, or the one running goes round again. */
   private kick(): void {
-    if (!this.running || this.state === 'paused' || this.problem !== null) return;
     if (this.draining !== null) {
-      this.again = true;
+      if (this.state === 'indexing') this.again = true;
       return;
     }
+    if (this.state !== 'idle' && this.state !== 'waiting') return;
     const abort = new AbortController();
-    this.state = 'running';
+    this.enter('indexing');
     const done = this.drainLoop(abort.signal).finally(() => {
       this.draining = null;
-      if (this.state === 'running') this.state = 'idle';
+      if (this.state === 'indexing') {
+        this.enter(this.catalog.nextJobTime('remove') === undefined ? 'idle' : 'waiting');
+      }
       this.publish();
-      this.scheduleWake();
     });
     this.draining = { abort, done };
   }
@@ -324,7 +392,7 @@ export class LiveLibrary {
         });
         const counts = await runner.drain(signal, (progress) => {
           this.last = this.tracker.snapshot(
-            this.state,
+            SHOWN_AS[this.state],
             base.done + progress.done,
             base.done + progress.total,
             base.failed + progress.failed,
@@ -344,21 +412,11 @@ export class LiveLibrary {
         return;
       }
     } while (this.again && !signal.aborted);
-    if (this.services.catalog.countJobs().index === 0) {
+    if (this.catalog.countJobs().index === 0) {
       // A finished session: the next burst of work counts from zero again.
       this.last = { ...this.last, done: 0, total: 0, failed: 0, rate: 0, etaSeconds: null };
       this.tracker = new ProgressTracker();
     }
-  }
-
-  /** Delayed removals run when their grace period is over. */
-  private scheduleWake(): void {
-    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
-    if (!this.running) return;
-    const next = this.services.catalog.nextJobTime('remove');
-    if (next === undefined) return;
-    this.wakeTimer = setTimeout(() => this.kick(), Math.max(10, next - Date.now()));
   }
 
   private async interrupt(): Promise<void> {
@@ -393,7 +451,7 @@ export class LiveLibrary {
   }
 
   private publish(): IndexingProgress {
-    this.last = { ...this.last, state: this.state, problem: this.problem };
+    this.last = { ...this.last, state: SHOWN_AS[this.state], problem: this.problem };
     this.events.onProgress?.(this.last);
     return this.last;
   }
