@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXECUTION_PROVIDERS } from '../contract/api.js';
+import { MAX_QUERY_LENGTH } from '../contract/schemas.js';
 import { UserError } from '../contract/errors.js';
 import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';
@@ -50,7 +51,20 @@ const program = new Command('ferret')
 
 for (const command of program.commands) command.exitOverride();
 
+/**
+ * No argument Ferret takes is longer than a path (4096 on Linux). A longer one is refused
+ * before anything loads: onnxruntime-node crashes (SIGSEGV) creating a session in a process
+ * whose command line holds an argument of some tens of thousands of characters.
+ */
+const MAX_ARGUMENT_LENGTH = 4096;
+
 try {
+  const tooLong = process.argv.slice(2).find((arg) => arg.length > MAX_ARGUMENT_LENGTH);
+  if (tooLong !== undefined) {
+    throw new UserError(
+      `an argument of ${tooLong.length} characters is longer than any Ferret takes (at most ${MAX_ARGUMENT_LENGTH}; search text at most ${MAX_QUERY_LENGTH})`,
+    );
+  }
   await program.parseAsync();
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -52,6 +52,16 @@ export type ParsedRequestOf<M extends Method> = M extends 'searchText' | 'findSi
 /** A catalogued photo: indexed (its metadata and thumbnail read), or not readable. */
 export type PhotoStatus = 'indexed' | 'error';
 
+export type MediaKind = 'thumbnail' | 'photo';
+
+/** A photo or thumbnail as the engine hands it to a door to serve. */
+export interface MediaBytes {
+  bytes: Uint8Array;
+  /** Sniffed from the bytes, not taken from the file name. */
+  contentType: string;
+  modifiedMs: number;
+}
+
 export interface PhotoSummary {
   id: number;
   path: string;
@@ -283,6 +293,6 @@ export interface DesktopResponseTypes {
 export interface ApiBackend {
   handle<M extends Method>(method: M, args: ParsedRequestOf<M>): Promise<ResponseTypes[M]>;
   subscribe(listener: (event: EngineEvent) => void): () => void;
-  /** The file behind a photo or its thumbnail; null unless the photo is in the library. */
-  mediaFile(kind: 'thumbnail' | 'photo', photoId: number): Promise<string | null>;
+  /** A library photo or its thumbnail, checked and typed by its bytes; null when not served. */
+  media(kind: MediaKind, photoId: number): Promise<MediaBytes | null>;
 }

@@ -7,7 +7,7 @@ import type {
   RequestTypes,
 } from './api.js';
 import { EXECUTION_PROVIDERS } from './api.js';
-import { ApiValidationError } from './errors.js';
+import { ApiValidationError, UserError } from './errors.js';
 
 /**
  * The zod schemas the engine side validates every request with, before any handler sees it.
@@ -19,6 +19,23 @@ import { ApiValidationError } from './errors.js';
 const photoId = z.number().int().positive();
 const limit = z.number().int().min(1).max(500).default(60);
 const folderPath = z.string().min(1).max(4096);
+
+/**
+ * The longest search text any door accepts. CLIP reads 77 tokens, which no sensible query
+ * needs more than a few hundred characters for; far longer text only costs the tokenizer.
+ */
+export const MAX_QUERY_LENGTH = 1000;
+
+/** The one rule for search text, whichever door it comes through. */
+export function checkSearchText(text: string): string {
+  if (text.trim() === '') throw new UserError('the search text is empty');
+  if (text.length > MAX_QUERY_LENGTH) {
+    throw new UserError(
+      `the search text is ${text.length} characters long; at most ${MAX_QUERY_LENGTH} are read`,
+    );
+  }
+  return text;
+}
 /** How model manifests name their model: also what `ferret models use` takes. */
 export const modelIdSchema = z
   .string()
@@ -35,7 +52,7 @@ export const requestSchemas = {
   listMonths: noArgs,
   getPhoto: z.object({ photoId }).strict(),
   getPhotoDetails: z.object({ photoId }).strict(),
-  searchText: z.object({ query: z.string().trim().min(1).max(1000), limit }).strict(),
+  searchText: z.object({ query: z.string().trim().min(1).max(MAX_QUERY_LENGTH), limit }).strict(),
   findSimilar: z.object({ photoId, limit }).strict(),
   listFolders: noArgs,
   addFolder: z.object({ path: folderPath }).strict(),

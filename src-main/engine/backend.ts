@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {
   ApiBackend,
@@ -6,6 +5,8 @@ import type {
   ExecutionProviderName,
   FolderInfo,
   IndexingProgress,
+  MediaBytes,
+  MediaKind,
   Method,
   ModelDownloadProgress,
   ModelInfo,
@@ -22,8 +23,9 @@ import { TextTokenizer } from './embedder/tokenizer.js';
 import { checkLibrary, repairLibrary } from './library/library-check.js';
 import type { CheckReport, RepairReport } from './library/library-check.js';
 import { LiveLibrary, type LiveLibraryOptions } from './library/live-library.js';
+import { readPhotoFile } from './media/photo-file.js';
 import { clipTensor, tensorToBytes } from './media/preprocess.js';
-import { thumbnailPath } from './media/thumbnail.js';
+import { givenPath } from './util/given-path.js';
 
 /**
  * The one service interface of the engine: every door (the CLI, `ferret serve`, the Electron
@@ -133,14 +135,8 @@ export class Backend implements ApiBackend {
     return () => this.listeners.delete(listener);
   }
 
-  async mediaFile(kind: 'thumbnail' | 'photo', photoId: number): Promise<string | null> {
-    const photo = this.engine.catalog.getPhoto(photoId);
-    if (photo === undefined || this.engine.catalog.folderForPath(photo.path) === undefined)
-      return null;
-    if (kind === 'photo') return photo.path;
-    return photo.contentHash
-      ? thumbnailPath(this.engine.paths.thumbnailsDir, photo.contentHash)
-      : null;
+  media(kind: MediaKind, photoId: number): Promise<MediaBytes | null> {
+    return this.engine.media(kind, photoId);
   }
 
   /**
@@ -205,14 +201,8 @@ export class Backend implements ApiBackend {
   }
 
   /** Photos like an image file: its stored vector when it is in the library, else embedded now. */
-  async findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
-    const real = await fs.realpath(file).catch(() => {
-      throw new UserError(`${file} does not exist`);
-    });
-    const inLibrary = this.engine.catalog.getPhotoByPath(real);
-    return inLibrary !== undefined && this.engine.vectors?.has(inLibrary.id)
-      ? this.engine.findSimilar(inLibrary.id, limit).hits
-      : this.engine.findSimilarToFile(file, limit);
+  findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
+    return this.engine.findSimilarToFile(file, limit);
   }
 
   checkLibrary(): CheckReport {
@@ -278,9 +268,7 @@ export class Backend implements ApiBackend {
   /** The image tower's input for a file, as little-endian float32 CHW bytes. */
   async imageTensor(file: string): Promise<{ bytes: Buffer; shape: number[] }> {
     const spec = (this.engine.model?.manifest ?? this.engine.bundledManifest).image;
-    const bytes = await fs.readFile(file).catch(() => {
-      throw new UserError(`cannot read ${file}`);
-    });
+    const bytes = await readPhotoFile(givenPath(file));
     return {
       bytes: tensorToBytes(await clipTensor(bytes, spec)),
       shape: [3, spec.size, spec.size],

@@ -6,6 +6,8 @@ import type {
   FolderInfo,
   IndexingProgress,
   LibraryStatus,
+  MediaBytes,
+  MediaKind,
   ModelInfo,
   ModelProblem,
   MonthCount,
@@ -32,11 +34,13 @@ import type { PhotoRow } from './catalog/catalog.js';
 import { JobRunner } from './library/job-runner.js';
 import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
 import { ProgressTracker } from './library/progress-tracker.js';
+import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { readCaptureSettings } from './media/metadata.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
+import { givenPath } from './util/given-path.js';
 import { toPhotoSummary } from './search/photo-summary.js';
 import { stderrLogger, type Logger } from './util/logger.js';
 import { VectorStore } from './vector-store.js';
@@ -218,7 +222,7 @@ export class Engine {
   }
 
   async useModelFolder(dir: string): Promise<ModelInfo> {
-    const found = await findModelFolder(path.resolve(dir));
+    const found = await findModelFolder(givenPath(dir));
     if ('problem' in found) throw new ModelUnavailableError(found.problem);
     this.catalog.setSetting(MODEL_DIR_SETTING, found.dir);
     return this.loadModel();
@@ -243,7 +247,7 @@ export class Engine {
   }
 
   async addFolder(folderPath: string): Promise<FolderInfo> {
-    const absolute = path.resolve(folderPath);
+    const absolute = givenPath(folderPath);
     let stat;
     try {
       stat = await fs.stat(absolute);
@@ -375,6 +379,11 @@ export class Engine {
         : new UserError('search needs a model');
     }
     return this.loaded.search;
+  }
+
+  /** A photo or its thumbnail for a door to serve, by the one rule in readLibraryMedia. */
+  media(kind: MediaKind, photoId: number): Promise<MediaBytes | null> {
+    return readLibraryMedia(this.catalog, this.paths.thumbnailsDir, kind, photoId);
   }
 
   getPhoto(photoId: number): PhotoSummary | undefined {

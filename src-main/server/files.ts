@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { MediaBytes } from '../contract/api.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,11 +17,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.webp': 'image/webp',
   '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.heic': 'image/heic',
-  '.heif': 'image/heif',
 };
 
 export function contentTypeOf(filePath: string): string {
@@ -39,17 +35,11 @@ export async function sendFile(
 ): Promise<boolean> {
   const info = await stat(filePath).catch(() => null);
   if (!info?.isFile()) return false;
-  const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000);
-  const since = Date.parse(req.headers['if-modified-since'] ?? '');
-  if (!Number.isNaN(since) && lastModified.getTime() <= since) {
-    res.writeHead(304, headers);
-    res.end();
-    return true;
-  }
+  if (answeredNotModified(req, res, info.mtimeMs, headers)) return true;
   res.writeHead(200, {
     'Content-Type': contentTypeOf(filePath),
     'Content-Length': String(info.size),
-    'Last-Modified': lastModified.toUTCString(),
+    'Last-Modified': lastModifiedOf(info.mtimeMs).toUTCString(),
     ...headers,
   });
   await new Promise<void>((resolve) => {
@@ -64,5 +54,40 @@ export async function sendFile(
     });
     stream.pipe(res);
   });
+  return true;
+}
+
+/** Send a photo or thumbnail the engine read and typed (or 304 while the browser's is current). */
+export function sendMedia(
+  req: IncomingMessage,
+  res: ServerResponse,
+  media: MediaBytes,
+  headers: Record<string, string>,
+): void {
+  if (answeredNotModified(req, res, media.modifiedMs, headers)) return;
+  res.writeHead(200, {
+    'Content-Type': media.contentType,
+    'Content-Length': String(media.bytes.length),
+    'Last-Modified': lastModifiedOf(media.modifiedMs).toUTCString(),
+    ...headers,
+  });
+  res.end(req.method === 'HEAD' ? undefined : media.bytes);
+}
+
+/** HTTP dates have whole seconds. */
+function lastModifiedOf(mtimeMs: number): Date {
+  return new Date(Math.floor(mtimeMs / 1000) * 1000);
+}
+
+function answeredNotModified(
+  req: IncomingMessage,
+  res: ServerResponse,
+  mtimeMs: number,
+  headers: Record<string, string>,
+): boolean {
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  if (Number.isNaN(since) || lastModifiedOf(mtimeMs).getTime() > since) return false;
+  res.writeHead(304, headers);
+  res.end();
   return true;
 }

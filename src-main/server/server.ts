@@ -15,7 +15,7 @@ import {
 import { ApiValidationError, UserError } from '../contract/errors.js';
 import { contentSecurityPolicy } from '../web/csp.js';
 import { resolveInside } from '../web/resolve-inside.js';
-import { sendFile } from './files.js';
+import { sendFile, sendMedia } from './files.js';
 import { errorMessage } from '../contract/format.js';
 
 /**
@@ -145,12 +145,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     photoId: number,
   ) {
     // The client names a photo id only; the engine decides which file (if any) that is.
-    const file = await backend.mediaFile(kind, photoId);
+    const media = await backend.media(kind, photoId);
+    if (media === null) throw new HttpError(404, `no ${kind} for photo ${photoId}`);
     // Revalidated on use: an edited photo keeps its id but gets a new thumbnail.
-    const headers = { ...COMMON_HEADERS, 'Cache-Control': 'private, no-cache' };
-    if (file === null || !(await sendFile(req, res, file, headers))) {
-      throw new HttpError(404, `no ${kind} for photo ${photoId}`);
-    }
+    sendMedia(req, res, media, { ...COMMON_HEADERS, 'Cache-Control': 'private, no-cache' });
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -1,4 +1,10 @@
-import type { ApiBackend, EngineEvent, Method, ParsedRequestOf } from '../contract/api.js';
+import type {
+  ApiBackend,
+  EngineEvent,
+  MediaKind,
+  Method,
+  ParsedRequestOf,
+} from '../contract/api.js';
 import type { DesktopActions } from '../engine/backend.js';
 import { errorMessage } from '../contract/format.js';
 import { PendingRequests } from '../contract/pending-requests.js';
@@ -15,7 +21,6 @@ export interface PortLike {
   onMessage(listener: (message: unknown) => void): void;
 }
 
-type MediaKind = 'thumbnail' | 'photo';
 type DesktopAction = keyof DesktopActions;
 
 export type ToHost =
@@ -94,7 +99,7 @@ export function connectBackend(port: PortLike, desktop: DesktopActions): RemoteB
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    mediaFile: (kind, photoId) => request((id) => ({ type: 'media', id, kind, photoId })),
+    media: (kind, photoId) => request((id) => ({ type: 'media', id, kind, photoId })),
     shutdown() {
       if (gone) return Promise.resolve();
       send({ type: 'shutdown' });
@@ -144,7 +149,7 @@ export function serveBackend(
         );
         break;
       case 'media':
-        answer(message.id, (backend) => backend.mediaFile(message.kind, message.photoId));
+        answer(message.id, (backend) => backend.media(message.kind, message.photoId));
         break;
       case 'desktop-result':
         desktopCalls.settle(message.id, { ok: true, value: message.ok && message.value });

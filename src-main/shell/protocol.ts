@@ -39,8 +39,15 @@ export function handleSchemes(backend: ApiBackend, rendererDir: string): void {
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const media = mediaRequestOf(request.url);
     if (media === null) return notFound();
-    const file = await backend.mediaFile(media.kind, media.photoId).catch(() => null);
-    if (file === null) return notFound();
-    return net.fetch(pathToFileURL(file).toString()).catch(() => notFound());
+    // The engine reads and checks the file; the bytes are passed on, never a path to fetch.
+    const found = await backend.media(media.kind, media.photoId).catch(() => null);
+    if (found === null) return notFound();
+    return new Response(new Blob([found.bytes as Uint8Array<ArrayBuffer>]), {
+      headers: {
+        'Content-Type': found.contentType,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-cache',
+      },
+    });
   });
 }

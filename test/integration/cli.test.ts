@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { BundledModel } from '../../src-main/contract/api.js';
 import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
+import { ferret } from '../helpers/ferret-cli.js';
 
-const FERRET = path.resolve(import.meta.dirname, '../../bin/ferret.js');
 const GOLDEN = path.resolve(import.meta.dirname, '../../../shared/clip/golden');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function ferret(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [FERRET, ...args], {
-      env: { ...process.env, ...env },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('the ferret CLI', () => {
   let folder: PhotoFolder;
@@ -175,12 +154,12 @@ describe('ferret models fetch', () => {
     const { port } = server.address() as AddressInfo;
     const env = { FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`) };
     const library = await tempDir('fetch-library');
-    const fetched = await ferret(['--library', library, '--json', 'models', 'fetch'], env);
+    const fetched = await ferret(['--library', library, '--json', 'models', 'fetch'], { env });
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.equal(JSON.parse(fetched.stdout).present, true);
     assert.equal(requests, 3);
     const doctor = JSON.parse(
-      (await ferret(['--library', library, '--json', 'doctor'], env)).stdout,
+      (await ferret(['--library', library, '--json', 'doctor'], { env })).stdout,
     );
     assert.ok(doctor.files.every((file: { status: string }) => file.status === 'ok'));
   });
@@ -193,7 +172,7 @@ describe('ferret models fetch', () => {
       FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`, [fp32, int8]),
     };
     const library = await tempDir('switch-library');
-    const run = (...args: string[]) => ferret(['--library', library, '--json', ...args], env);
+    const run = (...args: string[]) => ferret(['--library', library, '--json', ...args], { env });
     const list = async () =>
       (JSON.parse((await run('models', 'list')).stdout) as BundledModel[]).map(
         ({ id, installed, selected }) => ({ id, installed, selected }),
@@ -203,7 +182,7 @@ describe('ferret models fetch', () => {
       { id: fp32, installed: false, selected: true },
       { id: int8, installed: false, selected: false },
     ]);
-    const unknown = await ferret(['--library', library, 'models', 'use', 'clip-l'], env);
+    const unknown = await ferret(['--library', library, 'models', 'use', 'clip-l'], { env });
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr, `ferret: no bundled model "clip-l" (one of: ${fp32}, ${int8})\n`);
 
@@ -223,7 +202,7 @@ describe('ferret models fetch', () => {
       { id: fp32, installed: true, selected: true },
       { id: int8, installed: true, selected: false },
     ]);
-    const human = await ferret(['--library', library, 'models', 'list'], env);
+    const human = await ferret(['--library', library, 'models', 'list'], { env });
     assert.match(human.stdout, /^\* clip-vit-b-32 +\S+ MB +installed +OpenAI CLIP/m);
 
     const used = await run('models', 'use', int8);
@@ -248,10 +227,9 @@ describe('ferret models fetch', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const env = { FERRET_MODELS_DIR: await bundledModels(`http://127.0.0.1:${port}`) };
-    const run = await ferret(
-      ['--library', await tempDir('offline-library'), 'models', 'fetch'],
+    const run = await ferret(['--library', await tempDir('offline-library'), 'models', 'fetch'], {
       env,
-    );
+    });
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,

@@ -272,7 +272,7 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
       return {
         handle: (method, args) => backend.handle(method, args),
         subscribe: (listener) => backend.subscribe(listener),
-        mediaFile: (kind, photoId) => backend.mediaFile(kind, photoId),
+        media: (kind, photoId) => backend.media(kind, photoId),
         close,
       };
     });
@@ -311,7 +311,7 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
     await assert.rejects(remote.handle('getPhoto', { photoId: 999_999 }), {
       message: 'no photo with id 999999',
     });
-    assert.equal(await remote.mediaFile('photo', 999_999), null);
+    assert.equal(await remote.media('photo', 999_999), null);
   });
 
   test('desktop actions asked by the engine run in main', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import {
   lockDown,
   mediaRequestOf,
 } from '../../src-main/shell/security.js';
+import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 /** The Electron shell's guards, checked under plain Node (Electron itself cannot run here). */
 
@@ -128,11 +129,11 @@ describe('ferret-media: photos by id only', () => {
   });
 });
 
-describe('the engine resolves media ids only inside the library', () => {
+describe('the engine hands out media ids only inside the library', () => {
   let dir: string;
   let engine: Engine;
   let backend: ReturnType<typeof createBackend>;
-  const hash = 'ab'.repeat(32);
+  let photoFile: string;
   let inside: number;
   let outside: number;
   let folderId: number;
@@ -140,22 +141,20 @@ describe('the engine resolves media ids only inside the library', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-media-'));
     engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
-    // A folder that is not on disk (an unplugged drive): its photos stay in the catalog.
-    const folder = engine.catalog.addFolder(path.join(dir, 'unplugged'));
-    folderId = folder.id;
-    const photo = (file: string) =>
-      engine.catalog.upsertPhoto({
-        path: file,
-        folderId,
-        size: 1,
-        mtimeMs: 1,
-        contentHash: hash,
-        status: 'indexed',
-        lastError: null,
-      });
-    inside = photo(path.join(folder.path, 'a.jpg'));
+    [photoFile] = await copyCorpusPhotos(path.join(dir, 'photos'), 1);
+    const summary = await engine.indexFolder(path.join(dir, 'photos'));
+    folderId = summary.folder.id;
+    inside = engine.catalog.getPhotoByPath(photoFile!)!.id;
     // A row naming a file outside every library folder must never be served.
-    outside = photo(path.join(dir, 'library', 'catalog.sqlite'));
+    outside = engine.catalog.upsertPhoto({
+      path: path.join(dir, 'library', 'catalog.sqlite'),
+      folderId,
+      size: 1,
+      mtimeMs: 1,
+      contentHash: null,
+      status: 'indexed',
+      lastError: null,
+    });
     backend = createBackend(engine);
   });
 
@@ -165,22 +164,21 @@ describe('the engine resolves media ids only inside the library', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a library photo and its thumbnail', async () => {
-    assert.equal(await backend.mediaFile('photo', inside), path.join(dir, 'unplugged', 'a.jpg'));
-    assert.equal(
-      await backend.mediaFile('thumbnail', inside),
-      path.join(engine.paths.thumbnailsDir, 'ab', `${hash}.webp`),
-    );
+  test('a library photo and its thumbnail, typed by their bytes', async () => {
+    const photo = await backend.media('photo', inside);
+    assert.match(photo?.contentType ?? '', /^image\/(jpeg|png|webp)$/);
+    assert.deepEqual(Buffer.from(photo!.bytes), await readFile(photoFile));
+    assert.equal((await backend.media('thumbnail', inside))?.contentType, 'image/webp');
   });
 
   test('nothing for a path outside the library folders, or an unknown id', async () => {
-    assert.equal(await backend.mediaFile('photo', outside), null);
-    assert.equal(await backend.mediaFile('thumbnail', outside), null);
-    assert.equal(await backend.mediaFile('photo', 999_999), null);
+    assert.equal(await backend.media('photo', outside), null);
+    assert.equal(await backend.media('thumbnail', outside), null);
+    assert.equal(await backend.media('photo', 999_999), null);
   });
 
   test('nothing once the folder has left the library', async () => {
     await backend.handle('removeFolder', { folderId });
-    assert.equal(await backend.mediaFile('photo', inside), null);
+    assert.equal(await backend.media('photo', inside), null);
   });
 });

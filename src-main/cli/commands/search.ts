@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { SearchHit } from '../../contract/api.js';
-import { UserError } from '../../contract/errors.js';
+import { checkSearchText } from '../../contract/schemas.js';
 import { withBackend } from '../context.js';
 
 export function parseCount(value: string): number {
@@ -20,10 +20,10 @@ function describeHits(hits: SearchHit[]): string {
 
 export const searchCommand = new Command('search')
   .description('find photos by what is in them, e.g. "dog on the beach at sunset"')
-  .argument('<text>', 'what to look for')
+  // Checked before the engine opens, so a refused query loads no model.
+  .argument('<text>', 'what to look for', checkSearchText)
   .option('-k, --limit <n>', 'number of results', parseCount, 20)
   .action(async (text: string, options: { limit: number }, command: Command) => {
-    if (text.trim() === '') throw new UserError('the search text is empty');
     await withBackend(command, async (backend, output) => {
       const hits = await backend.handle('searchText', { query: text, limit: options.limit });
       output.result(hits, () => describeHits(hits));

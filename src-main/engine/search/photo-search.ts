@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises';
 import type { PhotoSummary, SearchHit } from '../../contract/api.js';
+import { checkSearchText } from '../../contract/schemas.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { clipTensor } from '../media/preprocess.js';
 import type { VectorStore } from '../vector-store.js';
 import { toPhotoSummary } from './photo-summary.js';
-
 import { UserError } from '../../contract/errors.js';
+import { givenPath } from '../util/given-path.js';
 
 /** Text → photos and photo → similar photos, over one model's vectors. */
 export class PhotoSearch {
@@ -21,7 +22,7 @@ export class PhotoSearch {
     if (!this.model.supportsText) {
       throw new UserError(`${this.model.manifest.name} cannot search by text; use find similar`);
     }
-    const [vector] = await this.model.embedTexts([query]);
+    const [vector] = await this.model.embedTexts([checkSearchText(query)]);
     return this.hits(vector!, limit);
   }
 
@@ -43,13 +44,22 @@ export class PhotoSearch {
     };
   }
 
-  /** Neighbours of any image file, in the library or not. */
+  /**
+   * Neighbours of any image file, in the library or not; a library photo is left out of its
+   * own results, and one already embedded is not embedded again.
+   */
   async similarToFile(file: string, limit: number): Promise<SearchHit[]> {
-    const bytes = await readPhotoFile(file);
+    const absolute = givenPath(file);
+    const resolved = await fs.realpath(absolute).catch(() => {
+      throw new UserError(`${file} does not exist`);
+    });
+    const self = this.catalog.getPhotoByPath(resolved);
+    if (self !== undefined && this.vectors.has(self.id)) {
+      return this.similarToPhoto(self.id, limit).hits;
+    }
+    const bytes = await readPhotoFile(absolute);
     const tensor = await clipTensor(bytes, this.model.manifest.image);
     const [vector] = await this.model.embedImages([tensor]);
-    const resolved = await fs.realpath(file);
-    const self = this.catalog.getPhotoByPath(resolved);
     return this.hits(vector!, limit, self ? new Set([self.id]) : undefined);
   }
 
