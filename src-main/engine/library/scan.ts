@@ -1,6 +1,8 @@
 import { statSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_MANIFEST_FILE } from '../embedder/manifest.js';
+import { libraryPaths } from '../library-paths.js';
 import { isImagePath } from '../media/image-files.js';
 import { errorMessage } from '../../contract/format.js';
 
@@ -38,7 +40,18 @@ export interface ScanOptions {
 }
 
 /**
- * Lists the photos below a folder. Hidden entries are skipped; symbolic links are followed,
+ * The files that mark a folder as Ferret's own: a library (its catalog; the thumbnails lie
+ * below it) or a model folder. Found beside photos only when a library or a model was put
+ * inside a photo folder, as the default library under the home folder on macOS and Windows is.
+ */
+const FERRET_FILES: ReadonlySet<string> = new Set([
+  path.basename(libraryPaths('.').catalog),
+  MODEL_MANIFEST_FILE,
+]);
+
+/**
+ * Lists the photos below a folder. Folders that are Ferret's own are skipped (indexing them
+ * would catalog thumbnails of thumbnails, growing on every run); hidden entries are skipped; symbolic links are followed,
  * except to folders inside the library folder (read where they really are) and back up to a
  * folder above them (a loop, reported); a place two links lead to is read once, and an
  * unreadable folder is reported and the walk goes on.
@@ -59,6 +72,8 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       problems.push({ path: dir, ...fsProblem(error) });
       return;
     }
+    // The library itself (catalog, thumbnails), a model, another library: never photos.
+    if (entries.some((entry) => FERRET_FILES.has(entry.name))) return;
     entries.sort((a, b) => a.name.localeCompare(b.name));
     const below = new Set(ancestors).add(realDir);
     for (const entry of entries) {
