@@ -2,7 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog, JobRow } from '../catalog/catalog.js';
 import type { VectorStore } from '../vector-store.js';
-import { isEnvironmentError } from './environment-errors.js';
+import {
+  describeFsError,
+  folderProblem,
+  isEnvironmentError,
+  isGoneError,
+} from './folder-availability.js';
 import {
   emptyCounts,
   PhotoIndexer,
@@ -11,8 +16,7 @@ import {
   type IndexTarget,
   type PipelineProgress,
 } from './photo-indexer.js';
-import { folderProblem } from './reconcile.js';
-import { describeFsError, isGoneError, type ScanProblem } from './scan.js';
+import type { ScanProblem } from './scan.js';
 
 /** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
 const CHUNK = 64;

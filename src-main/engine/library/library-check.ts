@@ -3,7 +3,7 @@ import type { LibraryServices } from './library-services.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
-import { fileIsGone } from './scan.js';
+import { fileIsGone } from './folder-availability.js';
 import { errorMessage } from '../../contract/format.js';
 
 export interface CheckReport {

@@ -1,17 +1,17 @@
 import { IDLE_PROGRESS, type FolderInfo, type IndexingProgress } from '../../contract/api.js';
 import type { FolderRow } from '../catalog/catalog.js';
 import type { LibraryServices } from './library-services.js';
-import { describeEnvironmentError, isEnvironmentError } from './environment-errors.js';
+import {
+  describeEnvironmentError,
+  folderProblem,
+  isEnvironmentError,
+  libraryFolderProblem,
+  scanProblemGone,
+} from './folder-availability.js';
 import { FolderWatcher, type WatcherTiming } from './folder-watcher.js';
 import type { ImageEmbedder } from './photo-indexer.js';
 import { ProgressTracker } from './progress-tracker.js';
-import {
-  describeScanProblems,
-  folderProblem,
-  libraryFolderProblem,
-  reconcileFolder,
-  scanProblemGone,
-} from './reconcile.js';
+import { describeScanProblems, reconcileFolder } from './reconcile.js';
 import type { ScanProblem } from './scan.js';
 import { WorkerEmbedder } from './worker-embedder.js';
 import { errorMessage } from '../../contract/format.js';

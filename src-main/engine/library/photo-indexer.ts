@@ -8,8 +8,8 @@ import { writeThumbnail } from '../media/thumbnail.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
-import { errorCode, isEnvironmentError } from './environment-errors.js';
-import { fileIsGone, type ScannedFile } from './scan.js';
+import { errorCode, fileIsGone, isEnvironmentError } from './folder-availability.js';
+import type { ScannedFile } from './scan.js';
 import { errorMessage } from '../../contract/format.js';
 
 /** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */

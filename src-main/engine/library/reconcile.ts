@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
 import type { Catalog, FolderRow, JobInput, PhotoRow } from '../catalog/catalog.js';
-import { describeFsError, isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
+import { libraryFolderProblem } from './folder-availability.js';
+import { isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
 
 export type ReconcileResult =
   | {
@@ -14,47 +14,6 @@ export type ReconcileResult =
     }
   | { available: false; reason: string };
 
-/** Whether the folder itself can be read now; why not, when it cannot. */
-export async function folderProblem(folderPath: string): Promise<string | null> {
-  const look = await lookAtFolder(folderPath);
-  return 'problem' in look ? look.problem : null;
-}
-
-/**
- * folderProblem for a library folder as a whole, when it is taken up (start-up, a folder that
- * may have come back): one found empty while photos are catalogued in it is unavailable too.
- * The mount point of a drive mounted at boot (fstab) stays behind, empty, when the drive is
- * missing, which is far likelier than every photo deleted while nobody watched. Deletions seen
- * while watching go through as ever.
- */
-export async function libraryFolderProblem(
-  catalog: Catalog,
-  folder: FolderRow,
-): Promise<string | null> {
-  const look = await lookAtFolder(folder.path);
-  if ('problem' in look) return look.problem;
-  const photos = look.empty ? catalog.photoIdsInFolder(folder.id).length : 0;
-  return photos > 0
-    ? `is empty (a drive that is not mounted?): its ${photos} photos are kept until it has files again or the folder is removed from the library`
-    : null;
-}
-
-/** Reads one entry, which proves the folder can be listed; this runs for every folder on each retry. */
-async function lookAtFolder(folderPath: string): Promise<{ problem: string } | { empty: boolean }> {
-  try {
-    const stat = await fs.stat(folderPath);
-    if (!stat.isDirectory()) return { problem: 'is no longer a folder' };
-    const dir = await fs.opendir(folderPath);
-    try {
-      return { empty: (await dir.read()) === null };
-    } finally {
-      await dir.close();
-    }
-  } catch (error) {
-    return { problem: describeFsError(error) };
-  }
-}
-
 /**
  * The folder's note for the user while it is readable: the places inside it that were not
  * read, or null when there are none.
@@ -63,25 +22,6 @@ export function describeScanProblems(problems: readonly ScanProblem[]): string |
   if (problems.length === 0) return null;
   const first = `${problems[0]!.path}: ${problems[0]!.message}`;
   return problems.length === 1 ? first : `${first} (and ${problems.length - 1} more)`;
-}
-
-/** Whether what kept a place from being read has gone away, so that it is worth a new scan. */
-export async function scanProblemGone(problem: ScanProblem): Promise<boolean> {
-  const exists = (check: Promise<unknown>) =>
-    check.then(
-      () => true,
-      () => false,
-    );
-  switch (problem.kind) {
-    case 'loop':
-      return !(await exists(fs.lstat(problem.path)));
-    case 'broken-link':
-      return (await exists(fs.stat(problem.path))) || !(await exists(fs.lstat(problem.path)));
-    case 'unreadable': {
-      const stat = await fs.stat(problem.path).catch(() => null);
-      return stat !== null && (!stat.isDirectory() || (await folderProblem(problem.path)) === null);
-    }
-  }
 }
 
 /**

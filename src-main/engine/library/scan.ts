@@ -1,10 +1,10 @@
-import { statSync, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_MANIFEST_FILE } from '../embedder/manifest.js';
 import { libraryPaths } from '../library-paths.js';
 import { isImagePath } from '../media/image-files.js';
-import { errorMessage } from '../../contract/format.js';
+import { describeFsError, errorCode } from './folder-availability.js';
 
 export interface ScannedFile {
   path: string;
@@ -135,46 +135,13 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
 }
 
 function fsProblem(error: unknown): Pick<ScanProblem, 'kind' | 'message'> {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return { kind: code === 'ELOOP' ? 'loop' : 'unreadable', message: describeFsError(error) };
+  return {
+    kind: errorCode(error) === 'ELOOP' ? 'loop' : 'unreadable',
+    message: describeFsError(error),
+  };
 }
 
 export function isSameOrInside(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-/** The path no longer leads to anything: it, or a folder on the way, was deleted or replaced. */
-export function isGoneError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-/** Unlike `existsSync`, a file that only cannot be looked at (permissions) is not gone. */
-export function fileIsGone(file: string): boolean {
-  try {
-    statSync(file);
-    return false;
-  } catch (error) {
-    return isGoneError(error);
-  }
-}
-
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'no longer exists';
-    case 'ELOOP':
-      return 'symbolic link loop';
-    case 'ENOSPC':
-      return 'the disk is full';
-    case 'EIO':
-      return 'input/output error (is the drive still connected?)';
-    default:
-      return errorMessage(error);
-  }
 }
