@@ -128,6 +128,12 @@ export interface FolderInfo {
   error: string | null;
 }
 
+/** A folder just added; it took in the library folders it contains, if there were any. */
+export interface AddedFolder extends FolderInfo {
+  /** Library folders inside the new one that it replaced (their photos kept, now its own). */
+  absorbed: string[];
+}
+
 export interface ModelInfo {
   present: boolean;
   id: string;
@@ -225,7 +231,7 @@ export interface ResponseTypes {
   searchText: SearchHit[];
   findSimilar: { query: PhotoSummary; hits: SearchHit[] };
   listFolders: FolderInfo[];
-  addFolder: FolderInfo;
+  addFolder: AddedFolder;
   removeFolder: { removedPhotos: number };
   pauseIndexing: IndexingProgress;
   resumeIndexing: IndexingProgress;

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {
+  AddedFolder,
   BundledModel,
   ExecutionProviderName,
   FolderInfo,
@@ -40,7 +41,8 @@ import { readCaptureSettings } from './media/metadata.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
-import { givenPath } from './util/given-path.js';
+import { fullPathFromUser } from './util/given-path.js';
+import { isPathInside } from './util/path-inside.js';
 import { toPhotoSummary } from './search/photo-summary.js';
 import { stderrLogger, type Logger } from './util/logger.js';
 import { VectorStore } from './vector-store.js';
@@ -222,7 +224,7 @@ export class Engine {
   }
 
   async useModelFolder(dir: string): Promise<ModelInfo> {
-    const found = await findModelFolder(givenPath(dir));
+    const found = await findModelFolder(fullPathFromUser(dir));
     if ('problem' in found) throw new ModelUnavailableError(found.problem);
     this.catalog.setSetting(MODEL_DIR_SETTING, found.dir);
     return this.loadModel();
@@ -246,8 +248,13 @@ export class Engine {
     };
   }
 
-  async addFolder(folderPath: string): Promise<FolderInfo> {
-    const absolute = givenPath(folderPath);
+  /**
+   * Adds a library folder given by its full path (`~` is the user's home). A folder inside one
+   * already in the library is refused (its photos are there already); a folder that holds
+   * library folders takes them in, keeping their photos, ids and vectors.
+   */
+  async addFolder(folderPath: string): Promise<AddedFolder> {
+    const absolute = fullPathFromUser(folderPath);
     let stat;
     try {
       stat = await fs.stat(absolute);
@@ -256,8 +263,20 @@ export class Engine {
     }
     if (!stat.isDirectory()) throw new UserError(`${absolute} is not a folder`);
     const real = await fs.realpath(absolute);
-    const folder = this.catalog.addFolder(real);
-    return this.folderInfo(folder.id);
+    const existing = this.catalog.listFolders();
+    const outer = existing.find((folder) => isPathInside(real, folder.path));
+    if (outer !== undefined) {
+      throw new UserError(
+        `${real} is already in the library: it lies inside ${outer.path}, whose photos include its own`,
+      );
+    }
+    const inner = existing.filter((folder) => isPathInside(folder.path, real));
+    const folder = this.catalog.transaction(() => {
+      const added = this.catalog.addFolder(real);
+      for (const child of inner) this.catalog.absorbFolder(child.id, added.id);
+      return added;
+    });
+    return { ...this.folderInfo(folder.id), absorbed: inner.map((child) => child.path) };
   }
 
   removeFolder(folderId: number): { removedPhotos: number } {

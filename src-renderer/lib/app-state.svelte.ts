@@ -185,7 +185,15 @@ export class AppState {
 
   async addFolder(path: string): Promise<boolean> {
     const folder = await this.#act(() => this.api.call('addFolder', { path }));
-    if (folder) this.notify(`Added ${folder.path}`, 'info');
+    if (folder) {
+      const absorbed = folder.absorbed.join(', ');
+      this.notify(
+        absorbed === ''
+          ? `Added ${folder.path}`
+          : `Added ${folder.path}. It holds ${absorbed}, already in the library: those photos are kept, now under the new folder.`,
+        'info',
+      );
+    }
     await this.loadStatus();
     return folder !== null;
   }

@@ -43,7 +43,9 @@ const addCommand = new Command('add')
   .option('--polling', 'watch by polling (for network shares, where change events are missing)')
   .action(async (folder: string, options: { polling?: boolean }, command: Command) => {
     await withBackend(command, async (backend, output) => {
-      const added = await backend.addFolder(folder, options);
+      // A path typed in a terminal is relative to where the user stands; the engine takes only
+      // full paths (the app and the server have no such place).
+      const added = await backend.addFolder(path.resolve(folder), options);
       output.result(added, () => `added ${added.path} (id ${added.id}); ferret watch indexes it`);
     });
   });

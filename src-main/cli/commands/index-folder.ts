@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ModelInfo } from '../../contract/api.js';
@@ -22,7 +23,7 @@ export const indexCommand = new Command('index')
           : null;
       let started = false;
       const startedAt = Date.now();
-      const summary = await backend.indexFolder(folder, {
+      const summary = await backend.indexFolder(path.resolve(folder), {
         onProgress: (progress) => {
           if (bar === null) return;
           if (!started) bar.start(progress.total, 0, { speed: '' });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { MonthCount, PhotoStatus } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
+import { isPathInside } from '../util/path-inside.js';
 import { migrate } from './migrations.js';
 import {
   FOLDER_COLUMNS,
@@ -96,6 +97,18 @@ export class Catalog {
     );
   }
 
+  /**
+   * A library folder taken in by a new folder that contains it: its photos and queued work
+   * become the outer folder's (same ids, metadata and vectors), and the inner folder goes.
+   */
+  absorbFolder(innerId: number, outerId: number): void {
+    this.transaction(() => {
+      this.statement('UPDATE photos SET folder_id = ? WHERE folder_id = ?').run(outerId, innerId);
+      this.statement('UPDATE jobs SET folder_id = ? WHERE folder_id = ?').run(outerId, innerId);
+      this.statement('DELETE FROM folders WHERE id = ?').run(innerId);
+    });
+  }
+
   /** Removes the folder with its photos and their vectors; returns how many photos went. */
   removeFolder(folderId: number): number {
     return this.transaction(() => {
@@ -129,9 +142,10 @@ export class Catalog {
     const folders = this.statement(`SELECT ${FOLDER_COLUMNS} FROM folders`).all() as RawFolder[];
     let innermost: RawFolder | undefined;
     for (const folder of folders) {
-      const relative = path.relative(folder.path, filePath);
-      const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-      if (inside && (innermost === undefined || folder.path.length > innermost.path.length)) {
+      if (
+        isPathInside(filePath, folder.path) &&
+        (innermost === undefined || folder.path.length > innermost.path.length)
+      ) {
         innermost = folder;
       }
     }

@@ -1,4 +1,4 @@
-import type { ExecutionProviderName, FolderInfo } from '../../contract/api.js';
+import type { AddedFolder, ExecutionProviderName } from '../../contract/api.js';
 import type { Catalog, PhotoRow } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
 import type { SessionTuning } from '../embedder/providers.js';
@@ -23,7 +23,7 @@ export interface LibraryServices {
   /** How the model's sessions run, so a worker thread can open the same. */
   readonly providers: ExecutionProviderName[];
   readonly tuning: (SessionTuning & { batchSize?: number; decodeConcurrency?: number }) | undefined;
-  addFolder(folderPath: string): Promise<FolderInfo>;
+  addFolder(folderPath: string): Promise<AddedFolder>;
   removeFolder(folderId: number): { removedPhotos: number };
   /** Whether a catalogued photo still needs the indexer. */
   needsWork(photo: PhotoRow): boolean;

@@ -1,4 +1,4 @@
-import { IDLE_PROGRESS, type FolderInfo, type IndexingProgress } from '../../contract/api.js';
+import { IDLE_PROGRESS, type AddedFolder, type IndexingProgress } from '../../contract/api.js';
 import type { FolderRow } from '../catalog/catalog.js';
 import type { LibraryServices } from './library-services.js';
 import {
@@ -169,8 +169,15 @@ export class LiveLibrary {
     return this.publish();
   }
 
-  async addFolder(folderPath: string): Promise<FolderInfo> {
+  async addFolder(folderPath: string): Promise<AddedFolder> {
     const info = await this.services.addFolder(folderPath);
+    // Folders the new one took in are watched through it from now on.
+    for (const [folderId, watcher] of this.watchers) {
+      if (this.catalog.getFolder(folderId) !== undefined) continue;
+      await watcher.close();
+      this.watchers.delete(folderId);
+      this.scanProblems.delete(folderId);
+    }
     if (this.state !== 'stopped') {
       await this.watchFolder(this.catalog.getFolder(info.id)!);
       this.kick();
