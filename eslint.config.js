@@ -120,4 +120,8 @@ export default tseslint.config(
       forbid('^(electron|node:.*)$', 'the renderer is a sandboxed web page'),
     ],
   ),
+  {
+    files: ['**/*.mjs', 'bin/**'],
+    languageOptions: { globals: globals.node },
+  },
 );

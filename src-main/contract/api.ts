@@ -250,7 +250,9 @@ export interface ResponseTypes {
 export type EngineEvent =
   | { type: 'indexing'; progress: IndexingProgress }
   | { type: 'library-changed' }
-  | { type: 'model-download'; progress: ModelDownloadProgress };
+  | { type: 'model-download'; progress: ModelDownloadProgress }
+  /** Desktop only, from main: the engine's process died; `restartEngine` starts a new one. */
+  | { type: 'engine-stopped'; reason: string };
 
 /** Thrown by handlers for errors the user should read as they are. */
 export interface ApiErrorBody {
@@ -278,6 +280,8 @@ export interface DesktopRequestTypes {
   pickFolder: { purpose: 'photos' | 'model' };
   /** Opens a map of the position in the system browser: the app itself fetches no map. */
   openMap: { latitude: number; longitude: number };
+  /** Starts a new engine process after the last one stopped. */
+  restartEngine: NoArgs;
 }
 export type DesktopMethod = keyof DesktopRequestTypes;
 export type DesktopRequestOf<M extends DesktopMethod> = DesktopRequestTypes[M];
@@ -290,6 +294,8 @@ export interface DesktopResponseTypes {
   /** The chosen folder, or null when the dialog was cancelled. */
   pickFolder: string | null;
   openMap: { opened: boolean };
+  /** Resolves once the new engine process has opened the library. */
+  restartEngine: null;
 }
 
 /**

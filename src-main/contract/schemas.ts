@@ -80,6 +80,7 @@ export const desktopRequestSchemas = {
   openMap: z
     .object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
     .strict(),
+  restartEngine: z.object({}).strict(),
 } as const satisfies Record<DesktopMethod, z.ZodType>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

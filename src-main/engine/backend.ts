@@ -26,6 +26,7 @@ import { LiveLibrary, type LiveLibraryOptions } from './library/live-library.js'
 import { readPhotoFile } from './media/photo-file.js';
 import { clipTensor, tensorToBytes } from './media/preprocess.js';
 import { givenPath } from './util/given-path.js';
+import { defaultLogDir, LOG_FILE_NAME } from './util/log-file.js';
 
 /**
  * The one service interface of the engine: every door (the CLI, `ferret serve`, the Electron
@@ -39,6 +40,7 @@ export type { CheckReport, IndexSummary, ModelFileCheck, RepairReport };
 export { ModelUnavailableError } from './embedder/model-store.js';
 export { MODEL_MANIFEST_FILE } from './embedder/manifest.js';
 export { defaultLibraryDir } from './library-paths.js';
+export { defaultLogDir, LogFile } from './util/log-file.js';
 
 /** Desktop actions only the Electron shell can perform; other doors leave them out. */
 export interface DesktopActions {
@@ -46,8 +48,8 @@ export interface DesktopActions {
   showInFolder(file: string): Promise<boolean>;
 }
 
-export interface BackendOptions extends Omit<EngineOptions, 'logger'> {
-  /** Warnings and notes go nowhere (the CLI's --json). */
+export interface BackendOptions extends EngineOptions {
+  /** Warnings and notes go nowhere (the CLI's --json), whatever `logger` says. */
   quiet?: boolean;
   desktop?: DesktopActions;
   live?: LiveLibraryOptions;
@@ -64,6 +66,8 @@ export interface DoctorReport {
   model: ModelInfo;
   modelDir: string;
   files: ModelFileCheck[];
+  /** Where the desktop app writes this run's log. */
+  desktopLogFile: string;
 }
 
 /** A bundled model downloaded by `fetchBundledModel`. */
@@ -250,6 +254,7 @@ export class Backend implements ApiBackend {
       model: this.engine.modelInfo(),
       modelDir: this.engine.modelDir,
       files,
+      desktopLogFile: path.join(defaultLogDir(), LOG_FILE_NAME),
     };
   }
 

@@ -28,6 +28,7 @@ import {
   type ModelManifest,
 } from './embedder/manifest.js';
 import { findModelFolder, ModelUnavailableError } from './embedder/model-store.js';
+import { prepareModelGraphs } from './embedder/prepared-graph.js';
 import { defaultProviderOrder } from './embedder/providers.js';
 import type { SessionTuning } from './embedder/providers.js';
 import { libraryPaths, type LibraryPaths } from './library-paths.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   modelDir?: string;
   providers?: ExecutionProviderName[];
   logger?: Logger;
+  /** better-sqlite3's addon for this runtime, when it is not the one in node_modules. */
+  sqliteBinding?: string;
   tuning?: SessionTuning & { batchSize?: number; decodeConcurrency?: number };
 }
 
@@ -104,7 +107,7 @@ export class Engine {
   static async open(options: EngineOptions): Promise<Engine> {
     const paths = libraryPaths(options.libraryDir);
     await fs.mkdir(paths.root, { recursive: true });
-    const catalog = Catalog.open(paths.catalog);
+    const catalog = Catalog.open(paths.catalog, options.sqliteBinding);
     const engine = new Engine(paths, catalog, options.logger ?? stderrLogger, options);
     await engine.loadModel();
     return engine;
@@ -206,6 +209,7 @@ export class Engine {
       this.modelProblem = found.problem;
       return this.modelInfo();
     }
+    await prepareModelGraphs(found.dir, found.manifest, this.logger);
     const model = new ClipModel(found.dir, found.manifest, {
       providers: this.providers,
       logger: this.logger,

@@ -1,11 +1,11 @@
 import { dialog, ipcMain, shell } from 'electron';
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
-import type { ApiBackend } from '../contract/api.js';
 import { mapUrl } from '../contract/format.js';
 import { IpcChannel } from './channels.js';
 import type { CallOutcome } from './channels.js';
 import { dispatchCall, dispatchDesktop } from './dispatch.js';
 import type { DesktopHandlers } from './dispatch.js';
+import type { EngineHost } from './engine-process.js';
 import { showPhotoMenu } from './menus.js';
 import { isAppUrl } from './security.js';
 
@@ -25,8 +25,13 @@ const REFUSED: CallOutcome<never> = {
 };
 
 /** Wires the window to the engine; returns the function that unwires it. */
-export function registerIpc(backend: ApiBackend, window: BrowserWindow): () => void {
+export function registerIpc(engine: EngineHost, window: BrowserWindow): () => void {
+  const { backend } = engine;
   const desktop: DesktopHandlers = {
+    restartEngine: async () => {
+      await engine.restart();
+      return null;
+    },
     showPhotoMenu: () => showPhotoMenu(window),
     pickFolder: async ({ purpose }) => {
       const result = await dialog.showOpenDialog(window, {

@@ -1,11 +1,13 @@
-import { app, BrowserWindow, dialog, Menu, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, Menu, shell } from 'electron';
 import path from 'node:path';
-import { connectBackend } from './engine-protocol.js';
-import type { RemoteBackend } from './engine-protocol.js';
+import { IpcChannel } from './channels.js';
+import { startEngineHost } from './engine-process.js';
 import { registerIpc } from './ipc.js';
 import { applicationMenu } from './menus.js';
 import { handleSchemes, registerPrivilegedSchemes } from './protocol.js';
 import { createMainWindow, lockDownApp } from './window.js';
+import { defaultLogDir, LogFile } from '../engine/backend.js';
+import { errorMessage } from '../contract/format.js';
 
 /**
  * Electron main: windows, menus, protocols and IPC validation only. The engine lives in a
@@ -13,7 +15,6 @@ import { createMainWindow, lockDownApp } from './window.js';
  */
 
 const here = import.meta.dirname;
-const SHUTDOWN_GRACE_MS = 5000;
 
 registerPrivilegedSchemes();
 
@@ -23,41 +24,24 @@ function modelsDir(): string {
     : path.join(app.getAppPath(), 'models');
 }
 
-function startEngineHost(): { backend: RemoteBackend; stop: () => Promise<void> } {
-  const host = utilityProcess.fork(path.join(here, 'engine-host.js'), [], {
-    serviceName: 'Ferret engine',
-    env: { ...process.env, FERRET_MODELS_DIR: modelsDir() },
-  });
-  const backend = connectBackend(
-    {
-      postMessage: (message) => host.postMessage(message),
-      onMessage: (listener) => host.on('message', listener),
-    },
-    {
-      openPath: async (file) => (await shell.openPath(file)) === '',
-      showInFolder: async (file) => {
-        shell.showItemInFolder(file);
-        return true;
-      },
-    },
-  );
-  host.on('exit', (code) => backend.disconnected(`the engine stopped (exit code ${code})`));
-
-  const stop = async () => {
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
-    await Promise.race([backend.shutdown(), grace]);
-    host.kill();
-  };
-  return { backend, stop };
-}
-
-async function start(): Promise<void> {
+async function start(log: LogFile): Promise<void> {
   lockDownApp();
-  const engine = startEngineHost();
+  let window: BrowserWindow | null = null;
+  const engine = startEngineHost({
+    script: path.join(here, 'engine-host.js'),
+    // FERRET_SQLITE_BINDING comes from `npm start` (scripts/start.mjs) and passes through.
+    env: { ...process.env, FERRET_MODELS_DIR: modelsDir(), FERRET_LOG_FILE: log.file },
+    log,
+    onStopped: (reason) => {
+      if (window !== null && !window.isDestroyed()) {
+        window.webContents.send(IpcChannel.event, { type: 'engine-stopped', reason });
+      }
+    },
+  });
   handleSchemes(engine.backend, path.join(here, '..', 'renderer'));
-  Menu.setApplicationMenu(applicationMenu());
-  const window = createMainWindow(path.join(here, 'preload.cjs'));
-  const unwire = registerIpc(engine.backend, window);
+  Menu.setApplicationMenu(applicationMenu({ showLogFile: () => shell.showItemInFolder(log.file) }));
+  window = createMainWindow(path.join(here, 'preload.cjs'));
+  const unwire = registerIpc(engine, window);
 
   let stopping = false;
   app.on('before-quit', (event) => {
@@ -66,10 +50,14 @@ async function start(): Promise<void> {
     event.preventDefault();
     unwire();
     // The engine saves its index on close; quit once it has (or the grace time is over).
-    void engine.stop().finally(() => app.quit());
+    void engine.stop().finally(() => {
+      log.write('info', 'quit');
+      app.quit();
+    });
   });
 
-  engine.backend.ready.catch((error: unknown) => {
+  engine.ready().catch((error: unknown) => {
+    log.write('error', `could not open the library: ${errorMessage(error)}`);
     dialog.showErrorBox('Ferret could not open its library', String(error));
   });
 }
@@ -77,14 +65,20 @@ async function start(): Promise<void> {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  const log = LogFile.startRun(defaultLogDir());
+  log.write('info', `Ferret ${app.getVersion()} starting (Electron ${process.versions.electron})`);
   app.on('second-instance', () => {
     const [window] = BrowserWindow.getAllWindows();
     if (window?.isMinimized()) window.restore();
     window?.focus();
   });
   app.on('window-all-closed', () => app.quit());
-  app.whenReady().then(start, (error: unknown) => {
-    dialog.showErrorBox('Ferret could not start', String(error));
-    app.quit();
-  });
+  app
+    .whenReady()
+    .then(() => start(log))
+    .catch((error: unknown) => {
+      log.write('error', `could not start: ${errorMessage(error)}`);
+      dialog.showErrorBox('Ferret could not start', String(error));
+      app.quit();
+    });
 }

@@ -21,14 +21,15 @@ export function showPhotoMenu(window: BrowserWindow): Promise<PhotoMenuAction | 
   });
 }
 
-/** A standard application menu (no custom actions: everything lives in the window). */
-export function applicationMenu(): Menu {
+/** The standard menus, and under Help the way to this run's log file. */
+export function applicationMenu(actions: { showLogFile: () => void }): Menu {
   const template: MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
     { role: 'fileMenu' },
     { role: 'editMenu' },
     { role: 'viewMenu' },
     { role: 'windowMenu' },
+    { role: 'help', submenu: [{ label: 'Show Log File', click: actions.showLogFile }] },
   ];
   return Menu.buildFromTemplate(template);
 }

@@ -48,6 +48,8 @@ export class AppState {
   downloads = $state<Record<string, ModelDownloadProgress>>({});
   fetchingModel = $state(false);
   notices = $state<Notice[]>([]);
+  /** Desktop: why the engine's process stopped, until it is restarted. */
+  engineStopped = $state<string | null>(null);
 
   /** What the grid shows for the current view. */
   readonly source: PhotoSource = $derived.by(() => {
@@ -111,7 +113,20 @@ export class AppState {
       case 'model-download':
         this.downloads[event.progress.file] = event.progress;
         break;
+      case 'engine-stopped':
+        this.engineStopped = event.reason;
+        break;
     }
+  }
+
+  async restartEngine(): Promise<void> {
+    const restarted = await this.#act(async () => {
+      await this.api.desktop?.('restartEngine', {});
+      return true;
+    });
+    if (restarted === null) return;
+    this.engineStopped = null;
+    this.#refresh();
   }
 
   notify(message: string, tone: Notice['tone'] = 'error'): void {

@@ -7,6 +7,7 @@ import type { MachineInfo } from './machine.js';
 import type { IndexingReport } from './sections/indexing.js';
 import type { ModelVariant, PipelineReport } from './sections/pipeline.js';
 import type { QueryReport } from './sections/queries.js';
+import type { DesktopReport } from './sections/desktop.js';
 import type { VectorReport } from './sections/vectors.js';
 import { RUNNER_NAMES, type TargetCheck } from './targets.js';
 
@@ -29,6 +30,8 @@ export interface BenchReport {
   indexing: IndexingReport;
   queries: QueryReport[];
   vectors: VectorReport;
+  /** Absent from reports written before it was measured. */
+  desktop?: DesktopReport;
   targets: TargetCheck[];
 }
 
@@ -53,8 +56,31 @@ export function renderMarkdown(report: BenchReport): string {
     modelSection(report),
     querySection(report),
     vectorSection(report.vectors),
+    ...(report.desktop ? [desktopSection(report.desktop)] : []),
     methodSection(report),
   ].join('\n\n');
+}
+
+export const DESKTOP_HEADING = '## The CLI and the desktop installer';
+
+/** `--only desktop` writes this section into an existing BENCHMARKS.md, saying so. */
+export function desktopSection(desktop: DesktopReport, separateRun?: string): string {
+  const cliRows = desktop.cli.map((startup) => [
+    `\`${startup.command} search\``,
+    String(startup.starts),
+    p50p95(startup.firstAnsweredMs),
+  ]);
+  const size = desktop.installer;
+  const note = separateRun
+    ? `\n\nMeasured on its own by \`npm run bench -- --only desktop\` on ${separateRun}, not in the run above.`
+    : '';
+  return `${DESKTOP_HEADING}${note}
+
+\`ferret search\` from a fresh process to its exit with the answer printed (${desktop.library}):
+
+${table(['Command', 'Starts', 'p50 / p95'], cliRows)}
+
+What the Linux installer unpacks besides Electron's own runtime (electron-builder \`--dir\` with electron-builder.yml's rules; Electron ${size.electronVersion}): **${megabytes(size.totalBytes)}** — app.asar ${megabytes(size.asarBytes)}, unpacked native modules ${megabytes(size.unpackedBytes)} (onnxruntime ${megabytes(size.shippedOnnxruntimeBytes)}), model manifests ${megabytes(size.extraResourcesBytes)}. The platform rules leave out ${megabytes(size.otherOsOnnxruntimeBytes)} of other OSes' onnxruntime binaries that every installer carried before.`;
 }
 
 function header(report: BenchReport): string {

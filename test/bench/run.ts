@@ -3,19 +3,29 @@
  * latency and start-up, find-similar and the vector index at scale, each against the issue's
  * targets, in one run. Writes a JSON report into bench-results/ and, for a full run,
  * BENCHMARKS.md at the repository root (a quick run writes its Markdown next to the JSON).
- * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report.
+ * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report, and
+ * `npm run bench -- --only desktop` measures the CLI start-up and installer size alone.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import { CpuLoadMonitor } from './cpu-load.js';
 import { FULL_CONFIG, QUICK_CONFIG, type BenchConfig } from './config.js';
 import { log } from './log.js';
 import { describeMachine } from './machine.js';
 import { benchModels, type BenchModels } from './models.js';
 import { roundsOfCorpus } from './photos.js';
-import { renderMarkdown, writeJsonReport, type BenchReport, type ModelFiles } from './report.js';
+import {
+  DESKTOP_HEADING,
+  desktopSection,
+  renderMarkdown,
+  writeJsonReport,
+  type BenchReport,
+  type ModelFiles,
+} from './report.js';
+import { runDesktopSection } from './sections/desktop.js';
 import { runIndexingSection } from './sections/indexing.js';
 import { runPipelineSection, type ModelVariant } from './sections/pipeline.js';
 import { runQuerySection, type LibraryUnderTest } from './sections/queries.js';
@@ -31,6 +41,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       render: { type: 'string' },
+      only: { type: 'string' },
     },
     strict: true,
   });
@@ -43,6 +54,15 @@ async function main(): Promise<void> {
   const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
   const started = performance.now();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-'));
+  if (values.only !== undefined) {
+    if (values.only !== 'desktop') throw new Error(`--only takes "desktop", not "${values.only}"`);
+    try {
+      log(`wrote ${await measureDesktopOnly(config, scratch)}`);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    return;
+  }
   try {
     const report = await runBenchmarks(config, scratch);
     report.durationS = (performance.now() - started) / 1000;
@@ -66,6 +86,54 @@ async function writeMarkdown(report: BenchReport, outDir: string): Promise<strin
       ? path.join(REPO_ROOT, 'BENCHMARKS.md')
       : path.join(outDir, 'BENCHMARKS.quick.md');
   await writeFile(file, `${renderMarkdown(report)}\n`);
+  return path.relative(process.cwd(), file);
+}
+
+/**
+ * The CLI start-up and installer figures on their own, written into BENCHMARKS.md (or the
+ * quick Markdown) in place of that section: they need a fresh library, not a whole run.
+ */
+async function measureDesktopOnly(config: BenchConfig, scratch: string): Promise<string> {
+  const models = await benchModels(config.modelSize);
+  const photosDir = path.join(scratch, 'photos');
+  const photos = await roundsOfCorpus(photosDir, 1, config.photosPerRound);
+  const libraryDir = path.join(scratch, 'library');
+  log(`indexing ${photos.length} photos with the fp32 model for the CLI start-up`);
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'bin', 'ferret.js'),
+      '--library',
+      libraryDir,
+      '--model-dir',
+      models.fp32Dir,
+      'index',
+      photosDir,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const desktop = await runDesktopSection(config, {
+    label: `fp32, corpus library (${photos.length} photos)`,
+    libraryDir,
+    modelDir: models.fp32Dir,
+  });
+  const file =
+    config.mode === 'full'
+      ? path.join(REPO_ROOT, 'BENCHMARKS.md')
+      : path.join(REPO_ROOT, 'bench-results', 'BENCHMARKS.quick.md');
+  const markdown = await readFile(file, 'utf8').catch(() => '# Ferret benchmarks\n');
+  const section = desktopSection(desktop, new Date().toISOString().slice(0, 10));
+  const start = markdown.indexOf(DESKTOP_HEADING);
+  const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + DESKTOP_HEADING.length);
+  const method = markdown.indexOf('## How it is measured');
+  const updated =
+    start !== -1
+      ? `${markdown.slice(0, start)}${section}${end === -1 ? '\n' : markdown.slice(end)}`
+      : method !== -1
+        ? `${markdown.slice(0, method)}${section}\n\n${markdown.slice(method)}`
+        : `${markdown.trimEnd()}\n\n${section}\n`;
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, updated);
   return path.relative(process.cwd(), file);
 }
 
@@ -133,6 +201,7 @@ async function runBenchmarks(config: BenchConfig, scratch: string): Promise<Benc
     for (const library of libraries) reports.push(await runQuerySection(config, library));
     return reports;
   });
+  const desktop = await section('desktop', () => runDesktopSection(config, libraries[0]!));
   backgroundLoad['whole run'] = whole.othersShare();
 
   return {
@@ -150,6 +219,7 @@ async function runBenchmarks(config: BenchConfig, scratch: string): Promise<Benc
     indexing,
     queries,
     vectors,
+    desktop,
     targets: checkTargets({ cores: machine.cores, pipeline, indexing, queries, vectors }),
   };
 }

@@ -6,6 +6,10 @@ import * as ort from 'onnxruntime-node';
 import { ClipModel } from '../../src-main/engine/embedder/clip-model.js';
 import { graphWithExternalWeights } from '../../src-main/engine/embedder/external-weights.js';
 import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
+import {
+  prepareModelGraphs,
+  readPreparedGraph,
+} from '../../src-main/engine/embedder/prepared-graph.js';
 import { openSession } from '../../src-main/engine/embedder/providers.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { onnx } from '../models/onnx-graph.js';
@@ -112,4 +116,32 @@ test('a model folder of links to the files opens, with its weights read where th
   } finally {
     await Promise.all([viaLinks.close(), direct.close()]);
   }
+});
+
+test('the graph is prepared once beside the model, and a replaced model file is not read through it', async () => {
+  const dir = path.join(scratch, 'prepared');
+  await mkdir(dir);
+  const modelDir = await tinyModelDir();
+  for (const name of await readdir(modelDir)) {
+    if (!name.endsWith('.graph')) await copyFile(path.join(modelDir, name), path.join(dir, name));
+  }
+  const manifest = readModelManifest(path.join(dir, MODEL_MANIFEST_FILE));
+  const textFile = path.join(dir, manifest.text!.file);
+  assert.equal(await readPreparedGraph(textFile), null, 'nothing prepared yet');
+
+  await prepareModelGraphs(dir, manifest, silentLogger);
+  const prepared = await readPreparedGraph(textFile);
+  assert.ok(prepared !== null);
+  assert.deepEqual(prepared, await graphWithExternalWeights(textFile));
+  const graphs = (await readdir(dir)).filter((name) => name.endsWith('.graph'));
+  assert.equal(graphs.length, 2, 'one per tower');
+
+  // Another file under the same name (a newer download): its offsets differ, so the old
+  // graph is not used, and preparing again replaces it.
+  const bytes = await readFile(textFile);
+  await writeFile(textFile, Buffer.concat([bytes, Buffer.alloc(16)]));
+  assert.equal(await readPreparedGraph(textFile), null);
+  await prepareModelGraphs(dir, manifest, silentLogger);
+  assert.ok((await readPreparedGraph(textFile)) !== null);
+  assert.equal((await readdir(dir)).filter((name) => name.endsWith('.graph')).length, 2);
 });

@@ -61,6 +61,7 @@ const VALID_DESKTOP: { [M in DesktopMethod]: DesktopRequestOf<M> } = {
   showPhotoMenu: { photoId: 7 },
   pickFolder: { purpose: 'photos' },
   openMap: { latitude: 50.87, longitude: 4.69 },
+  restartEngine: {},
 };
 
 function refuses(method: unknown, args: unknown, pattern: RegExp) {
@@ -233,6 +234,7 @@ describe('dispatchCall (what main does with each renderer call)', () => {
         null
       ),
       openMap: async () => (asked.push('map'), { opened: true }),
+      restartEngine: async () => (asked.push('restart'), null),
     };
     assert.deepEqual(await dispatchDesktop(handlers, 'pickFolder', { purpose: 'model' }), {
       ok: true,

@@ -40,6 +40,7 @@ export const doctorCommand = new Command('doctor')
             ? `model: missing — ${modelProblemForCli(report.model.problem, report.model)}`
             : `model: ${report.model.name}`,
           ...report.files.map((file) => `  ${file.status.padEnd(8)} ${file.path}`),
+          `desktop app's log: ${report.desktopLogFile}`,
         ].join('\n'),
       );
       if (report.files.some((file) => file.status !== 'ok') || report.providerProblem !== null)

@@ -55,11 +55,15 @@ export class Catalog {
     readonly file: string,
   ) {}
 
-  static open(file: string): Catalog {
+  /**
+   * `sqliteBinding`: a better-sqlite3 addon built for another runtime than the one in
+   * node_modules (the desktop engine host runs Electron's; see README, native modules).
+   */
+  static open(file: string, sqliteBinding?: string): Catalog {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: sqliteBinding });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');

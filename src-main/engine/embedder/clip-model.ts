@@ -3,12 +3,11 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/api.js';
 import type { Logger } from '../util/logger.js';
-import { graphWithExternalWeights } from './external-weights.js';
 import { modelKey, type ModelManifest } from './manifest.js';
+import { readPreparedGraph } from './prepared-graph.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
 import { TextTokenizer } from './tokenizer.js';
 import { unitVector } from '../util/vectors.js';
-import { errorMessage } from '../../contract/format.js';
 
 export interface ClipModelOptions {
   providers: readonly ExecutionProviderName[];
@@ -120,13 +119,10 @@ export class ClipModel {
 
   private async open(name: string): Promise<OpenedSession> {
     // External weights must lie in the model's own folder, which for a linked file is where
-    // the link leads (onnxruntime checks the resolved path).
+    // the link leads (onnxruntime checks the resolved path). Without a prepared graph
+    // (prepared-graph.ts) onnxruntime reads the file itself.
     const file = await realpath(path.join(this.dir, name)).catch(() => path.join(this.dir, name));
-    const graph = await graphWithExternalWeights(file).catch((error: unknown) => {
-      // onnxruntime reads the file itself then, and says what is wrong with it.
-      this.options.logger.warn(`${name}: weights stay in the graph: ${errorMessage(error)}`);
-      return null;
-    });
+    const graph = await readPreparedGraph(file);
     const opened = await openSession(
       { file, graph: graph ?? undefined },
       this.options.providers,

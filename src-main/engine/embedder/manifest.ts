@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { modelIdSchema } from '../../contract/schemas.js';
+import { findAbove } from '../util/find-above.js';
 
 /**
  * A model is described by data, not code: which files it needs (with pinned download URLs and
@@ -106,13 +107,19 @@ export function modelKey(manifest: ModelManifest): string {
   return `${manifest.id}@${imageFile?.sha256.slice(0, 12) ?? 'unknown'}`;
 }
 
-/**
- * Manifests shipped with the app, one per downloadable model. A bundled or packaged build
- * keeps them elsewhere (resources/models) and says where through FERRET_MODELS_DIR.
- */
-export const BUNDLED_MODELS_DIR =
-  process.env.FERRET_MODELS_DIR ?? path.resolve(import.meta.dirname, '../../../models');
 export const DEFAULT_MODEL_ID = 'clip-vit-b-32';
+
+/**
+ * Manifests shipped with the app, one per downloadable model: `models/` under the package
+ * root, or where FERRET_MODELS_DIR says (the packaged app keeps them in its resources).
+ */
+const shippedManifest = findAbove(
+  import.meta.dirname,
+  path.join('models', `${DEFAULT_MODEL_ID}.json`),
+);
+export const BUNDLED_MODELS_DIR =
+  process.env.FERRET_MODELS_DIR ??
+  (shippedManifest === null ? 'models' : path.dirname(shippedManifest));
 
 /**
  * Every manifest in `dir`, in order of id. Each is named after its id (`<id>.json`), so that a

@@ -96,7 +96,7 @@ export class WorkerEmbedder implements ImageEmbedder {
 
   private receive(reply: EmbedWorkerReply): void {
     if (reply.type === 'log') {
-      this.logger[reply.level](reply.message);
+      this.logger[reply.level](`embedding worker: ${reply.message}`);
       return;
     }
     this.requests.settle(

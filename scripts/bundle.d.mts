@@ -1,0 +1,4 @@
+/** Builds the CLI bundle (dist/cli by default). */
+export function bundleCli(outdir?: string): Promise<void>;
+/** Builds the Electron shell's bundles (dist/shell by default). */
+export function bundleShell(outdir?: string): Promise<void>;
