@@ -7,8 +7,8 @@ export interface LinuxInstallerSize {
   extraResourcesBytes: number;
   /** onnxruntime-node's binaries in the Linux app. */
   shippedOnnxruntimeBytes: number;
-  /** The other OSes' onnxruntime-node binaries, which the platform rules leave out. */
-  otherOsOnnxruntimeBytes: number;
+  /** onnxruntime-node's binaries for other OSes and architectures, which the rules leave out. */
+  leftOutOnnxruntimeBytes: number;
 }
 /** Lays the Linux app out with electron-builder (Electron's runtime stubbed) and measures it. */
 export function linuxInstallerSize(): Promise<LinuxInstallerSize>;

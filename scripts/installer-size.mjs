@@ -23,18 +23,6 @@ async function sizeOf(target) {
   return total;
 }
 
-/** Bytes of onnxruntime's binaries for each OS, as they lie in node_modules. */
-async function onnxruntimeByOs() {
-  const bin = path.join(root, 'node_modules', 'onnxruntime-node', 'bin');
-  const sizes = {};
-  for (const napi of await readdir(bin)) {
-    for (const platform of await readdir(path.join(bin, napi))) {
-      sizes[platform] = (sizes[platform] ?? 0) + (await sizeOf(path.join(bin, napi, platform)));
-    }
-  }
-  return sizes;
-}
-
 export async function linuxInstallerSize() {
   for (const built of ['dist/shell/main.js', 'dist/renderer/index.html']) {
     if (!existsSync(path.join(root, built)))
@@ -69,10 +57,6 @@ export async function linuxInstallerSize() {
     const asarBytes = await sizeOf(path.join(resources, 'app.asar'));
     const unpackedBytes = await sizeOf(path.join(resources, 'app.asar.unpacked'));
     const extraBytes = (await sizeOf(resources)) - asarBytes - unpackedBytes;
-    const byOs = await onnxruntimeByOs();
-    const otherOsOnnxruntimeBytes = Object.entries(byOs)
-      .filter(([platform]) => platform !== 'linux')
-      .reduce((sum, [, bytes]) => sum + bytes, 0);
     const shippedOnnxruntimeBytes = await sizeOf(
       path.join(resources, 'app.asar.unpacked', 'node_modules', 'onnxruntime-node', 'bin'),
     );
@@ -83,7 +67,9 @@ export async function linuxInstallerSize() {
       unpackedBytes,
       extraResourcesBytes: extraBytes,
       shippedOnnxruntimeBytes,
-      otherOsOnnxruntimeBytes,
+      leftOutOnnxruntimeBytes:
+        (await sizeOf(path.join(root, 'node_modules', 'onnxruntime-node', 'bin'))) -
+        shippedOnnxruntimeBytes,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });

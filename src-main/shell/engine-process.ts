@@ -103,7 +103,7 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
   return {
     backend: {
       handle: (method, args) => current.backend.handle(method, args),
-      mediaFile: (kind, photoId) => current.backend.mediaFile(kind, photoId),
+      media: (kind, photoId) => current.backend.media(kind, photoId),
       subscribe(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);

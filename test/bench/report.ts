@@ -80,7 +80,7 @@ export function desktopSection(desktop: DesktopReport, separateRun?: string): st
 
 ${table(['Command', 'Starts', 'p50 / p95'], cliRows)}
 
-What the Linux installer unpacks besides Electron's own runtime (electron-builder \`--dir\` with electron-builder.yml's rules; Electron ${size.electronVersion}): **${megabytes(size.totalBytes)}** — app.asar ${megabytes(size.asarBytes)}, unpacked native modules ${megabytes(size.unpackedBytes)} (onnxruntime ${megabytes(size.shippedOnnxruntimeBytes)}), model manifests ${megabytes(size.extraResourcesBytes)}. The platform rules leave out ${megabytes(size.otherOsOnnxruntimeBytes)} of other OSes' onnxruntime binaries that every installer carried before.`;
+What the Linux installer unpacks besides Electron's own runtime (electron-builder \`--dir\` with electron-builder.yml's rules; Electron ${size.electronVersion}): **${megabytes(size.totalBytes)}** — app.asar ${megabytes(size.asarBytes)}, unpacked native modules ${megabytes(size.unpackedBytes)} (onnxruntime ${megabytes(size.shippedOnnxruntimeBytes)}), model manifests ${megabytes(size.extraResourcesBytes)}. The platform rules leave out ${megabytes(size.leftOutOnnxruntimeBytes)} of onnxruntime binaries for other OSes and architectures, which every installer carried before.`;
 }
 
 function header(report: BenchReport): string {

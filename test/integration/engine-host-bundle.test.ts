@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -96,9 +96,10 @@ describe('the bundled engine host', () => {
     const similar = await backend.handle('findSimilar', { photoId: hits[0]!.photo.id, limit: 3 });
     assert.equal(similar.hits.length, 3);
     assert.ok(similar.hits.every((hit) => hit.photo.id !== hits[0]!.photo.id));
-    const thumbnail = await backend.mediaFile('thumbnail', hits[0]!.photo.id);
-    assert.ok(thumbnail !== null && (await stat(thumbnail)).size > 0);
-    assert.equal(await backend.mediaFile('photo', 999_999), null);
+    const thumbnail = await backend.media('thumbnail', hits[0]!.photo.id);
+    assert.equal(thumbnail?.contentType, 'image/webp');
+    assert.ok(thumbnail.bytes.length > 0);
+    assert.equal(await backend.media('photo', 999_999), null);
 
     // A desktop action asked by the host is answered by this side, as main answers it.
     assert.deepEqual(await backend.handle('openPhoto', { photoId: hits[0]!.photo.id }), {
