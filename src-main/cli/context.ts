@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { ExecutionProviderName } from '../contract/api.js';
 import { UserError } from '../contract/errors.js';
@@ -56,4 +57,12 @@ export function untilStopSignal(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * A folder typed in a terminal, made absolute against the terminal's folder (the engine takes
+ * only full paths). An empty one is passed on as it is, for the engine to refuse.
+ */
+export function terminalPath(value: string): string {
+  return value.trim() === '' ? value : path.resolve(value);
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { FolderInfo } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
 import type { Backend } from '../../engine/backend.js';
-import { withBackend } from '../context.js';
+import { terminalPath, withBackend } from '../context.js';
 
 /** A folder given by its id or by its path. */
 async function findFolder(backend: Backend, idOrPath: string): Promise<FolderInfo> {
@@ -43,9 +43,7 @@ const addCommand = new Command('add')
   .option('--polling', 'watch by polling (for network shares, where change events are missing)')
   .action(async (folder: string, options: { polling?: boolean }, command: Command) => {
     await withBackend(command, async (backend, output) => {
-      // A path typed in a terminal is relative to where the user stands; the engine takes only
-      // full paths (the app and the server have no such place).
-      const added = await backend.addFolder(path.resolve(folder), options);
+      const added = await backend.addFolder(terminalPath(folder), options);
       output.result(added, () => `added ${added.path} (id ${added.id}); ferret watch indexes it`);
     });
   });

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ModelInfo } from '../../contract/api.js';
 import { describeSpeed } from '../../contract/format.js';
 import type { IndexSummary } from '../../engine/backend.js';
-import { withBackend } from '../context.js';
+import { terminalPath, withBackend } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
 
 export const indexCommand = new Command('index')
@@ -23,7 +22,7 @@ export const indexCommand = new Command('index')
           : null;
       let started = false;
       const startedAt = Date.now();
-      const summary = await backend.indexFolder(path.resolve(folder), {
+      const summary = await backend.indexFolder(terminalPath(folder), {
         onProgress: (progress) => {
           if (bar === null) return;
           if (!started) bar.start(progress.total, 0, { speed: '' });
