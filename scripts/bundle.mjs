@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds what runs outside the sources: the `ferret` CLI (dist/cli) and the Electron shell
-// (dist/shell: main, engine host, embedding worker, preload). Production dependencies stay
+// (dist/shell: main, engine host, embedding and HEIC workers, preload). Production dependencies stay
 // in node_modules (native modules must, and electron-builder ships exactly those); everything
 // else, development-only packages included, is inlined.
 import { build } from 'esbuild';
@@ -27,15 +27,19 @@ const nodeBundle = {
   },
 };
 
-const workerEntry = path.join(root, 'src-main/engine/library/embed-worker.ts');
+/** Worker threads, each found by name beside the bundle that starts it (util/worker-script.ts). */
+const workerEntries = {
+  'embed-worker': path.join(root, 'src-main/engine/library/embed-worker.ts'),
+  'heif-worker': path.join(root, 'src-main/engine/media/heif-worker.ts'),
+};
 
-/** The CLI and its embedding worker, which it finds beside itself. */
+/** The CLI and its workers, which it finds beside itself. */
 export async function bundleCli(outdir = path.join(root, 'dist/cli')) {
   const result = await build({
     ...nodeBundle,
     entryPoints: {
       ferret: path.join(root, 'src-main/cli/main.ts'),
-      'embed-worker': workerEntry,
+      ...workerEntries,
     },
     outdir,
     metafile: true,
@@ -47,7 +51,7 @@ export async function bundleCli(outdir = path.join(root, 'dist/cli')) {
   await writeFile(path.join(outdir, 'inputs.json'), JSON.stringify([...inputs, 'package.json']));
 }
 
-/** Electron main, the engine host (a utilityProcess), its embedding worker and the preload. */
+/** Electron main, the engine host (a utilityProcess), its workers and the preload. */
 export async function bundleShell(outdir = path.join(root, 'dist/shell')) {
   await Promise.all([
     build({
@@ -55,7 +59,7 @@ export async function bundleShell(outdir = path.join(root, 'dist/shell')) {
       entryPoints: {
         main: path.join(root, 'src-main/shell/main.ts'),
         'engine-host': path.join(root, 'src-main/shell/engine-host.ts'),
-        'embed-worker': workerEntry,
+        ...workerEntries,
       },
       external: [...external, 'electron'],
       outdir,

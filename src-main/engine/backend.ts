@@ -275,7 +275,7 @@ export class Backend implements ApiBackend {
     const spec = (this.engine.model?.manifest ?? this.engine.bundledManifest).image;
     const bytes = await readPhotoFile(givenPath(file));
     return {
-      bytes: tensorToBytes(await clipTensor(bytes, spec)),
+      bytes: tensorToBytes(await clipTensor(bytes, spec, file)),
       shape: [3, spec.size, spec.size],
     };
   }

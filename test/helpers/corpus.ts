@@ -5,6 +5,9 @@ import { promisify } from 'node:util';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared');
 
+/** Real HEIC, camera RAW and GIF files with known metadata (see its README). */
+export const FORMATS_DIR = path.join(SHARED, 'formats');
+
 let corpus: Promise<string> | undefined;
 
 /** The folder of real photos from shared/corpus/get-photos.sh, fetched once per machine. */

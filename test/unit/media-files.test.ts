@@ -3,20 +3,31 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
-import { IMAGE_EXTENSIONS, isImagePath } from '../../src-main/engine/media/image-files.js';
+import {
+  IMAGE_EXTENSIONS,
+  isImagePath,
+  rawFormatOf,
+} from '../../src-main/engine/media/image-files.js';
 import { corpusDir } from '../helpers/corpus.js';
 
 test('isImagePath accepts photo extensions in any case', () => {
-  for (const name of ['a.jpg', 'b.JPEG', 'c.Png', 'd.webp', 'e.tif', 'f.TIFF', 'g.avif']) {
+  const names = ['a.jpg', 'b.JPEG', 'c.Png', 'd.webp', 'e.tif', 'f.TIFF', 'g.avif', 'h.gif'];
+  for (const name of [...names, 'IMG_0001.HEIC', 'i.heif', 'DSC_0001.NEF', 'j.cr3', 'k.dng']) {
     assert.ok(isImagePath(path.join('/photos', name)), name);
   }
   for (const extension of IMAGE_EXTENSIONS) assert.ok(isImagePath(`x.${extension}`), extension);
 });
 
 test('isImagePath rejects other files and hidden ones', () => {
-  const others = ['notes.txt', 'clip.mp4', 'anim.gif', 'raw.cr2', 'jpg', 'photo.jpg.part', 'a/b'];
+  const others = ['notes.txt', 'clip.mp4', 'clip.mov', 'raw.xmp', 'jpg', 'photo.jpg.part', 'a/b'];
   const hidden = ['.jpg', '._IMG_0001.JPG', '/photos/.thumb.png'];
   for (const name of [...others, ...hidden]) assert.equal(isImagePath(name), false, name);
+});
+
+test('rawFormatOf names camera RAW files by their extension and nothing else', () => {
+  assert.equal(rawFormatOf('/photos/IMG_0001.CR2'), 'cr2');
+  assert.equal(rawFormatOf('DSCF0001.raf'), 'raf');
+  for (const name of ['a.jpg', 'b.heic', 'c.tif', 'cr2', '']) assert.equal(rawFormatOf(name), null);
 });
 
 test('sha256OfBytes is the sha256 that sha256sum gives', async () => {

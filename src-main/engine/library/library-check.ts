@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { LibraryServices } from './library-services.js';
 import { readPhotoFile } from '../media/photo-file.js';
-import { makeThumbnail, thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
+import {
+  THUMBNAIL_MAX_SIDE,
+  makeThumbnail,
+  thumbnailPath,
+  writeThumbnail,
+} from '../media/thumbnail.js';
 import type { IndexDifferences } from '../vector-index/vector-index.js';
 import { fileIsGone } from './folder-availability.js';
 import { errorMessage } from '../../contract/format.js';
@@ -94,7 +99,11 @@ export async function repairLibrary(services: LibraryServices): Promise<RepairRe
     const photo = catalog.getPhoto(photoId);
     if (photo?.contentHash == null || !existsSync(photo.path)) continue;
     try {
-      const thumbnail = await makeThumbnail(await readPhotoFile(photo.path));
+      const thumbnail = await makeThumbnail(
+        await readPhotoFile(photo.path),
+        THUMBNAIL_MAX_SIDE,
+        photo.path,
+      );
       await writeThumbnail(services.paths.thumbnailsDir, photo.contentHash, thumbnail);
       thumbnailsWritten++;
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { analyzePhoto } from '../media/analyze.js';
 import { sha256OfBytes } from '../util/sha256.js';
+import { PhotoDecodeError } from '../media/errors.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import type { PhotoMetadata } from '../media/metadata.js';
 import type { ClipImageSpec } from '../media/preprocess.js';
@@ -82,7 +83,14 @@ export function emptyCounts(): IndexCounts {
 type Prepared =
   | { kind: 'unchanged'; file: IndexTarget }
   | { kind: 'vanished'; file: IndexTarget }
-  | { kind: 'failed'; file: IndexTarget; message: string; contentHash: string | null }
+  | {
+      kind: 'failed';
+      file: IndexTarget;
+      message: string;
+      contentHash: string | null;
+      /** What could be read despite the error (a RAW without a preview: its camera, date). */
+      known?: Partial<PhotoMetadata>;
+    }
   | { kind: 'moved'; file: IndexTarget; photoId: number; from: string }
   | {
       kind: 'decoded';
@@ -214,7 +222,7 @@ export class PhotoIndexer {
       }
     }
     try {
-      const analyzed = await analyzePhoto(bytes, this.options.imageSpec);
+      const analyzed = await analyzePhoto(bytes, this.options.imageSpec, file.path);
       await writeThumbnail(this.options.thumbnailsDir, contentHash, analyzed.thumbnail);
       return {
         kind: 'decoded',
@@ -226,7 +234,8 @@ export class PhotoIndexer {
       };
     } catch (error) {
       if (isEnvironmentError(error)) throw error;
-      return { kind: 'failed', file, message: errorMessage(error), contentHash };
+      const known = error instanceof PhotoDecodeError ? error.known : {};
+      return { kind: 'failed', file, message: errorMessage(error), contentHash, known };
     }
   }
 
@@ -278,6 +287,7 @@ export class PhotoIndexer {
 
   private recordFailure(failed: Extract<Prepared, { kind: 'failed' }>): void {
     this.options.catalog.upsertPhoto({
+      ...failed.known,
       path: failed.file.path,
       folderId: failed.file.folderId,
       size: failed.file.size,

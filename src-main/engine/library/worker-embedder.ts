@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ExecutionProviderName } from '../../contract/api.js';
 import { PendingRequests } from '../../contract/pending-requests.js';
 import type { ModelManifest } from '../embedder/manifest.js';
 import type { SessionTuning } from '../embedder/providers.js';
 import type { Logger } from '../util/logger.js';
+import { startWorker, workerScript } from '../util/worker-script.js';
 import type { ImageEmbedder } from './photo-indexer.js';
 
 export interface EmbedWorkerData {
@@ -24,16 +23,6 @@ export type EmbedWorkerReply =
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
 /**
- * The worker's script next to this module: embed-worker.ts when running from source (under
- * tsx, which the worker must load first), embed-worker.js in a build.
- */
-function workerScript(): { url: URL; fromSource: boolean } | null {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./embed-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  return existsSync(fileURLToPath(url)) ? { url, fromSource } : null;
-}
-
-/**
  * Runs the image tower in a worker thread (see embed-worker.ts). Requests are answered in
  * order; a worker that dies fails the requests in flight and is restarted on the next one.
  */
@@ -42,14 +31,14 @@ export class WorkerEmbedder implements ImageEmbedder {
   private readonly requests = new PendingRequests<Float32Array[]>();
 
   private constructor(
-    private readonly script: { url: URL; fromSource: boolean },
+    private readonly script: URL,
     private readonly data: EmbedWorkerData,
     private readonly logger: Logger,
   ) {}
 
   /** Null when this build has no worker script; the caller then embeds in-process. */
   static create(data: EmbedWorkerData, logger: Logger): WorkerEmbedder | null {
-    const script = workerScript();
+    const script = workerScript(import.meta.url, 'embed-worker');
     return script === null ? null : new WorkerEmbedder(script, data, logger);
   }
 
@@ -76,14 +65,7 @@ export class WorkerEmbedder implements ImageEmbedder {
 
   private started(): Worker {
     if (this.worker !== null) return this.worker;
-    const { url, fromSource } = this.script;
-    const worker = fromSource
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-             .then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`,
-          { eval: true, workerData: this.data },
-        )
-      : new Worker(url, { workerData: this.data });
+    const worker = startWorker(this.script, this.data);
     worker.on('message', (reply: EmbedWorkerReply) => this.receive(reply));
     worker.on('error', (error) => this.requests.failAll(error));
     worker.on('exit', (code) => {

@@ -1,3 +1,4 @@
+import { PhotoDecodeError } from './errors.js';
 import { openImage } from './image-source.js';
 import type { ImageSource } from './image-source.js';
 import { metadataFrom } from './metadata.js';
@@ -15,23 +16,34 @@ export interface PhotoAnalysis {
 }
 
 /**
- * Everything indexing needs from one photo's bytes. The header is read once and, where the
- * colours allow, the pixels are decoded once into a reduced copy that both the tensor and the
- * thumbnail are made from; otherwise each is its own pipeline that decodes only as much as it
- * needs (JPEG/WebP shrink-on-load).
+ * Everything indexing needs from one photo's bytes (`fileName` tells a camera RAW). The header
+ * is read once and, where the colours allow, the pixels are decoded once into a reduced copy
+ * that both the tensor and the thumbnail are made from; otherwise each is its own pipeline that
+ * decodes only as much as it needs (JPEG/WebP shrink-on-load). When the pixels fail, the error
+ * carries the metadata that was read, so the catalog keeps the photo's date and camera.
  */
 export async function analyzePhoto(
   bytes: Buffer,
   spec: ClipImageSpec,
+  fileName = '',
   thumbnailMaxSide: number = THUMBNAIL_MAX_SIDE,
 ): Promise<PhotoAnalysis> {
-  const source = await openImage(bytes);
-  const [metadata, reduced] = await Promise.all([metadataFrom(source), clipSource(source, spec)]);
-  const [tensor, thumbnail] = await Promise.all([
-    clipTensorFrom(reduced, spec),
-    thumbnailFrom(servesThumbnail(reduced, thumbnailMaxSide) ? reduced : source, thumbnailMaxSide),
-  ]);
-  return { metadata, tensor, thumbnail };
+  const source = await openImage(bytes, fileName);
+  const metadata = await metadataFrom(source);
+  try {
+    const reduced = await clipSource(source, spec);
+    const [tensor, thumbnail] = await Promise.all([
+      clipTensorFrom(reduced, spec),
+      thumbnailFrom(
+        servesThumbnail(reduced, thumbnailMaxSide) ? reduced : source,
+        thumbnailMaxSide,
+      ),
+    ]);
+    return { metadata, tensor, thumbnail };
+  } catch (error) {
+    if (!(error instanceof PhotoDecodeError)) throw error;
+    throw new PhotoDecodeError(error.reason, error.message, { cause: error, known: metadata });
+  }
 }
 
 /** Whether a copy still has every pixel a thumbnail of `maxSide` needs. */

@@ -1,15 +1,32 @@
+import type { PhotoMetadata } from './metadata.js';
+
 /** Why a file could not be turned into a photo; the library stores it and the UI explains it. */
-export type PhotoDecodeReason = 'empty' | 'not-an-image' | 'corrupt' | 'too-large' | 'unreadable';
+export type PhotoDecodeReason =
+  'empty' | 'not-an-image' | 'corrupt' | 'too-large' | 'unreadable' | 'no-preview';
 
 /** The only error the media layer throws for bad input; the message is one line for a person. */
 export class PhotoDecodeError extends Error {
   override readonly name = 'PhotoDecodeError';
 
+  /** What could still be read about the photo (a RAW's camera and date), for the catalog. */
+  readonly known: Partial<PhotoMetadata>;
+
   constructor(
     readonly reason: PhotoDecodeReason,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { known?: Partial<PhotoMetadata> },
   ) {
     super(message, options);
+    this.known = options?.known ?? {};
   }
+}
+
+/** The first non-blank line of a decoder's message: errors are told in one line. */
+export function firstLine(message: string): string {
+  return (
+    message
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown decoder error'
+  );
 }

@@ -1,17 +1,58 @@
 import path from 'node:path';
 
 /**
- * File extensions (lower case, no dot) of the formats the bundled libvips decodes. HEIC is left
- * out: sharp's prebuilt libvips decodes AVIF but not HEVC-coded HEIF. GIF is left out on purpose:
- * it is animation and clip art far more often than photographs.
+ * Camera RAW formats (lower-case extensions). Ferret shows a RAW through the largest JPEG preview
+ * the camera embedded in it, as most RAW browsers do; the extension is what marks a file as a
+ * RAW, since many RAWs are TIFF files that would otherwise be read as one.
  */
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'avif'] as const;
+export const RAW_EXTENSIONS = [
+  'dng',
+  'cr2',
+  'cr3',
+  'nef',
+  'arw',
+  'raf',
+  'orf',
+  'rw2',
+  'pef',
+] as const;
+
+/**
+ * File extensions (lower case, no dot) of the photos Ferret indexes: what the bundled libvips
+ * decodes (GIF by its first frame), HEIC/HEIF (decoded with libheif compiled to WebAssembly,
+ * since sharp's prebuilt libvips decodes AVIF but not HEVC) and camera RAW.
+ */
+export const IMAGE_EXTENSIONS = [
+  'jpg',
+  'jpeg',
+  'png',
+  'webp',
+  'tif',
+  'tiff',
+  'avif',
+  'gif',
+  'heic',
+  'heif',
+  'hif',
+  ...RAW_EXTENSIONS,
+] as const;
 
 const extensionSet: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS);
+const rawExtensionSet: ReadonlySet<string> = new Set(RAW_EXTENSIONS);
+
+function extensionOf(filePath: string): string {
+  return path.extname(filePath).slice(1).toLowerCase();
+}
 
 /** Whether a path names a photo Ferret indexes; hidden files (e.g. macOS `._IMG.jpg`) never do. */
 export function isImagePath(filePath: string): boolean {
   const name = path.basename(filePath);
   if (name.startsWith('.')) return false;
-  return extensionSet.has(path.extname(name).slice(1).toLowerCase());
+  return extensionSet.has(extensionOf(name));
+}
+
+/** The RAW format a path names (its extension: `cr2`, `nef`…), or null for any other file. */
+export function rawFormatOf(filePath: string): string | null {
+  const extension = extensionOf(filePath);
+  return rawExtensionSet.has(extension) ? extension : null;
 }

@@ -18,8 +18,12 @@ export interface ClipImageSpec {
  * the original CLIP does (see shared/clip/README.md): oriented, ICC profile not applied, bicubic
  * resize of the short side to `size`, centre crop, RGB, scaled to [0,1], normalised.
  */
-export async function clipTensor(bytes: Buffer, spec: ClipImageSpec): Promise<Float32Array> {
-  return clipTensorFrom(await clipSource(await openImage(bytes), spec), spec);
+export async function clipTensor(
+  bytes: Buffer,
+  spec: ClipImageSpec,
+  fileName = '',
+): Promise<Float32Array> {
+  return clipTensorFrom(await clipSource(await openImage(bytes, fileName), spec), spec);
 }
 
 /**
@@ -63,7 +67,7 @@ export async function clipTensorFrom(
     resizedWidth,
     resizedHeight,
   );
-  const pipeline = decode(source, 'as-stored')
+  const pipeline = (await decode(source, 'as-stored'))
     .resize(swapped ? resizedHeight : resizedWidth, swapped ? resizedWidth : resizedHeight, {
       fit: 'fill',
       kernel: 'cubic',

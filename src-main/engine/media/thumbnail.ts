@@ -10,12 +10,13 @@ export const THUMBNAIL_MAX_SIDE = 400;
 export async function makeThumbnail(
   bytes: Buffer,
   maxSide: number = THUMBNAIL_MAX_SIDE,
+  fileName = '',
 ): Promise<Buffer> {
-  return thumbnailFrom(await openImage(bytes), maxSide);
+  return thumbnailFrom(await openImage(bytes, fileName), maxSide);
 }
 
-export function thumbnailFrom(source: ImageSource, maxSide: number): Promise<Buffer> {
-  const pipeline = upright(decode(source, 'display'), source)
+export async function thumbnailFrom(source: ImageSource, maxSide: number): Promise<Buffer> {
+  const pipeline = upright(await decode(source, 'display'), source)
     .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
     // Effort 2 of 6 encodes in half the time of the default for files about 2% larger.
     .webp({ quality: 80, effort: 2 });

@@ -58,7 +58,7 @@ export class PhotoSearch {
       return this.similarToPhoto(self.id, limit).hits;
     }
     const bytes = await readPhotoFile(absolute);
-    const tensor = await clipTensor(bytes, this.model.manifest.image);
+    const tensor = await clipTensor(bytes, this.model.manifest.image, absolute);
     const [vector] = await this.model.embedImages([tensor]);
     return this.hits(vector!, limit, self ? new Set([self.id]) : undefined);
   }
