@@ -203,9 +203,19 @@ export interface LibraryStatus {
   indexed: number;
   embedded: number;
   errors: number;
+  /**
+   * Photos per format (jpeg, png, webp, tiff, gif, avif, heic, or a camera RAW's extension such
+   * as cr2), most first; a file too broken to tell its format is left out.
+   */
+  formats: FormatCount[];
   folders: FolderInfo[];
   model: ModelInfo;
   indexing: IndexingProgress;
+}
+
+export interface FormatCount {
+  format: string;
+  photos: number;
 }
 
 export interface ModelDownloadProgress {

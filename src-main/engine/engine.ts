@@ -474,6 +474,7 @@ export class Engine {
       indexed: counts.indexed,
       embedded: this.loaded?.vectors.size ?? 0,
       errors: counts.error,
+      formats: this.catalog.countByFormat(),
       folders: this.listFolders(),
       model: this.modelInfo(),
       indexing,

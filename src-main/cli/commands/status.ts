@@ -11,6 +11,11 @@ export const statusCommand = new Command('status')
         const lines = [
           `library: ${backend.libraryDir}`,
           `photos: ${status.photos} (${status.indexed} indexed, ${status.embedded} searchable, ${status.errors} unreadable)`,
+          ...(status.formats.length > 0
+            ? [
+                `formats: ${status.formats.map(({ format, photos }) => `${format} ${photos}`).join(', ')}`,
+              ]
+            : []),
           `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem, status.model)}` : `${status.model.name} (${backend.modelDir})`}`,
           `folders:`,
           ...status.folders.map(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { MonthCount, PhotoStatus } from '../../contract/api.js';
+import type { FormatCount, MonthCount, PhotoStatus } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
 import { isPathInside } from '../util/path-inside.js';
 import { migrate } from './migrations.js';
@@ -303,6 +303,14 @@ export class Catalog {
     ).all() as { status: PhotoStatus; count: number }[];
     for (const { status, count } of rows) counts[status] = count;
     return counts;
+  }
+
+  /** Photos per known format, most first. */
+  countByFormat(): FormatCount[] {
+    return this.statement(
+      `SELECT format, count(*) AS photos FROM photos WHERE format IS NOT NULL
+       GROUP BY format ORDER BY photos DESC, format`,
+    ).all() as FormatCount[];
   }
 
   /** Photos whose files lie below `dir` (a folder inside the library), at any depth. */
