@@ -64,7 +64,10 @@ export function renderMarkdown(report: BenchReport): string {
 export const DESKTOP_HEADING = '## The CLI and the desktop installer';
 
 /** `--only desktop` writes this section into an existing BENCHMARKS.md, saying so. */
-export function desktopSection(desktop: DesktopReport, separateRun?: string): string {
+export function desktopSection(
+  desktop: DesktopReport,
+  separateRun?: { date: string; othersCpuShare: number | null },
+): string {
   const cliRows = desktop.cli.map((startup) => [
     `\`${startup.command} search\``,
     String(startup.starts),
@@ -72,7 +75,7 @@ export function desktopSection(desktop: DesktopReport, separateRun?: string): st
   ]);
   const size = desktop.installer;
   const note = separateRun
-    ? `\n\nMeasured on its own by \`npm run bench -- --only desktop\` on ${separateRun}, not in the run above.`
+    ? `\n\nMeasured on its own by \`npm run bench -- --only desktop\` on ${separateRun.date}, not in the run above${separateRun.othersCpuShare === null ? '' : `; other processes used ${fixed(100 * separateRun.othersCpuShare, 0)}% of the machine's CPU meanwhile${separateRun.othersCpuShare > BUSY_SHARE ? ', so these times are longer than the machine alone would give' : ''}`}.`
     : '';
   return `${DESKTOP_HEADING}${note}
 

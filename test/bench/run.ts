@@ -112,17 +112,22 @@ async function measureDesktopOnly(config: BenchConfig, scratch: string): Promise
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
+  const load = new CpuLoadMonitor();
   const desktop = await runDesktopSection(config, {
     label: `fp32, corpus library (${photos.length} photos)`,
     libraryDir,
     modelDir: models.fp32Dir,
   });
+  const othersShare = load.othersShare();
   const file =
     config.mode === 'full'
       ? path.join(REPO_ROOT, 'BENCHMARKS.md')
       : path.join(REPO_ROOT, 'bench-results', 'BENCHMARKS.quick.md');
   const markdown = await readFile(file, 'utf8').catch(() => '# Ferret benchmarks\n');
-  const section = desktopSection(desktop, new Date().toISOString().slice(0, 10));
+  const section = desktopSection(desktop, {
+    date: new Date().toISOString().slice(0, 10),
+    othersCpuShare: othersShare,
+  });
   const start = markdown.indexOf(DESKTOP_HEADING);
   const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + DESKTOP_HEADING.length);
   const method = markdown.indexOf('## How it is measured');
