@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXECUTION_PROVIDERS } from '../contract/api.js';
-import { MAX_QUERY_LENGTH } from '../contract/schemas.js';
+import { MAX_QUERY_LENGTH } from '../contract/api.js';
 import { UserError } from '../contract/errors.js';
 import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';

@@ -10,6 +10,13 @@
 export const EXECUTION_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
 export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 
+/**
+ * The longest search text any door accepts. CLIP reads 77 tokens, which no sensible query
+ * needs more than a few hundred characters for; far longer text only costs the tokenizer.
+ * The search box holds no more, so the app never sends a query the engine refuses.
+ */
+export const MAX_QUERY_LENGTH = 1000;
+
 /** A method that takes no arguments. */
 export type NoArgs = Record<string, never>;
 
@@ -273,6 +280,12 @@ export interface ApiErrorBody {
 export interface FerretApi {
   call<M extends Method>(method: M, args: RequestOf<M>): Promise<ResponseTypes[M]>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
+  /**
+   * Whether the engine can be reached, as it changes (the browser door loses it when
+   * `ferret serve` stops, and reconnects by itself when it is back); absent where the door
+   * reports it another way.
+   */
+  onConnection?(listener: (connected: boolean) => void): () => void;
   /** URL the renderer may put in an <img src>: served only for photos inside the library. */
   mediaUrl(kind: 'thumbnail' | 'photo', photoId: number): string;
   /** Which door: desktop-only actions (open, show in folder, native menus) need 'electron'. */

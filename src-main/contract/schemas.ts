@@ -6,7 +6,7 @@ import type {
   ParsedRequestOf,
   RequestTypes,
 } from './api.js';
-import { EXECUTION_PROVIDERS } from './api.js';
+import { EXECUTION_PROVIDERS, MAX_QUERY_LENGTH } from './api.js';
 import { ApiValidationError, UserError } from './errors.js';
 
 /**
@@ -19,12 +19,6 @@ import { ApiValidationError, UserError } from './errors.js';
 const photoId = z.number().int().positive();
 const limit = z.number().int().min(1).max(500).default(60);
 const folderPath = z.string().min(1).max(4096);
-
-/**
- * The longest search text any door accepts. CLIP reads 77 tokens, which no sensible query
- * needs more than a few hundred characters for; far longer text only costs the tokenizer.
- */
-export const MAX_QUERY_LENGTH = 1000;
 
 /** The one rule for search text, whichever door it comes through. */
 export function checkSearchText(text: string): string {

@@ -3,12 +3,13 @@ import type {
   EngineEvent,
   FerretApi,
   LibraryStatus,
+  ModelInfo,
   ModelDownloadProgress,
   PhotoSummary,
   SearchHit,
   Settings,
 } from '../../src-main/contract/api.js';
-import { errorMessage } from './format.js';
+import { downloadFailure, errorMessage } from './format.js';
 import { modelProblemText } from './model-problem.js';
 import { LibrarySource, ResultSource } from './photo-source.svelte.js';
 import type { PhotoSource } from './photo-source.svelte.js';
@@ -48,6 +49,8 @@ export class AppState {
   downloads = $state<Record<string, ModelDownloadProgress>>({});
   fetchingModel = $state(false);
   notices = $state<Notice[]>([]);
+  /** False while the engine cannot be reached (the server stopped); it reconnects by itself. */
+  connected = $state(true);
   /** Desktop: why the engine's process stopped, until it is restarted. */
   engineStopped = $state<string | null>(null);
 
@@ -74,6 +77,11 @@ export class AppState {
   /** Load the first state and follow engine events; returns the stop function. */
   start(): () => void {
     const unsubscribe = this.api.onEvent((event) => this.#onEvent(event));
+    const unwatch = this.api.onConnection?.((connected) => {
+      this.connected = connected;
+      // What changed while away is fetched again once back.
+      if (connected) this.#refresh();
+    });
     void this.loadStatus();
     void this.api
       .call('getSettings', {})
@@ -81,6 +89,7 @@ export class AppState {
       .catch((error: unknown) => this.notify(errorMessage(error)));
     return () => {
       unsubscribe();
+      unwatch?.();
       this.#refresh.cancel();
     };
   }
@@ -234,7 +243,13 @@ export class AppState {
   async fetchModel(): Promise<void> {
     this.fetchingModel = true;
     this.downloads = {};
-    const model = await this.#act(() => this.api.call('fetchModel', {}));
+    let model: ModelInfo | null = null;
+    try {
+      model = await this.api.call('fetchModel', {});
+    } catch (error) {
+      // The panel shows the details; the notice says what it means.
+      this.notify(downloadFailure(errorMessage(error)).summary);
+    }
     this.fetchingModel = false;
     if (model?.problem) this.notify(modelProblemText(model.problem));
     await this.#afterModelChange();

@@ -21,9 +21,9 @@ export function baseName(filePath: string): string {
   return parts.at(-1) ?? filePath;
 }
 
-/** "1/250 s" below a second, "2.5 s" above: how cameras show shutter speeds. */
+/** "1/250 s" for short exposures, "0.4 s" and "2.5 s" for long ones, as cameras show them. */
 export function formatShutter(seconds: number): string {
-  if (seconds >= 1) return `${Number(seconds.toFixed(1))} s`;
+  if (seconds >= 0.3) return `${Number(seconds.toFixed(1))} s`;
   return `1/${Math.round(1 / seconds)} s`;
 }
 
@@ -64,4 +64,21 @@ export function formatTakenAt(value: string): string {
 export function cameraName(make: string | null, model: string | null): string | null {
   if (make === null || model === null) return model ?? make;
   return model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`;
+}
+
+const UNREACHABLE =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|fetch failed|network|socket hang up/i;
+
+/**
+ * A failed download in words a user can act on; the raw message (addresses, error codes) goes
+ * under "Details". A server that cannot be reached is by far the commonest cause.
+ */
+export function downloadFailure(message: string): { summary: string; details: string | null } {
+  if (UNREACHABLE.test(message)) {
+    return { summary: 'Cannot reach the download server (offline?)', details: message };
+  }
+  const firstLine = message.split('\n')[0]!;
+  return firstLine.length <= 120 && firstLine === message
+    ? { summary: `The download failed: ${message}`, details: null }
+    : { summary: 'The download failed', details: message };
 }

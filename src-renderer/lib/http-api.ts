@@ -13,10 +13,22 @@ import type {
  */
 export function createHttpApi(base = ''): FerretApi {
   const listeners = new Set<(event: EngineEvent) => void>();
+  const connectionListeners = new Set<(connected: boolean) => void>();
   let source: EventSource | null = null;
+  let connected = true;
 
+  function setConnected(now: boolean) {
+    if (now === connected) return;
+    connected = now;
+    for (const listener of connectionListeners) listener(now);
+  }
+
+  // The event stream is the heartbeat: it breaks as soon as the server goes away, and the
+  // browser retries it on its own, so its open and error events say when Ferret is back.
   function openEvents() {
     source = new EventSource(`${base}/api/events`);
+    source.onopen = () => setConnected(true);
+    source.onerror = () => setConnected(false);
     source.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as EngineEvent;
       for (const listener of listeners) listener(event);
@@ -56,6 +68,11 @@ export function createHttpApi(base = ''): FerretApi {
           source = null;
         }
       };
+    },
+
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
     },
 
     mediaUrl(kind, photoId) {

@@ -212,6 +212,20 @@ test('search by text shows results ranked by score', async () => {
   assert.equal(await page.getByRole('textbox', { name: /search/i }).inputValue(), '');
 });
 
+test('a query longer than the engine reads is held at the limit, never a raw error', async () => {
+  const box = page.getByRole('textbox', { name: /search/i });
+  await box.fill('a dog on the grass '.repeat(70));
+  assert.equal((await box.inputValue()).length, 1000);
+  await page.getByTestId('query-limit').getByText('Searches read up to 1,000 characters').waitFor();
+  await box.press('Enter');
+  await page.locator('.tile[data-score]').first().waitFor();
+  assert.equal(await page.getByTestId('results-error').count(), 0);
+  assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /Too big|searchText:/);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
+});
+
 test('right-click → Find similar: the exact copy ranks first, the query photo pinned on top', async () => {
   const tile = await revealTile(original);
   const originalId = Number(await tile.getAttribute('data-photo-id'));

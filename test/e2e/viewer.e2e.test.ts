@@ -41,7 +41,7 @@ let dir: string;
 let photosDir: string;
 let engine: Engine;
 let backend: ReturnType<typeof createBackend>;
-let server: RunningServer;
+let server: RunningServer | undefined;
 let browser: Browser;
 let page: Page;
 /** The grid's order, as the engine lists it. */
@@ -104,7 +104,7 @@ async function imageOffset(): Promise<{ x: number; y: number }> {
 }
 
 test('without a model Find similar is not offered, and says what it needs', async () => {
-  await page.goto(server.url);
+  await page.goto(server!.url);
   await tile(0).waitFor();
   await tile(0).click({ button: 'right' });
   const menu = page.getByTestId('context-menu');
@@ -316,4 +316,13 @@ test('a photo whose file has gone says why instead of showing a broken image', a
   await browser.screenshot('viewer-05-missing');
   await page.keyboard.press('Escape');
   assert.deepEqual(browser.problems, []);
+});
+
+test('when the server goes away the app says so at once, before any action fails', async () => {
+  await server!.close();
+  server = undefined;
+  const banner = page.getByTestId('disconnected');
+  await banner.getByText('Disconnected from Ferret').waitFor({ timeout: 15_000 });
+  assert.match((await banner.textContent())!, /reconnecting/);
+  await browser.screenshot('viewer-06-disconnected');
 });
