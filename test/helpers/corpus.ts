@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { testCacheDir } from './fixtures.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared');
 
@@ -14,7 +14,7 @@ let corpus: Promise<string> | undefined;
 export function corpusDir(): Promise<string> {
   corpus ??= promisify(execFile)('bash', [
     path.join(SHARED, 'corpus/get-photos.sh'),
-    path.join(os.tmpdir(), 'ferret-corpus'),
+    path.join(testCacheDir(), 'ferret-corpus'),
   ]).then(({ stdout }) => {
     const dir = stdout.trim().split('\n').at(-1);
     if (!dir) throw new Error('get-photos.sh printed no folder');

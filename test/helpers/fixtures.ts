@@ -5,6 +5,14 @@ import { makeTestModel } from '../models/make-test-model.js';
 import { copyCorpusPhotos } from './photo-folder.js';
 
 /** A fresh temporary folder; the test removes it. */
+/**
+ * Where caches that outlive a test run go (the corpus, generated models): the machine's
+ * temporary folder, not the per-process one that private-tmp.ts removes at exit.
+ */
+export function testCacheDir(): string {
+  return process.env.FERRET_TEST_CACHE ?? os.tmpdir();
+}
+
 export async function tempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `ferret-${prefix}-`));
 }
@@ -15,7 +23,7 @@ let tinyModel: Promise<string> | undefined;
 export function tinyModelDir(): Promise<string> {
   tinyModel ??= makeTestModel({
     size: 'tiny',
-    outDir: path.join(os.tmpdir(), 'ferret-test-models', 'tiny'),
+    outDir: path.join(testCacheDir(), 'ferret-test-models', 'tiny'),
   }).then((manifestFile) => path.dirname(manifestFile));
   return tinyModel;
 }

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundledModel } from '../../src-main/contract/api.js';
 import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
+import { Engine } from '../../src-main/engine/engine.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
 import { ferret } from '../helpers/ferret-cli.js';
 
@@ -39,7 +41,7 @@ describe('the ferret CLI', () => {
     );
   });
 
-  test('search and similar answer with ranked photos', async () => {
+  test('search and similar answer what the engine answers', async () => {
     const search = await ferret([
       ...withModel(),
       'search',
@@ -49,13 +51,22 @@ describe('the ferret CLI', () => {
     ]);
     assert.equal(search.code, 0, search.stderr);
     const hits = JSON.parse(search.stdout);
-    assert.equal(hits.length, 5);
-    assert.ok(hits[0].score >= hits[4].score);
-
     const query = folder.photos[0]!;
     const similar = await ferret([...withModel(), 'similar', query, '-k', '3']);
     assert.equal(similar.code, 0, similar.stderr);
     const neighbours = JSON.parse(similar.stdout);
+
+    // The CLI is a door: it must carry the engine's answer unchanged (ranking itself is tested
+    // with meaningful models in ranking.test.ts and text-ranking.test.ts).
+    const engine = await Engine.open({ libraryDir: library, modelDir, logger: silentLogger });
+    try {
+      assert.deepEqual(hits, await engine.searchText('dog on the beach at sunset', 5));
+      const photo = engine.catalog.getPhotoByPath(query)!;
+      assert.deepEqual(neighbours, engine.findSimilar(photo.id, 3).hits);
+    } finally {
+      await engine.close();
+    }
+    assert.equal(hits.length, 5);
     assert.equal(neighbours.length, 3);
     assert.ok(neighbours.every((hit: { photo: { path: string } }) => hit.photo.path !== query));
   });

@@ -197,11 +197,13 @@ test('the text tower computes CLIP text forward pass, read at the end token', as
   }
 });
 
-test('identical inputs give identical vectors, different inputs clearly different ones', async () => {
+test('identical inputs give identical vectors, different inputs different ones', async () => {
   const [dune, board] = photos;
   const [first, again, other] = await embedImages(vision, [dune!, dune!, board!]);
   assert.deepEqual(first, again);
-  assert.ok(cosine(first!, other!) < 0.99, `two photos: cosine ${cosine(first!, other!)}`);
+  // Random weights: different, but not by a margin that means anything (ranking is tested with
+  // the real encoder in ranking.test.ts and a meaningful model in text-ranking.test.ts).
+  assert.notDeepEqual(first, other);
 
   const [cat, catAgain, dog] = await embedTokens(textTower, [
     padded('a photo of a cat'),
@@ -209,7 +211,7 @@ test('identical inputs give identical vectors, different inputs clearly differen
     padded('a photo of a dog'),
   ]);
   assert.deepEqual(cat, catAgain);
-  assert.ok(cosine(cat!, dog!) < 0.99, `cat and dog: cosine ${cosine(cat!, dog!)}`);
+  assert.notDeepEqual(cat, dog);
 });
 
 test('what follows the end token does not change the text vector', async () => {

@@ -12,8 +12,8 @@ import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 import { waitFor } from '../helpers/live.js';
-import { ARTIFACTS_DIR, buildRenderer, openBrowser } from './browser.js';
-import type { Browser } from './browser.js';
+import { ARTIFACTS_DIR, buildRenderer, openBrowser } from '../e2e/browser.js';
+import type { Browser } from '../e2e/browser.js';
 
 /**
  * A library of 100,000 photos in the browser: the grid must stay virtualised (a bounded number

@@ -44,11 +44,29 @@ async function writeJpegs(dir: string, count: number, perFolder: number): Promis
   return files;
 }
 
+/** What every drain of the queue did, added up: the measure of duplicate work. */
+function countWork(engine: Engine) {
+  const work = { added: 0, updated: 0, moved: 0, unchanged: 0, removed: 0 };
+  const jobRunner = engine.jobRunner.bind(engine);
+  engine.jobRunner = (embedder, options) => {
+    const runner = jobRunner(embedder, options);
+    const drain = runner.drain.bind(runner);
+    runner.drain = async (signal, onProgress) => {
+      const counts = await drain(signal, onProgress);
+      for (const key of Object.keys(work) as (keyof typeof work)[]) work[key] += counts[key];
+      return counts;
+    };
+    return runner;
+  };
+  return work;
+}
+
 test('a burst of 10,000 new files and a bulk delete, without duplicate work', async () => {
   const [photos, libraryDir] = await Promise.all([tempDir('burst'), tempDir('library')]);
   // No model: the burst exercises watching, queueing, hashing and decoding at full size
   // without spending minutes on inference on a small CI machine.
   const engine = await Engine.open({ libraryDir, logger: silentLogger });
+  const work = countWork(engine);
   const library = new LiveLibrary(engine, {}, TIMING);
   try {
     await library.start();
@@ -58,6 +76,8 @@ test('a burst of 10,000 new files and a bulk delete, without duplicate work', as
     await library.settled();
     const counts = engine.catalog.countByStatus();
     assert.deepEqual(counts, { indexed: 10_000, error: 0 });
+    // Every file read once, though its events came in a burst: none read again or twice.
+    assert.deepEqual(work, { added: 10_000, updated: 0, moved: 0, unchanged: 0, removed: 0 });
     assert.equal(
       new Set(files.map((file) => engine.catalog.getPhotoByPath(file)?.id)).size,
       10_000,
@@ -73,6 +93,7 @@ test('a burst of 10,000 new files and a bulk delete, without duplicate work', as
     assert.equal(engine.catalog.getPhotoByPath(files[0]!), undefined);
     assert.ok(engine.catalog.getPhotoByPath(files[9999]!));
     assert.ok(checkLibrary(engine).consistent);
+    assert.deepEqual(work, { added: 10_000, updated: 0, moved: 0, unchanged: 0, removed: 5000 });
   } finally {
     await library.stop();
     await engine.close();

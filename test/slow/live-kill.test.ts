@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { photoFolder, tempDir, tinyModelDir } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/live.js';
 
 const FERRET = path.resolve(import.meta.dirname, '../../bin/ferret.js');
 
@@ -28,16 +29,30 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** Runs `ferret watch` and kills it without warning after `ms`. */
-async function watchAndKill(libraryDir: string, modelDir: string, ms: number): Promise<void> {
+/**
+ * Runs `ferret watch` and kills it without warning once the catalog holds `photos` photos: the
+ * moment is set by the work done, not by a timer, so it falls in the middle of the work on a
+ * machine of any speed.
+ */
+async function watchAndKill(libraryDir: string, modelDir: string, photos: number): Promise<void> {
   const child = spawn(
     process.execPath,
     [FERRET, '--library', libraryDir, '--model-dir', modelDir, 'watch'],
     { stdio: 'ignore' },
   );
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await waitFor(() => catalogued(libraryDir) >= photos, `${photos} photos catalogued`, 600_000);
   child.kill('SIGKILL');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await exited;
+}
+
+function catalogued(libraryDir: string): number {
+  const db = new Database(path.join(libraryDir, 'catalog.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM photos').pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }
 
 function queuedJobs(libraryDir: string): number {
@@ -91,12 +106,13 @@ test('killing the live library at random moments loses nothing and duplicates no
 
   await ferret(killedLibrary, modelDir, ['folders', 'add', folder.dir]);
   const random = seededRandom(20240611);
-  let interrupted = 0;
-  for (let kill = 0; kill < 4; kill++) {
-    await watchAndKill(killedLibrary, modelDir, 2500 + random() * 4000);
-    if (queuedJobs(killedLibrary) > 0) interrupted++;
+  // Four kills at seeded moments spread over the work, each after some more photos are in.
+  const total = reference.photos.size;
+  for (let kill = 1; kill <= 4; kill++) {
+    const at = Math.floor(((kill - 1 + random()) / 4) * (total - 1)) + 1;
+    await watchAndKill(killedLibrary, modelDir, Math.max(at, catalogued(killedLibrary) + 1));
+    assert.ok(queuedJobs(killedLibrary) > 0, `kill ${kill} came after the work was done`);
   }
-  assert.ok(interrupted >= 2, `only ${interrupted} of the kills came in the middle of the work`);
   await ferret(killedLibrary, modelDir, ['watch', '--exit-when-idle']);
 
   const check = JSON.parse((await ferret(killedLibrary, modelDir, ['--json', 'check'])).stdout);

@@ -1,0 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Loaded into every test process (`--import`, see package.json): the process gets a temporary
+ * folder of its own and is pointed at it through TMPDIR, so every mkdtemp of the tests and of
+ * the processes they start lands inside, and it is removed when the process exits, whether
+ * each test cleaned up or not. Caches meant to outlive a run (the corpus, generated models)
+ * stay in the machine's temporary folder, named by FERRET_TEST_CACHE.
+ */
+process.env.FERRET_TEST_CACHE ??= os.tmpdir();
+const privateTmp = mkdtempSync(path.join(os.tmpdir(), `ferret-test-${process.pid}-`));
+process.env.TMPDIR = privateTmp;
+process.once('exit', () => rmSync(privateTmp, { recursive: true, force: true }));
