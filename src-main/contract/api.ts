@@ -218,6 +218,21 @@ export interface LibraryStatus {
   folders: FolderInfo[];
   model: ModelInfo;
   indexing: IndexingProgress;
+  /** The active model's vector index; null without a model. */
+  vectorIndex: VectorIndexStatus | null;
+}
+
+/**
+ * The vector index behind search: 'loading' its file, or 'rebuilding' it from the catalog
+ * (missing or damaged), when searches are exact and slower meanwhile; `done` of `total`
+ * vectors while rebuilding.
+ */
+export interface VectorIndexStatus {
+  state: 'ready' | 'loading' | 'rebuilding';
+  /** Why it is rebuilt, in words that follow "the index is" (e.g. 'missing'). */
+  reason: string | null;
+  done: number;
+  total: number;
 }
 
 export interface FormatCount {
@@ -269,7 +284,9 @@ export type EngineEvent =
   | { type: 'library-changed' }
   | { type: 'model-download'; progress: ModelDownloadProgress }
   /** Desktop only, from main: the engine's process died; `restartEngine` starts a new one. */
-  | { type: 'engine-stopped'; reason: string };
+  | { type: 'engine-stopped'; reason: string }
+  /** While the vector index is read or rebuilt, every second, and once when it is ready. */
+  | { type: 'vector-index'; status: VectorIndexStatus };
 
 /** Thrown by handlers for errors the user should read as they are. */
 export interface ApiErrorBody {

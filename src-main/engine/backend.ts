@@ -82,10 +82,14 @@ export interface FetchedModel {
 
 type Handlers = { [M in Method]: (args: ParsedRequestOf<M>) => Promise<ResponseTypes[M]> };
 
+/** How often a long-lived door hears how the vector index is doing while it is not ready. */
+const INDEX_STATUS_EVERY_MS = 1000;
+
 export class Backend implements ApiBackend {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly library: LiveLibrary;
   private live: Promise<void> | null = null;
+  private indexWatch: NodeJS.Timeout | undefined;
   private readonly handlers: Handlers;
 
   /** Over an engine someone else opened and closes (tests, benchmarks); see `Backend.open`. */
@@ -149,6 +153,15 @@ export class Backend implements ApiBackend {
    * the user sees, never a failure to start.
    */
   startLiveLibrary(): Promise<void> {
+    // A rebuild of the vector index takes minutes on a large library: the app shows its progress.
+    let indexReported = false;
+    this.indexWatch ??= setInterval(() => {
+      const status = this.engine.vectors?.status() ?? null;
+      if (status !== null && (status.state !== 'ready' || !indexReported)) {
+        this.emit({ type: 'vector-index', status });
+        indexReported = status.state === 'ready';
+      }
+    }, INDEX_STATUS_EVERY_MS);
     this.live ??= this.library.start().catch((error: unknown) => {
       this.engine.logger.warn(`the live library did not start: ${errorMessage(error)}`);
     });
@@ -156,6 +169,8 @@ export class Backend implements ApiBackend {
   }
 
   async stopLiveLibrary(): Promise<void> {
+    clearInterval(this.indexWatch);
+    this.indexWatch = undefined;
     await this.live;
     await this.library.stop();
     this.live = null;
@@ -209,12 +224,20 @@ export class Backend implements ApiBackend {
     return this.engine.findSimilarToFile(file, limit);
   }
 
-  checkLibrary(): CheckReport {
+  /** Compares the library as a whole: waits for the vector index to be read (or rebuilt). */
+  async checkLibrary(): Promise<CheckReport> {
+    await this.engine.vectors?.whenSettled();
     return checkLibrary(this.engine);
   }
 
-  repairLibrary(): Promise<RepairReport> {
+  async repairLibrary(): Promise<RepairReport> {
+    await this.engine.vectors?.whenSettled();
     return repairLibrary(this.engine);
+  }
+
+  /** Resolves once the saved vector index is read, or found unusable and being rebuilt. */
+  async vectorIndexOpened(): Promise<void> {
+    await this.engine.vectors?.whenOpened();
   }
 
   /** Downloads a bundled model (the selected one by default) and loads it when it is selected. */

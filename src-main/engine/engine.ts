@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type {
   AddedFolder,
   BundledModel,
@@ -73,6 +74,11 @@ interface LoadedModel {
   vectors: VectorStore;
   search: PhotoSearch;
 }
+
+/** Photos removed per transaction when a folder goes, and how long they hold the thread. */
+const REMOVAL_CHUNK = 250;
+const REMOVAL_SLICE_MS = 40;
+const REMOVAL_SLICE_CHUNKS = 8;
 
 /** Settings kept in the catalog, so every door sees the same choices. */
 const PROVIDERS_SETTING = 'providers';
@@ -202,6 +208,7 @@ export class Engine {
 
   /** (Re)loads the model from `modelDir`; a missing model is a state, not an error. */
   async loadModel(): Promise<ModelInfo> {
+    await this.loaded?.vectors.close();
     await this.loaded?.model.close();
     this.loaded = null;
     const found = await findModelFolder(this.modelDir);
@@ -283,14 +290,34 @@ export class Engine {
     return { ...this.folderInfo(folder.id), absorbed: inner.map((child) => child.path) };
   }
 
-  removeFolder(folderId: number): { removedPhotos: number } {
-    const photoIds = this.catalog.photoIdsInFolder(folderId);
-    const removedPhotos = this.catalog.transaction(() => {
-      const removed = this.catalog.removeFolder(folderId);
-      this.loaded?.vectors.noteRemovedFromCatalog();
-      return removed;
-    });
-    this.loaded?.vectors.removeFromIndex(photoIds);
+  /**
+   * Removes the folder with its photos and their vectors, in chunks between which queries are
+   * answered: a folder of 100,000 photos never holds the thread for long.
+   */
+  async removeFolder(folderId: number): Promise<{ removedPhotos: number }> {
+    if (this.catalog.getFolder(folderId) === undefined) return { removedPhotos: 0 };
+    let removedPhotos = 0;
+    for (;;) {
+      const sliceEnd = performance.now() + REMOVAL_SLICE_MS;
+      let removed: number[];
+      let chunks = 0;
+      do {
+        removed = this.catalog.transaction(() => {
+          const ids = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
+          if (ids.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
+          return ids;
+        });
+        this.loaded?.vectors.removeFromIndex(removed);
+        removedPhotos += removed.length;
+      } while (
+        removed.length > 0 &&
+        ++chunks < REMOVAL_SLICE_CHUNKS &&
+        performance.now() < sliceEnd
+      );
+      if (removed.length === 0) break;
+      await yieldToOthers();
+    }
+    removedPhotos += this.catalog.removeFolder(folderId);
     this.loaded?.vectors.save();
     return { removedPhotos };
   }
@@ -387,7 +414,7 @@ export class Engine {
     return this.requireSearch().byText(query, limit);
   }
 
-  findSimilar(photoId: number, limit: number): { query: PhotoSummary; hits: SearchHit[] } {
+  findSimilar(photoId: number, limit: number): Promise<{ query: PhotoSummary; hits: SearchHit[] }> {
     return this.requireSearch().similarToPhoto(photoId, limit);
   }
 
@@ -478,11 +505,12 @@ export class Engine {
       folders: this.listFolders(),
       model: this.modelInfo(),
       indexing,
+      vectorIndex: this.loaded?.vectors.status() ?? null,
     };
   }
 
   async close(): Promise<void> {
-    this.loaded?.vectors.save();
+    await this.loaded?.vectors.close();
     await this.loaded?.model.close();
     this.catalog.close();
   }

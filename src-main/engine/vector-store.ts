@@ -1,6 +1,28 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import type { VectorIndexStatus } from '../contract/api.js';
 import type { Catalog } from './catalog/catalog.js';
-import { VectorIndex, type IndexDifferences } from './vector-index/vector-index.js';
+import {
+  VectorIndex,
+  type IndexDifferences,
+  type Neighbour,
+  type VectorIndexOptions,
+} from './vector-index/vector-index.js';
 import type { Logger } from './util/logger.js';
+import { errorMessage } from '../contract/format.js';
+
+/**
+ * How long background work (reading, rebuilding, checking the index) holds the thread before
+ * it lets queries and events in: well under the 100 ms a user notices.
+ */
+const SLICE_MS = 40;
+/** At most this many vectors per slice of a rebuild, however fast the machine. */
+const REBUILD_SLICE_VECTORS = 256;
+/** Vectors read from the catalog per query while the index is rebuilt. */
+const EXACT_CHUNK = 2048;
+/** How often a rebuild records its progress for other processes (`ferret status`). */
+const PROGRESS_EVERY_MS = 1000;
+/** A recorded rebuild progress older than this is from a process that is gone. */
+const PROGRESS_FRESH_MS = 10_000;
 
 /**
  * One model's vectors: the catalog holds them durably (the source of truth) and the HNSW index
@@ -9,14 +31,33 @@ import type { Logger } from './util/logger.js';
  * lacks. A generation counter, bumped with every vector write and recorded when the index is
  * saved, tells at start-up whether the file on disk is behind (after a crash) and must be
  * brought in line with the catalog.
+ *
+ * Opening never waits for the index: its file is checked cheaply (description, size, header)
+ * and read off the thread; a missing or damaged index is rebuilt from the catalog a slice at a
+ * time, and until it is whole, searches are exact over the catalog's vectors (slower, still
+ * right). The whole file is checked against its checksum in the background.
  */
 export class VectorStore {
+  private index: VectorIndex | null = null;
+  private state: VectorIndexStatus;
+  /** Index changes that arrive while the file is read, applied once it is in (null: removed). */
+  private readonly pending = new Map<number, Float32Array | null>();
+  private closed = false;
+  private readonly background: Promise<void>;
+  private lastProgressRecord = 0;
+
   private constructor(
     private readonly catalog: Catalog,
     readonly modelId: number,
     readonly modelKey: string,
-    private readonly index: VectorIndex,
-  ) {}
+    private readonly indexOptions: VectorIndexOptions,
+    private readonly logger: Logger,
+  ) {
+    this.state = { state: 'loading', reason: null, done: 0, total: 0 };
+    this.background = this.prepareIndex().catch((error: unknown) => {
+      logger.warn(`vector index for ${modelKey}: ${errorMessage(error)}`);
+    });
+  }
 
   static open(options: {
     catalog: Catalog;
@@ -27,40 +68,75 @@ export class VectorStore {
   }): VectorStore {
     const { catalog, modelKey, dimensions, logger } = options;
     const modelId = catalog.registerModel(modelKey, dimensions);
-    const index = VectorIndex.open({ dir: options.indexDir, modelKey, dimensions });
-    const store = new VectorStore(catalog, modelId, modelKey, index);
-    if (index.rebuilt || store.savedGeneration() !== store.generation()) {
-      const { added, updated, removed } = store.syncIndexWithCatalog();
-      if (added + updated + removed > 0) {
-        const reason = index.rebuildReason ?? 'behind the catalog';
-        logger.info(
-          `vector index for ${modelKey} was ${reason}: ${added} vectors added, ${updated} updated, ${removed} removed from the catalog's copy`,
-        );
-      }
+    return new VectorStore(
+      catalog,
+      modelId,
+      modelKey,
+      { dir: options.indexDir, modelKey, dimensions },
+      logger,
+    );
+  }
+
+  /** Resolves once the index is read, rebuilt, brought in line and verified. */
+  whenSettled(): Promise<void> {
+    return this.background;
+  }
+
+  /** Resolves once the saved index is read, or found unusable and its rebuild has begun. */
+  async whenOpened(): Promise<void> {
+    while (this.state.state === 'loading' && !this.closed) await this.stateChange();
+  }
+
+  /**
+   * Whether the index is ready, being read, or being rebuilt (with progress). A rebuild run
+   * by another process on the same library (the app, seen from `ferret status`) shows too.
+   */
+  status(): VectorIndexStatus {
+    if (this.state.state !== 'rebuilding') return { ...this.state };
+    const recorded = this.catalog.getSetting(this.progressKey()) as
+      (VectorIndexStatus & { at: number }) | undefined;
+    if (
+      recorded !== undefined &&
+      Date.now() - recorded.at < PROGRESS_FRESH_MS &&
+      recorded.done > this.state.done
+    ) {
+      const { state, reason, done, total } = recorded;
+      return { state, reason, done, total };
     }
-    return store;
+    return { ...this.state };
   }
 
   get size(): number {
-    return this.index.size;
+    return this.state.state === 'ready' && this.index
+      ? this.index.size
+      : this.catalog.countVectors(this.modelId);
   }
 
   has(photoId: number): boolean {
-    return this.index.has(photoId);
+    return this.state.state === 'ready' && this.index
+      ? this.index.has(photoId)
+      : this.catalog.hasVector(photoId, this.modelId);
   }
 
   get(photoId: number): Float32Array | undefined {
     return this.catalog.getVector(photoId, this.modelId);
   }
 
-  /** Call inside a catalog transaction; then `addToIndex` once it has committed. */
-  writeToCatalog(photoId: number, vector: Float32Array): void {
-    this.catalog.putVector(photoId, this.modelId, vector);
+  /**
+   * Call inside a catalog transaction; then `addToIndex` once it has committed, with the
+   * vector this returns (as stored: float16).
+   */
+  writeToCatalog(photoId: number, vector: Float32Array): Float32Array {
+    const stored = this.catalog.putVector(photoId, this.modelId, vector);
     this.bumpGeneration();
+    return stored;
   }
 
   addToIndex(entries: Iterable<{ photoId: number; vector: Float32Array }>): void {
-    for (const { photoId, vector } of entries) this.index.add(photoId, vector);
+    for (const { photoId, vector } of entries) {
+      if (this.index === null) this.pending.set(photoId, vector);
+      else this.index.add(photoId, vector);
+    }
   }
 
   /** Call inside the catalog transaction that deleted the photos or their vectors. */
@@ -69,30 +145,210 @@ export class VectorStore {
   }
 
   removeFromIndex(photoIds: Iterable<number>): void {
-    for (const photoId of photoIds) this.index.remove(photoId);
+    for (const photoId of photoIds) {
+      if (this.index === null) this.pending.set(photoId, null);
+      else this.index.remove(photoId);
+    }
   }
 
-  search(query: Float32Array, limit: number, exclude?: ReadonlySet<number>) {
-    return this.index.search(query, limit, exclude ? { exclude: new Set(exclude) } : {});
+  /** The photos nearest the query, closest first: from the index, or exactly while it is rebuilt. */
+  async search(
+    query: Float32Array,
+    limit: number,
+    exclude?: ReadonlySet<number>,
+  ): Promise<Neighbour[]> {
+    await this.whenOpened();
+    if (this.state.state === 'ready' && this.index) {
+      return this.index.search(query, limit, exclude ? { exclude: new Set(exclude) } : {});
+    }
+    return this.exactSearch(query, limit, exclude ?? new Set());
   }
 
-  /** Writes the index file if anything changed, and records which catalog state it holds. */
+  /**
+   * Writes the index file if anything changed, and records which catalog state it holds. An
+   * index still being read or rebuilt is not written: it does not hold the catalog yet.
+   */
   save(): void {
+    if (this.state.state !== 'ready' || this.index === null) return;
     const generation = this.generation();
     this.index.save();
     this.catalog.setSetting(this.savedGenerationKey(), generation);
   }
 
+  /** Stops the background work and saves what is complete. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.background;
+    this.save();
+  }
+
+  /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
+  compareIndexWithCatalog(): IndexDifferences {
+    if (this.index === null)
+      throw new Error(`the vector index for ${this.modelKey} is still being read`);
+    return this.index.compareWith(this.catalog.iterateVectors(this.modelId));
+  }
+
   /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
   syncIndexWithCatalog(): { added: number; updated: number; removed: number } {
+    if (this.index === null)
+      throw new Error(`the vector index for ${this.modelKey} is still being read`);
     const result = this.index.syncFrom(this.catalog.iterateVectors(this.modelId));
     this.save();
     return result;
   }
 
-  /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
-  compareIndexWithCatalog(): IndexDifferences {
-    return this.index.compareWith(this.catalog.iterateVectors(this.modelId));
+  private async prepareIndex(): Promise<void> {
+    const loaded = await VectorIndex.load(this.indexOptions);
+    if (this.closed) return;
+    if ('problem' in loaded) return this.rebuild(loaded.problem);
+    this.index = loaded;
+    for (const [photoId, vector] of this.pending) {
+      if (vector === null) loaded.remove(photoId);
+      else loaded.add(photoId, vector);
+    }
+    this.pending.clear();
+    this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
+    if (this.savedGeneration() !== this.generation()) await this.catchUp();
+    const problem = await loaded.verify();
+    if (problem !== null && !this.closed) return this.rebuild(problem);
+    await this.compactVectors();
+  }
+
+  /**
+   * Refills an empty index from the catalog, a slice at a time. Writes and removals made
+   * meanwhile go to the same index directly, and each slice reads the catalog as it is then,
+   * so the result holds exactly the catalog's vectors.
+   */
+  private async rebuild(reason: string): Promise<void> {
+    const total = this.catalog.countVectors(this.modelId);
+    this.logger.info(`vector index for ${this.modelKey} is ${reason}: rebuilding ${total} vectors`);
+    const index = VectorIndex.empty(this.indexOptions, reason);
+    for (const [photoId, vector] of this.pending) if (vector !== null) index.add(photoId, vector);
+    this.pending.clear();
+    this.index = index;
+    this.setState({ state: 'rebuilding', reason, done: 0, total });
+    let after = 0;
+    for (;;) {
+      if (this.closed) return;
+      const sliceEnd = performance.now() + SLICE_MS;
+      let rows;
+      let sliced = 0;
+      do {
+        rows = this.catalog.vectorsAfter(this.modelId, after, 16);
+        for (const { photoId, bytes } of rows) {
+          index.add(photoId, this.catalog.decodeVector(this.modelId, bytes));
+          after = photoId;
+        }
+        this.state.done += rows.length;
+        sliced += rows.length;
+      } while (rows.length > 0 && sliced < REBUILD_SLICE_VECTORS && performance.now() < sliceEnd);
+      if (rows.length === 0) break;
+      this.recordProgress();
+      await yieldToOthers();
+    }
+    this.catalog.deleteSetting(this.progressKey());
+    this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
+    this.save();
+    this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
+  }
+
+  /** An index saved before the last catalog writes (a crash) is brought in line, in slices. */
+  private async catchUp(): Promise<void> {
+    const index = this.index!;
+    let after = 0;
+    const seen = new Set<number>();
+    let changed = 0;
+    for (;;) {
+      if (this.closed) return;
+      const rows = this.catalog.vectorsAfter(this.modelId, after, 512);
+      if (rows.length === 0) break;
+      const entries = rows.map(({ photoId, bytes }) => {
+        seen.add(photoId);
+        after = photoId;
+        return { photoId, vector: this.catalog.decodeVector(this.modelId, bytes) };
+      });
+      const { added, updated } = index.syncMissing(entries);
+      changed += added + updated;
+      await yieldToOthers();
+    }
+    const removed = index.removeAllBut(seen);
+    if (changed + removed > 0) {
+      this.logger.info(
+        `vector index for ${this.modelKey} was behind the catalog: ${changed} vectors added or updated, ${removed} removed`,
+      );
+    }
+    this.save();
+  }
+
+  /** Rewrites float32 vectors of an older catalog as float16, a slice at a time. */
+  private async compactVectors(): Promise<void> {
+    while (!this.closed && this.catalog.compactVectors(this.modelId, 256) > 0) {
+      await yieldToOthers();
+    }
+  }
+
+  /** Exact cosine search over the catalog's vectors, a chunk at a time between other work. */
+  private async exactSearch(
+    query: Float32Array,
+    limit: number,
+    exclude: ReadonlySet<number>,
+  ): Promise<Neighbour[]> {
+    let queryNorm = 0;
+    for (const value of query) queryNorm += value * value;
+    queryNorm = Math.sqrt(queryNorm);
+    const best: Neighbour[] = [];
+    let after = 0;
+    let sliceEnd = performance.now() + SLICE_MS;
+    for (;;) {
+      const rows = this.catalog.vectorsAfter(this.modelId, after, EXACT_CHUNK);
+      if (rows.length === 0) break;
+      for (const { photoId, bytes } of rows) {
+        after = photoId;
+        if (exclude.has(photoId)) continue;
+        const vector = this.catalog.decodeVector(this.modelId, bytes);
+        let dot = 0;
+        let norm = 0;
+        for (let i = 0; i < vector.length; i++) {
+          dot += vector[i]! * query[i]!;
+          norm += vector[i]! * vector[i]!;
+        }
+        const score = dot / (Math.sqrt(norm) * queryNorm);
+        if (best.length < limit || score > best[best.length - 1]!.score) {
+          best.push({ id: photoId, score });
+          best.sort((a, b) => b.score - a.score);
+          if (best.length > limit) best.pop();
+        }
+      }
+      if (performance.now() > sliceEnd) {
+        await yieldToOthers();
+        sliceEnd = performance.now() + SLICE_MS;
+      }
+    }
+    return best;
+  }
+
+  private readonly stateListeners = new Set<() => void>();
+
+  private stateChange(): Promise<void> {
+    return new Promise((resolve) => this.stateListeners.add(resolve));
+  }
+
+  private setState(state: VectorIndexStatus): void {
+    this.state = state;
+    const listeners = [...this.stateListeners];
+    this.stateListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  private recordProgress(): void {
+    if (Date.now() - this.lastProgressRecord < PROGRESS_EVERY_MS) return;
+    this.lastProgressRecord = Date.now();
+    this.catalog.setSetting(this.progressKey(), { ...this.state, at: Date.now() });
+  }
+
+  private progressKey() {
+    return `vectors.rebuildProgress.${this.modelKey}`;
   }
 
   private generationKey() {

@@ -125,6 +125,9 @@ export class AppState {
       case 'engine-stopped':
         this.engineStopped = event.reason;
         break;
+      case 'vector-index':
+        if (this.status) this.status.vectorIndex = event.status;
+        break;
     }
   }
 

@@ -91,12 +91,12 @@ describe('engine on the real corpus with the tiny model', () => {
     assert.ok(compared >= 50, `${compared} photos compared with exifr`);
   });
 
-  test('an exact copy of a photo comes first in find-similar, and the photo itself is left out', () => {
+  test('an exact copy of a photo comes first in find-similar, and the photo itself is left out', async () => {
     const copy = engine.catalog.getPhotoByPath(copyOfFirst)!;
     const original = engine.catalog
       .findPhotosByHash(copy.contentHash!)
       .find((photo) => photo.id !== copy.id)!;
-    const { query, hits } = engine.findSimilar(original.id, 10);
+    const { query, hits } = await engine.findSimilar(original.id, 10);
     assert.equal(query.id, original.id);
     assert.equal(hits.length, 10);
     assert.equal(hits[0]!.photo.id, copy.id);

@@ -356,7 +356,7 @@ test('removing a folder removes its photos and their vectors', () => {
   catalog.close();
 });
 
-test('vectors round-trip exactly, per model, and are checked against the model', () => {
+test('vectors are kept in float16, per model, and checked against the model', () => {
   const catalog = openNew();
   const folder = catalog.addFolder('/photos');
   const small = catalog.registerModel('small@1', 4);
@@ -367,9 +367,15 @@ test('vectors round-trip exactly, per model, and are checked against the model',
   const b = catalog.upsertPhoto(photo(folder.id, 'b.jpg'));
   catalog.upsertPhoto(photo(folder.id, 'c.jpg', { status: 'error', lastError: 'x' }));
 
-  const tricky = new Float32Array([Math.PI, -0, 1e-38, -3.4e38]);
-  catalog.putVector(a, small, tricky);
-  assert.deepEqual(catalog.getVector(a, small), tricky);
+  // pi keeps 11 significant bits, a value below half the smallest subnormal becomes zero, and
+  // the largest half survives exactly; what putVector returns is what reads give back.
+  const stored = catalog.putVector(a, small, new Float32Array([Math.PI, -0, 1e-8, -65504]));
+  assert.deepEqual(stored, new Float32Array([3.140625, -0, 0, -65504]));
+  assert.deepEqual(catalog.getVector(a, small), stored);
+  assert.throws(
+    () => catalog.putVector(b, small, new Float32Array([70000, 0, 0, 0])),
+    /too large for float16/,
+  );
   catalog.putVector(a, small, new Float32Array([1, 2, 3, 4]));
   assert.deepEqual(catalog.getVector(a, small), new Float32Array([1, 2, 3, 4]));
   catalog.putVector(a, large, new Float32Array([5, 4, 3, 2, 1]));
@@ -408,12 +414,51 @@ test('a vector decodes from a Buffer that sits at an odd offset in its memory', 
   const backing = Buffer.alloc(encoded.length + 3);
   encoded.copy(backing, 1);
   assert.deepEqual(
-    decodeVector(backing.subarray(1, 1 + encoded.length)),
+    decodeVector(backing.subarray(1, 1 + encoded.length), 3),
     new Float32Array([1.5, -2.25, 3]),
   );
-  // Little-endian on disk whatever the machine: 1.5f is 00 00 c0 3f.
-  assert.deepEqual([...encoded.subarray(0, 4)], [0x00, 0x00, 0xc0, 0x3f]);
-  assert.throws(() => decodeVector(Buffer.alloc(7)), /whole number of float32s/);
+  // Little-endian float16 on disk whatever the machine: 1.5 is 00 3e.
+  assert.deepEqual([...encoded.subarray(0, 2)], [0x00, 0x3e]);
+  assert.throws(() => decodeVector(Buffer.alloc(7), 3), /not 3 float16 or float32 values/);
+});
+
+test('float16 keeps every value within half a unit in its last place', () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const values = Float32Array.from({ length: 20_000 }, (_, i) => random() * 10 ** ((i % 9) - 6));
+  const decoded = decodeVector(encodeVector(values), values.length);
+  values.forEach((value, i) => {
+    // 11 significant bits for normal halves; subnormals (below 2^-14) keep a fixed 2^-24 step.
+    const step = Math.max(2 ** (Math.floor(Math.log2(Math.abs(value))) - 10), 2 ** -24);
+    assert.ok(Math.abs(decoded[i]! - value) <= step / 2, `${value} became ${decoded[i]}`);
+  });
+});
+
+test('float32 vectors of an older catalog are read, and rewritten as float16 a chunk at a time', () => {
+  const file = newCatalogFile();
+  const catalog = Catalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  const model = catalog.registerModel('m@1', 3);
+  const ids = ['a.jpg', 'b.jpg', 'c.jpg'].map((name) =>
+    catalog.upsertPhoto(photo(folder.id, name)),
+  );
+  const raw = new Database(file);
+  const float32 = (values: number[]) => Buffer.from(new Float32Array(values).buffer);
+  for (const [i, id] of ids.entries()) {
+    raw
+      .prepare('INSERT INTO vectors (photo_id, model_id, vector) VALUES (?, ?, ?)')
+      .run(id, model, float32([i + 0.1, 1, -1]));
+  }
+  assert.deepEqual(catalog.getVector(ids[0]!, model), new Float32Array([0.1, 1, -1]));
+  assert.equal(catalog.compactVectors(model, 2), 2);
+  assert.equal(catalog.compactVectors(model, 2), 1);
+  assert.equal(catalog.compactVectors(model, 2), 0);
+  const sizes = raw.prepare('SELECT length(vector) FROM vectors').pluck().all();
+  raw.close();
+  assert.deepEqual(sizes, [6, 6, 6]);
+  // 0.1 as the nearest float16.
+  assert.deepEqual(catalog.getVector(ids[0]!, model), new Float32Array([0.0999755859375, 1, -1]));
+  catalog.close();
 });
 
 test('settings hold JSON values', () => {

@@ -319,8 +319,8 @@ function savedLibrary() {
   const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
   const next = vectorSource(5);
   for (let i = 0; i < 80; i++) {
-    const vector = next();
-    const photoId = catalog.transaction(() => {
+    // The index holds each vector as the catalog stores it (float16), as VectorStore does.
+    const { photoId, vector } = catalog.transaction(() => {
       const id = catalog.upsertPhoto({
         path: `/photos/${i}.jpg`,
         folderId: folder.id,
@@ -330,8 +330,7 @@ function savedLibrary() {
         status: 'indexed',
         lastError: null,
       });
-      catalog.putVector(id, modelId, vector);
-      return id;
+      return { photoId: id, vector: catalog.putVector(id, modelId, next()) };
     });
     index.add(photoId, vector);
   }

@@ -46,7 +46,7 @@ export const checkCommand = new Command('check')
         if (!repair.after.consistent) process.exitCode = 1;
         return;
       }
-      const report = backend.checkLibrary();
+      const report = await backend.checkLibrary();
       output.result(report, () => describe(report).join('\n'));
       if (!report.consistent) process.exitCode = 1;
     });

@@ -6,6 +6,7 @@ export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
   .action(async (_options, command: Command) => {
     await withBackend(command, async (backend, output) => {
+      await backend.vectorIndexOpened();
       const status = await backend.handle('getStatus', {});
       output.result({ library: backend.libraryDir, ...status }, () => {
         const lines = [
@@ -14,6 +15,13 @@ export const statusCommand = new Command('status')
           ...(status.formats.length > 0
             ? [
                 `formats: ${status.formats.map(({ format, photos }) => `${format} ${photos}`).join(', ')}`,
+              ]
+            : []),
+          ...(status.vectorIndex && status.vectorIndex.state !== 'ready'
+            ? [
+                status.vectorIndex.state === 'loading'
+                  ? 'search index: opening'
+                  : `search index: rebuilding (it was ${status.vectorIndex.reason}), ${status.vectorIndex.done} of ${status.vectorIndex.total} photos; searches are exact and slower meanwhile`,
               ]
             : []),
           `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem, status.model)}` : `${status.model.name} (${backend.modelDir})`}`,

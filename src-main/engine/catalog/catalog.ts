@@ -22,7 +22,9 @@ import {
   type PhotoInput,
   type PhotoRow,
   type StoredVector,
+  type StoredVectorBytes,
 } from './rows.js';
+import { fitsHalf } from './float16.js';
 
 export type {
   FolderListing,
@@ -35,6 +37,7 @@ export type {
   PhotoInput,
   PhotoRow,
   StoredVector,
+  StoredVectorBytes,
 } from './rows.js';
 
 /** How long a write waits for another process's write lock before giving up. */
@@ -119,6 +122,21 @@ export class Catalog {
       const photos = this.photoIdsInFolder(folderId).length;
       this.statement('DELETE FROM folders WHERE id = ?').run(folderId);
       return photos;
+    });
+  }
+
+  /**
+   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids:
+   * a large folder goes a chunk at a time, each chunk its own short transaction.
+   */
+  removePhotosInFolder(folderId: number, limit: number): number[] {
+    return this.transaction(() => {
+      const ids = this.statement('SELECT id FROM photos WHERE folder_id = ? LIMIT ?')
+        .pluck()
+        .all(folderId, limit) as number[];
+      const remove = this.statement('DELETE FROM photos WHERE id = ?');
+      for (const id of ids) remove.run(id);
+      return ids;
     });
   }
 
@@ -420,8 +438,11 @@ export class Catalog {
     return model.id;
   }
 
-  /** Stores (or replaces) a photo's vector for a model, as given (no normalisation). */
-  putVector(photoId: number, modelId: number, vector: Float32Array): void {
+  /**
+   * Stores (or replaces) a photo's vector for a model, as given (no normalisation) but in
+   * float16; returns the vector as stored, which is what reads give back from now on.
+   */
+  putVector(photoId: number, modelId: number, vector: Float32Array): Float32Array {
     const dimensions = this.dimensionsOf(modelId);
     if (vector.length !== dimensions) {
       throw new Error(`model ${modelId} has ${dimensions} dimensions, the vector ${vector.length}`);
@@ -429,17 +450,31 @@ export class Catalog {
     if (!vector.every(Number.isFinite)) {
       throw new Error(`vector for photo ${photoId} holds a value that is not a finite number`);
     }
+    if (!fitsHalf(vector)) {
+      throw new Error(`vector for photo ${photoId} holds a value too large for float16`);
+    }
+    const bytes = encodeVector(vector);
     this.statement(
       `INSERT INTO vectors (photo_id, model_id, vector) VALUES (?, ?, ?)
        ON CONFLICT (photo_id, model_id) DO UPDATE SET vector = excluded.vector`,
-    ).run(photoId, modelId, encodeVector(vector));
+    ).run(photoId, modelId, bytes);
+    return decodeVector(bytes, dimensions);
   }
 
   getVector(photoId: number, modelId: number): Float32Array | undefined {
     const bytes = this.statement('SELECT vector FROM vectors WHERE photo_id = ? AND model_id = ?')
       .pluck()
       .get(photoId, modelId) as Buffer | undefined;
-    return bytes && decodeVector(bytes);
+    return bytes && decodeVector(bytes, this.dimensionsOf(modelId));
+  }
+
+  hasVector(photoId: number, modelId: number): boolean {
+    return (
+      this.statement('SELECT 1 FROM vectors WHERE photo_id = ? AND model_id = ?').get(
+        photoId,
+        modelId,
+      ) !== undefined
+    );
   }
 
   /** False when the photo had no vector for this model. */
@@ -457,10 +492,50 @@ export class Catalog {
    * until the iteration ends: run no other catalog call from inside the loop.
    */
   *iterateVectors(modelId: number): Generator<StoredVector> {
+    const dimensions = this.dimensionsOf(modelId);
     const rows = this.statement(
       'SELECT photo_id AS photoId, vector FROM vectors WHERE model_id = ? ORDER BY photo_id',
     ).iterate(modelId) as IterableIterator<{ photoId: number; vector: Buffer }>;
-    for (const { photoId, vector } of rows) yield { photoId, vector: decodeVector(vector) };
+    for (const { photoId, vector } of rows) {
+      yield { photoId, vector: decodeVector(vector, dimensions) };
+    }
+  }
+
+  /**
+   * Up to `limit` vectors of a model with photo ids above `afterPhotoId`, in id order, as
+   * stored: for work done a chunk at a time between other calls (a rebuild, an exact search).
+   */
+  vectorsAfter(modelId: number, afterPhotoId: number, limit: number): StoredVectorBytes[] {
+    return this.statement(
+      `SELECT photo_id AS photoId, vector AS bytes FROM vectors
+       WHERE model_id = ? AND photo_id > ? ORDER BY photo_id LIMIT ?`,
+    ).all(modelId, afterPhotoId, limit) as StoredVectorBytes[];
+  }
+
+  /**
+   * Rewrites up to `limit` float32 vectors (from before float16) as float16; returns how many
+   * it rewrote, 0 when none are left. The freed pages are reused by later writes.
+   */
+  compactVectors(modelId: number, limit: number): number {
+    const dimensions = this.dimensionsOf(modelId);
+    return this.transaction(() => {
+      const rows = this.statement(
+        `SELECT photo_id AS photoId, vector AS bytes FROM vectors
+         WHERE model_id = ? AND length(vector) = ? LIMIT ?`,
+      ).all(modelId, dimensions * 4, limit) as StoredVectorBytes[];
+      const update = this.statement(
+        'UPDATE vectors SET vector = ? WHERE photo_id = ? AND model_id = ?',
+      );
+      for (const { photoId, bytes } of rows) {
+        update.run(encodeVector(decodeVector(bytes, dimensions)), photoId, modelId);
+      }
+      return rows.length;
+    });
+  }
+
+  /** Decodes what `vectorsAfter` read. */
+  decodeVector(modelId: number, bytes: Buffer): Float32Array {
+    return decodeVector(bytes, this.dimensionsOf(modelId));
   }
 
   countVectors(modelId: number): number {

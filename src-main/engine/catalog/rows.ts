@@ -1,4 +1,5 @@
 import type { PhotoStatus } from '../../contract/api.js';
+import { HALF_VALUES, toHalf } from './float16.js';
 
 export type FolderStatus = 'ok' | 'unavailable';
 
@@ -72,6 +73,11 @@ export interface StoredVector {
   vector: Float32Array;
 }
 
+export interface StoredVectorBytes {
+  photoId: number;
+  bytes: Buffer;
+}
+
 /** Selected as camelCase aliases, so a row comes back from SQLite already shaped as PhotoRow. */
 export const PHOTO_COLUMNS = `
   photos.id AS id, photos.folder_id AS folderId, photos.path AS path, photos.size AS size,
@@ -92,24 +98,36 @@ export function toFolderRow<T extends { polling: unknown }>(row: T): T & { polli
 }
 
 const FLOAT32_BYTES = 4;
+const FLOAT16_BYTES = 2;
 
-/** Vectors are stored as little-endian float32, whatever the machine's byte order. */
-export function encodeVector(vector: Float32Array): Buffer {
-  const bytes = Buffer.alloc(vector.length * FLOAT32_BYTES);
-  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * FLOAT32_BYTES);
+/**
+ * Vectors are stored as little-endian float16, whatever the machine's byte order: half the
+ * size of float32, for a difference in cosine similarity far below what changes a ranking.
+ */
+export function encodeVector(vector: ArrayLike<number>): Buffer {
+  const bytes = Buffer.alloc(vector.length * FLOAT16_BYTES);
+  for (let i = 0; i < vector.length; i++)
+    bytes.writeUInt16LE(toHalf(vector[i]!), i * FLOAT16_BYTES);
   return bytes;
 }
 
 /**
- * Reads each float at its own offset: the Buffer SQLite hands back may be a slice of a larger
- * ArrayBuffer at an offset that is not a multiple of 4, so it cannot be viewed in place.
+ * A stored vector of `dimensions` components: float16, or float32 as catalogs before float16
+ * wrote them (until `Catalog.compactVectors` has rewritten those). Reads each value at its own
+ * offset: the Buffer SQLite hands back may sit at an odd offset of a larger ArrayBuffer.
  */
-export function decodeVector(bytes: Buffer): Float32Array {
-  if (bytes.length % FLOAT32_BYTES !== 0) {
-    throw new Error(`stored vector has ${bytes.length} bytes, not a whole number of float32s`);
+export function decodeVector(bytes: Buffer, dimensions: number): Float32Array {
+  const vector = new Float32Array(dimensions);
+  if (bytes.length === dimensions * FLOAT16_BYTES) {
+    for (let i = 0; i < dimensions; i++)
+      vector[i] = HALF_VALUES[bytes.readUInt16LE(i * FLOAT16_BYTES)]!;
+  } else if (bytes.length === dimensions * FLOAT32_BYTES) {
+    for (let i = 0; i < dimensions; i++) vector[i] = bytes.readFloatLE(i * FLOAT32_BYTES);
+  } else {
+    throw new Error(
+      `stored vector has ${bytes.length} bytes, not ${dimensions} float16 or float32 values`,
+    );
   }
-  const vector = new Float32Array(bytes.length / FLOAT32_BYTES);
-  for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * FLOAT32_BYTES);
   return vector;
 }
 

@@ -24,7 +24,7 @@ export interface LibraryServices {
   readonly providers: ExecutionProviderName[];
   readonly tuning: (SessionTuning & { batchSize?: number; decodeConcurrency?: number }) | undefined;
   addFolder(folderPath: string): Promise<AddedFolder>;
-  removeFolder(folderId: number): { removedPhotos: number };
+  removeFolder(folderId: number): Promise<{ removedPhotos: number }>;
   /** Whether a catalogued photo still needs the indexer. */
   needsWork(photo: PhotoRow): boolean;
   /** A worker for the persisted queue, embedding with `embedder`. */

@@ -190,7 +190,7 @@ export class LiveLibrary {
     this.watchers.delete(folderId);
     this.scanProblems.delete(folderId);
     await this.interrupt();
-    const result = this.services.removeFolder(folderId);
+    const result = await this.services.removeFolder(folderId);
     this.kick();
     return result;
   }

@@ -272,8 +272,7 @@ export class PhotoIndexer {
         onRecorded?.(photo.file, 'stored', null);
         const vector = vectors?.[i];
         if (vector === undefined) return [];
-        embedding!.vectors.writeToCatalog(photoId, vector);
-        return [{ photoId, vector }];
+        return [{ photoId, vector: embedding!.vectors.writeToCatalog(photoId, vector) }];
       }),
     );
     embedding?.vectors.addToIndex(embedded);

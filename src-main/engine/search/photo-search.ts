@@ -27,7 +27,10 @@ export class PhotoSearch {
   }
 
   /** Neighbours of a photo in the library; the photo itself is not among them. */
-  similarToPhoto(photoId: number, limit: number): { query: PhotoSummary; hits: SearchHit[] } {
+  async similarToPhoto(
+    photoId: number,
+    limit: number,
+  ): Promise<{ query: PhotoSummary; hits: SearchHit[] }> {
     const photo = this.catalog.getPhoto(photoId);
     if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
     const vector = this.vectors.get(photoId);
@@ -40,7 +43,7 @@ export class PhotoSearch {
     }
     return {
       query: toPhotoSummary(photo, true),
-      hits: this.hits(vector, limit, new Set([photoId])),
+      hits: await this.hits(vector, limit, new Set([photoId])),
     };
   }
 
@@ -55,7 +58,7 @@ export class PhotoSearch {
     });
     const self = this.catalog.getPhotoByPath(resolved);
     if (self !== undefined && this.vectors.has(self.id)) {
-      return this.similarToPhoto(self.id, limit).hits;
+      return (await this.similarToPhoto(self.id, limit)).hits;
     }
     const bytes = await readPhotoFile(absolute);
     const tensor = await clipTensor(bytes, this.model.manifest.image, absolute);
@@ -63,8 +66,12 @@ export class PhotoSearch {
     return this.hits(vector!, limit, self ? new Set([self.id]) : undefined);
   }
 
-  private hits(vector: Float32Array, limit: number, exclude?: ReadonlySet<number>): SearchHit[] {
-    return this.vectors.search(vector, limit, exclude).flatMap(({ id, score }) => {
+  private async hits(
+    vector: Float32Array,
+    limit: number,
+    exclude?: ReadonlySet<number>,
+  ): Promise<SearchHit[]> {
+    return (await this.vectors.search(vector, limit, exclude)).flatMap(({ id, score }) => {
       const photo = this.catalog.getPhoto(id);
       return photo ? [{ photo: toPhotoSummary(photo, true), score }] : [];
     });

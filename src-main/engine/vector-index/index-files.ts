@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync, writeFileAtomicSync } from '../util/atomic-write.js';
-import { sha256OfBytes, sha256OfFileSync } from '../util/sha256.js';
+import { sha256OfBytes, sha256OfFile, sha256OfFileSync } from '../util/sha256.js';
 
 /**
  * An index on disk is two files: the HNSW graph as hnswlib writes it, and a sidecar JSON that
@@ -44,13 +44,22 @@ export function indexFilesFor(dir: string, modelKey: string): IndexFiles {
   };
 }
 
+/** What the graph's header must say for a graph of these dimensions and links per node. */
+export interface GraphShape {
+  dimensions: number;
+  /** hnswlib's M: links per node above the bottom layer (twice that at the bottom). */
+  links: number;
+}
+
 /**
- * The sidecar, when it describes a graph for this model that is present and unchanged;
- * otherwise why the graph cannot be used, in words that follow "the index is".
+ * The sidecar, when it describes a graph for this model that is present and looks whole;
+ * otherwise why the graph cannot be used, in words that follow "the index is". Cheap at any
+ * size: the description, the file's size and the graph's header, never a read of the whole
+ * file (`verifyIndexFiles` does that, in the background).
  */
 export function checkIndexFiles(
   files: IndexFiles,
-  expected: { modelKey: string; dimensions: number },
+  expected: { modelKey: string } & GraphShape,
 ): Sidecar | { problem: string } {
   if (!fs.existsSync(files.graph)) return { problem: 'missing' };
   let sidecar: Sidecar;
@@ -74,16 +83,89 @@ export function checkIndexFiles(
   if (!Array.isArray(sidecar.ids) || sidecar.ids.length !== sidecar.count) {
     return { problem: 'damaged (its description lists the wrong number of photos)' };
   }
-  let actual: { bytes: number; sha256: string };
+  let header: Buffer;
+  let bytes: number;
   try {
-    actual = sha256OfFileSync(files.graph);
+    bytes = fs.statSync(files.graph).size;
+    header = readStart(files.graph, HEADER_BYTES);
   } catch (error) {
     return { problem: `unreadable (${(error as Error).message})` };
   }
-  if (actual.bytes !== sidecar.bytes || actual.sha256 !== sidecar.sha256) {
-    return { problem: 'damaged or not the one its description was written for' };
+  if (bytes !== sidecar.bytes) {
+    return { problem: `damaged (${bytes} bytes where ${sidecar.bytes} were written)` };
   }
-  return sidecar;
+  const headerProblem = checkHeader(header, bytes, sidecar.count, expected);
+  return headerProblem === null ? sidecar : { problem: `damaged (${headerProblem})` };
+}
+
+/**
+ * Reads the whole graph and compares it with the checksum its sidecar carries: null when they
+ * match, else what is wrong. Reads in chunks without blocking, for the background.
+ */
+export async function verifyIndexFiles(
+  files: IndexFiles,
+  sidecar: Sidecar,
+): Promise<string | null> {
+  let actual: { bytes: number; sha256: string };
+  try {
+    actual = await sha256OfFile(files.graph);
+  } catch (error) {
+    return `unreadable (${(error as Error).message})`;
+  }
+  if (actual.bytes !== sidecar.bytes || actual.sha256 !== sidecar.sha256) {
+    return 'damaged or not the one its description was written for';
+  }
+  return null;
+}
+
+/** hnswlib's header: six size_t, an int, a uint32, three size_t, a double and a size_t. */
+const HEADER_BYTES = 96;
+
+/**
+ * Whether hnswlib's header fits a graph of this shape holding at least `count` elements in a
+ * file of `bytes` bytes: catches a truncated, swapped or overwritten file without reading it.
+ */
+function checkHeader(
+  header: Buffer,
+  bytes: number,
+  count: number,
+  shape: GraphShape,
+): string | null {
+  if (header.length < HEADER_BYTES) return 'shorter than its header';
+  const size = (offset: number) => Number(header.readBigUInt64LE(offset));
+  const [offsetLevel0, maxElements, elements, bytesPerElement, labelOffset, dataOffset] = [
+    0, 8, 16, 24, 32, 40,
+  ].map(size) as [number, number, number, number, number, number];
+  const enterPoint = header.readUInt32LE(52);
+  const [maxLinks, maxLinksBottom, links] = [56, 64, 72].map(size) as [number, number, number];
+  const bottomLinkBytes = maxLinksBottom * 4 + 4;
+  const expectedPerElement = bottomLinkBytes + shape.dimensions * 4 + 8;
+  if (offsetLevel0 !== 0 || links !== shape.links || maxLinks !== shape.links) {
+    return 'its header is not that of this kind of graph';
+  }
+  if (maxLinksBottom !== 2 * shape.links || dataOffset !== bottomLinkBytes) {
+    return 'its header is not that of this kind of graph';
+  }
+  if (bytesPerElement !== expectedPerElement || labelOffset !== dataOffset + shape.dimensions * 4) {
+    return 'its header gives another vector size';
+  }
+  if (elements < count || elements > maxElements || (elements > 0 && enterPoint >= elements)) {
+    return 'its header does not fit the photos it should hold';
+  }
+  // The bottom layer, then at least a link-list length per element.
+  if (bytes < HEADER_BYTES + elements * (bytesPerElement + 4)) return 'cut short';
+  return null;
+}
+
+function readStart(file: string, length: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const read = fs.readSync(fd, buffer, 0, length, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -1,5 +1,13 @@
 import hnswlib from 'hnswlib-node';
-import { checkIndexFiles, indexFilesFor, writeIndexFiles, type IndexFiles } from './index-files.js';
+import {
+  checkIndexFiles,
+  indexFilesFor,
+  verifyIndexFiles,
+  writeIndexFiles,
+  type IndexFiles,
+  type Sidecar,
+} from './index-files.js';
+import { sha256OfFileSync } from '../util/sha256.js';
 import { unitVector } from '../util/vectors.js';
 
 type Graph = InstanceType<typeof hnswlib.HierarchicalNSW>;
@@ -13,6 +21,8 @@ const RANDOM_SEED = 100;
 const DEFAULT_EF = 100;
 const DEFAULT_CAPACITY = 1024;
 const MAX_LABEL = 0xffff_ffff;
+/** Far below the change of any component when a photo is embedded anew, above float16's step. */
+const SAME_POINT_TOLERANCE = 1e-3;
 
 export interface VectorIndexOptions {
   dir: string;
@@ -61,22 +71,56 @@ export class VectorIndex {
     /** Why the files on disk could not be used (e.g. 'missing'), or null when they were. */
     readonly rebuildReason: string | null,
     private readonly ef: number,
+    /** What the files said when the graph was read from them (for `verify`). */
+    private readonly loadedFrom: Sidecar | null,
   ) {
     this.changed = rebuildReason !== null;
   }
 
+  /**
+   * Opens the saved index, checked in full (its whole file hashed) before hnswlib reads it; an
+   * index whose files are missing or cannot be trusted opens empty with `rebuilt` set.
+   */
   static open(options: VectorIndexOptions): VectorIndex {
-    const { dir, modelKey, dimensions } = options;
-    if (!Number.isInteger(dimensions) || dimensions <= 0) {
-      throw new Error(`vector index ${modelKey}: dimensions must be a positive integer`);
+    const { files } = prepare(options);
+    const checked = checkIndexFiles(files, shapeOf(options));
+    if ('problem' in checked) return VectorIndex.empty(options, checked.problem);
+    const actual = sha256OfFileSync(files.graph);
+    if (actual.bytes !== checked.bytes || actual.sha256 !== checked.sha256) {
+      return VectorIndex.empty(options, 'damaged or not the one its description was written for');
     }
-    const files = indexFilesFor(dir, modelKey);
-    const ef = options.ef ?? DEFAULT_EF;
-    const loaded = loadGraph(files, modelKey, dimensions);
-    if ('graph' in loaded) {
-      return new VectorIndex(loaded.graph, loaded.live, files, modelKey, dimensions, null, ef);
+    const graph = new hnswlib.HierarchicalNSW('ip', options.dimensions);
+    try {
+      graph.readIndexSync(files.graph, true);
+    } catch (error) {
+      return VectorIndex.empty(options, `unreadable (${(error as Error).message})`);
     }
-    const graph = new hnswlib.HierarchicalNSW('ip', dimensions);
+    return VectorIndex.fromGraph(options, graph, checked);
+  }
+
+  /**
+   * Reads the saved index without blocking, after only the cheap checks (description, size,
+   * header); `verify` then reads the whole file against its checksum. Refused with the
+   * reason, in words that follow "the index is", when the files cannot be used.
+   */
+  static async load(options: VectorIndexOptions): Promise<VectorIndex | { problem: string }> {
+    const { files } = prepare(options);
+    const checked = checkIndexFiles(files, shapeOf(options));
+    if ('problem' in checked) return checked;
+    const graph = new hnswlib.HierarchicalNSW('ip', options.dimensions);
+    try {
+      await graph.readIndex(files.graph, true);
+    } catch (error) {
+      return { problem: `unreadable (${(error as Error).message})` };
+    }
+    const index = VectorIndex.fromGraph(options, graph, checked);
+    return index.rebuilt ? { problem: index.rebuildReason! } : index;
+  }
+
+  /** An index holding nothing, to be filled from the catalog; `reason` says why. */
+  static empty(options: VectorIndexOptions, reason: string): VectorIndex {
+    const { files, ef } = prepare(options);
+    const graph = new hnswlib.HierarchicalNSW('ip', options.dimensions);
     graph.initIndex(
       options.initialCapacity ?? DEFAULT_CAPACITY,
       M,
@@ -84,7 +128,38 @@ export class VectorIndex {
       RANDOM_SEED,
       true,
     );
-    return new VectorIndex(graph, new Set(), files, modelKey, dimensions, loaded.problem, ef);
+    return new VectorIndex(
+      graph,
+      new Set(),
+      files,
+      options.modelKey,
+      options.dimensions,
+      reason,
+      ef,
+      null,
+    );
+  }
+
+  private static fromGraph(
+    options: VectorIndexOptions,
+    graph: Graph,
+    sidecar: Sidecar,
+  ): VectorIndex {
+    const live = new Set(sidecar.ids);
+    if (live.size !== sidecar.ids.length || live.size > graph.getCurrentCount()) {
+      return VectorIndex.empty(options, 'damaged (its description does not fit the graph)');
+    }
+    const { files, ef } = prepare(options);
+    const { modelKey, dimensions } = options;
+    return new VectorIndex(graph, live, files, modelKey, dimensions, null, ef, sidecar);
+  }
+
+  /**
+   * Reads the whole file this index was loaded from against its checksum, without blocking:
+   * null when it matches (or the index was not loaded from a file), else what is wrong.
+   */
+  async verify(): Promise<string | null> {
+    return this.loadedFrom && verifyIndexFiles(this.files, this.loadedFrom);
   }
 
   /** True when the files on disk were missing or unusable and the index started empty. */
@@ -147,11 +222,23 @@ export class VectorIndex {
    * heals an index saved before (or without) the catalog writes that followed.
    */
   syncFrom(entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>): SyncResult {
-    const result: SyncResult = { added: 0, updated: 0, removed: 0 };
     const wanted = new Set<number>();
+    const { added, updated } = this.syncMissing(entries, wanted);
+    return { added, updated, removed: this.removeAllBut(wanted) };
+  }
+
+  /**
+   * Adds these vectors where the index lacks them or holds another; returns how many it added
+   * and replaced. `seen` collects their ids, for `removeAllBut` once all have been through.
+   */
+  syncMissing(
+    entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>,
+    seen?: Set<number>,
+  ): Omit<SyncResult, 'removed'> {
+    const result = { added: 0, updated: 0 };
     for (const { photoId, vector } of entries) {
       const id = checkLabel(photoId);
-      wanted.add(id);
+      seen?.add(id);
       const point = this.normalise(vector, `vector for photo ${id}`);
       if (!this.live.has(id)) {
         result.added++;
@@ -162,13 +249,16 @@ export class VectorIndex {
       }
       this.addNormalised(id, point);
     }
-    for (const id of [...this.live]) {
-      if (!wanted.has(id)) {
-        this.remove(id);
-        result.removed++;
-      }
-    }
     return result;
+  }
+
+  /** Removes every photo not in `keep`; returns how many went. */
+  removeAllBut(keep: ReadonlySet<number>): number {
+    let removed = 0;
+    for (const id of [...this.live]) {
+      if (!keep.has(id) && this.remove(id)) removed++;
+    }
+    return removed;
   }
 
   /** How the index differs from these vectors (the catalog's), without changing it. */
@@ -249,8 +339,15 @@ export class VectorIndex {
   }
 }
 
+/**
+ * The same unit vector up to float16 rounding: an index built before the catalog stored
+ * float16 holds each vector at float32 precision, and is not behind the catalog for that.
+ */
 function samePoint(stored: number[], point: number[]): boolean {
-  return stored.length === point.length && stored.every((value, i) => value === point[i]);
+  return (
+    stored.length === point.length &&
+    stored.every((value, i) => Math.abs(value - point[i]!) <= SAME_POINT_TOLERANCE)
+  );
 }
 
 function checkLabel(id: number): number {
@@ -260,23 +357,13 @@ function checkLabel(id: number): number {
   return id;
 }
 
-/** The saved graph, when its files check out and hnswlib reads it; else why not. */
-function loadGraph(
-  files: IndexFiles,
-  modelKey: string,
-  dimensions: number,
-): { graph: Graph; live: Set<number> } | { problem: string } {
-  const sidecar = checkIndexFiles(files, { modelKey, dimensions });
-  if ('problem' in sidecar) return sidecar;
-  const graph = new hnswlib.HierarchicalNSW('ip', dimensions);
-  try {
-    graph.readIndexSync(files.graph, true);
-  } catch (error) {
-    return { problem: `unreadable (${(error as Error).message})` };
+function prepare(options: VectorIndexOptions): { files: IndexFiles; ef: number } {
+  if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
+    throw new Error(`vector index ${options.modelKey}: dimensions must be a positive integer`);
   }
-  const live = new Set(sidecar.ids);
-  if (live.size !== sidecar.ids.length || live.size > graph.getCurrentCount()) {
-    return { problem: 'damaged (its description does not fit the graph)' };
-  }
-  return { graph, live };
+  return { files: indexFilesFor(options.dir, options.modelKey), ef: options.ef ?? DEFAULT_EF };
+}
+
+function shapeOf(options: VectorIndexOptions) {
+  return { modelKey: options.modelKey, dimensions: options.dimensions, links: M };
 }

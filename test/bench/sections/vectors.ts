@@ -142,8 +142,8 @@ async function measureScale(options: {
   const opened = await timed(() => Engine.open({ libraryDir, modelDir, logger: silentLogger }));
   const engine = opened.value;
   const similar: number[][] = [];
-  const findSimilarMs = await latencies(queryRows, (row) => {
-    similar.push(engine.findSimilar(ids[row]!, K).hits.map((hit) => hit.photo.id));
+  const findSimilarMs = await latencies(queryRows, async (row) => {
+    similar.push((await engine.findSimilar(ids[row]!, K)).hits.map((hit) => hit.photo.id));
   });
   await engine.close();
 

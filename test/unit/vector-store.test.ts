@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { Catalog } from '../../src-main/engine/catalog/catalog.js';
+import { Engine } from '../../src-main/engine/engine.js';
+import { libraryPaths } from '../../src-main/engine/library-paths.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
+import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
+import { VectorStore } from '../../src-main/engine/vector-store.js';
+
+/**
+ * The vector store at a size CI affords, with a real catalog file and a real index on disk:
+ * a lost or damaged index is rebuilt in the background while searches stay exact, the cheap
+ * check at open catches a cut-short file without reading it, and the full check in the
+ * background catches what the cheap one cannot.
+ */
+
+const DIMS = 48;
+const MODEL = 'store-test@1';
+const PHOTOS = 3000;
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'ferret-vector-store-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let libraries = 0;
+
+function vectorSource(seed: number): () => Float32Array {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+  return () => Float32Array.from({ length: DIMS }, next);
+}
+
+/** A library folder whose catalog holds PHOTOS photos with vectors, and no index yet. */
+function newLibrary() {
+  const root = path.join(scratch, `library-${++libraries}`);
+  const paths = libraryPaths(root);
+  const catalog = Catalog.open(paths.catalog);
+  const folder = catalog.addFolder('/photos');
+  const modelId = catalog.registerModel(MODEL, DIMS);
+  const next = vectorSource(libraries);
+  const truth = new Map<number, Float32Array>();
+  catalog.transaction(() => {
+    for (let i = 0; i < PHOTOS; i++) {
+      const id = catalog.upsertPhoto({
+        path: `/photos/${i}.jpg`,
+        folderId: folder.id,
+        size: 1,
+        mtimeMs: 1,
+        contentHash: `h${i}`,
+        status: 'indexed',
+        lastError: null,
+      });
+      truth.set(id, catalog.putVector(id, modelId, next()));
+    }
+  });
+  const open = () =>
+    VectorStore.open({
+      catalog,
+      indexDir: paths.indexDir,
+      modelKey: MODEL,
+      dimensions: DIMS,
+      logger: silentLogger,
+    });
+  const indexFile = () =>
+    path.join(
+      paths.indexDir,
+      readdirSync(paths.indexDir).find((name) => name.endsWith('.hnsw'))!,
+    );
+  return { root, paths, catalog, folder, truth, open, indexFile };
+}
+
+function exact(truth: Map<number, Float32Array>, query: Float32Array, k: number): number[] {
+  const norm = (v: Float32Array) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+  return [...truth]
+    .map(([id, v]) => ({ id, score: v.reduce((s, x, i) => s + x * query[i]!, 0) / norm(v) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k)
+    .map(({ id }) => id);
+}
+
+test('a missing index is rebuilt in the background; searches meanwhile are exact', async () => {
+  const library = newLibrary();
+  const store = library.open();
+  await store.whenOpened();
+  const during = store.status();
+  assert.equal(during.state, 'rebuilding');
+  assert.equal(during.reason, 'missing');
+  assert.equal(during.total, PHOTOS);
+  assert.ok(during.done < PHOTOS, `${during.done} of ${PHOTOS} done before the first search`);
+  // Every photo counts as searchable meanwhile: it has its vector in the catalog.
+  assert.equal(store.size, PHOTOS);
+  assert.ok(store.has(PHOTOS));
+
+  const queries = Array.from({ length: 5 }, vectorSource(99));
+  for (const query of queries) {
+    const hits = await store.search(query, 10);
+    assert.deepEqual(
+      hits.map((hit) => hit.id),
+      exact(library.truth, query, 10),
+    );
+  }
+  // Writes made while it is rebuilt reach the rebuilt index.
+  const gone = 17;
+  library.catalog.deletePhoto(gone);
+  store.removeFromIndex([gone]);
+  library.truth.delete(gone);
+  assert.ok(store.status().done < PHOTOS, 'still rebuilding after the searches and writes');
+
+  await store.whenSettled();
+  assert.deepEqual(store.status(), { state: 'ready', reason: null, done: 0, total: 0 });
+  assert.deepEqual(store.compareIndexWithCatalog(), { missing: [], different: [], extra: [] });
+  let found = 0;
+  for (const query of queries) {
+    const expected = exact(library.truth, query, 10);
+    found += (await store.search(query, 10)).filter((hit) => expected.includes(hit.id)).length;
+  }
+  assert.ok(found >= 45, `recall@10 over 5 queries: ${found / 50}`);
+  await store.close();
+
+  // Saved when complete: the next open reads it and rebuilds nothing.
+  const reopened = library.open();
+  await reopened.whenOpened();
+  assert.equal(reopened.status().state, 'ready');
+  assert.equal(reopened.size, PHOTOS - 1);
+  await reopened.close();
+  library.catalog.close();
+});
+
+test('the cheap check at open refuses a cut-short or reshaped file; the full check catches the rest', async () => {
+  const library = newLibrary();
+  const store = library.open();
+  await store.whenSettled();
+  await store.close();
+  const file = library.indexFile();
+  const sidecarFile = `${file}.json`;
+  const options = { dir: library.paths.indexDir, modelKey: MODEL, dimensions: DIMS };
+  const whole = readFileSync(file);
+  const sidecar = readFileSync(sidecarFile, 'utf8');
+  const problem = async () => {
+    const loaded = await VectorIndex.load(options);
+    return 'problem' in loaded ? loaded.problem : null;
+  };
+  const restore = () => {
+    writeFileSync(file, whole);
+    writeFileSync(sidecarFile, sidecar);
+  };
+
+  truncateSync(file, whole.length - 100);
+  assert.equal(
+    await problem(),
+    `damaged (${whole.length - 100} bytes where ${whole.length} were written)`,
+  );
+  // Cut to half with a description that agrees on the size: the header tells it is short.
+  const half = Math.floor(whole.length / 2);
+  truncateSync(file, half);
+  writeFileSync(sidecarFile, JSON.stringify({ ...JSON.parse(sidecar), bytes: half }));
+  assert.equal(await problem(), 'damaged (cut short)');
+  restore();
+  const reshaped = Buffer.from(whole);
+  reshaped.writeBigUInt64LE(24n, 72); // M
+  writeFileSync(file, reshaped);
+  assert.equal(await problem(), 'damaged (its header is not that of this kind of graph)');
+  restore();
+  assert.equal(await problem(), null);
+
+  // One vector component changed: the header and size are right, only the checksum tells.
+  const flipped = Buffer.from(whole);
+  flipped[96 + 200 * (33 * 4 + 4 + 4 * DIMS + 8) + 140] ^= 0x55;
+  writeFileSync(file, flipped);
+  const loaded = await VectorIndex.load(options);
+  assert.ok(!('problem' in loaded));
+  assert.equal(await loaded.verify(), 'damaged or not the one its description was written for');
+
+  // The store answers from the loaded index at once, then rebuilds once the full check fails.
+  const reopened = library.open();
+  await reopened.whenOpened();
+  assert.equal(reopened.status().state, 'ready');
+  await reopened.whenSettled();
+  assert.equal(reopened.status().state, 'ready');
+  assert.deepEqual(reopened.compareIndexWithCatalog(), { missing: [], different: [], extra: [] });
+  await reopened.close();
+  const rebuilt = await VectorIndex.load(options);
+  assert.ok(!('problem' in rebuilt));
+  assert.equal(await rebuilt.verify(), null);
+  library.catalog.close();
+});
+
+test('removing a large folder lets other work run between chunks', async () => {
+  const library = newLibrary();
+  library.catalog.close();
+  const engine = await Engine.open({
+    libraryDir: library.root,
+    modelDir: path.join(library.root, 'no-model'),
+    logger: silentLogger,
+  });
+  let turns = 0;
+  let totals: number[] = [];
+  let removing = true;
+  const other = (async () => {
+    while (removing) {
+      turns++;
+      totals.push(engine.listPhotos(0, 1).total);
+      await nextTurn();
+    }
+  })();
+  const { removedPhotos } = await engine.removeFolder(library.folder.id);
+  removing = false;
+  await other;
+  assert.equal(removedPhotos, PHOTOS);
+  // 3000 photos in chunks of 250, at most 8 chunks before others get their turn.
+  assert.ok(turns >= 2, `${turns} turns for other work during the removal`);
+  totals = [...new Set(totals)];
+  assert.ok(totals.length >= 2 && totals[0]! > totals.at(-1)!, `totals seen: ${totals.join(', ')}`);
+  assert.deepEqual(engine.listFolders(), []);
+  assert.deepEqual(engine.listPhotos(0, 10), { total: 0, items: [] });
+  await engine.close();
+});
