@@ -85,7 +85,7 @@ export interface PhotoSummary {
   embedded: boolean;
 }
 
-/** Photos in one month by the grid's date (taken, else added), as listPhotos orders them. */
+/** Photos in one month by the grid's date (taken, else the file's time), as listPhotos orders them. */
 export interface MonthCount {
   /** 'YYYY-MM'. */
   month: string;

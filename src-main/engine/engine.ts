@@ -76,9 +76,9 @@ interface LoadedModel {
 }
 
 /** Photos removed per transaction when a folder goes, and how long they hold the thread. */
-const REMOVAL_CHUNK = 250;
+const REMOVAL_CHUNK = 100;
 const REMOVAL_SLICE_MS = 40;
-const REMOVAL_SLICE_CHUNKS = 8;
+const REMOVAL_SLICE_CHUNKS = 20;
 
 /** Settings kept in the catalog, so every door sees the same choices. */
 const PROVIDERS_SETTING = 'providers';
@@ -317,8 +317,9 @@ export class Engine {
       if (removed.length === 0) break;
       await yieldToOthers();
     }
+    // Not saved here: writing a large index holds the thread for seconds. The generation
+    // counter tells the next start to catch the saved index up if none comes before.
     removedPhotos += this.catalog.removeFolder(folderId);
-    this.loaded?.vectors.save();
     return { removedPhotos };
   }
 

@@ -1,4 +1,5 @@
 import type { TestModelSize } from '../models/make-test-model.js';
+import type { MillionConfig } from './sections/million.js';
 
 /** The knobs the engine exposes for indexing (Engine.open's `tuning`). */
 export interface IndexTuning {
@@ -32,6 +33,8 @@ export interface BenchConfig {
   /** Fresh processes started for cold-start and first-query figures. */
   coldStarts: number;
   findSimilarQueries: number;
+  /** The million-photo section (`--million`). */
+  million: MillionConfig;
 }
 
 const ENGINE_DEFAULTS: IndexTuning = { batchSize: 16, decodeConcurrency: 4, intraOpThreads: 2 };
@@ -55,6 +58,7 @@ export const FULL_CONFIG: BenchConfig = {
   warmRounds: 2,
   coldStarts: 5,
   findSimilarQueries: 100,
+  million: { photos: 1_000_000, reconcileFiles: 200_000, coldStarts: 3, similarQueries: 50 },
 };
 
 /** A smoke run: the tiny model, a dozen photos, 2,000 vectors; checks the code, not the numbers. */
@@ -73,6 +77,7 @@ export const QUICK_CONFIG: BenchConfig = {
   warmRounds: 1,
   coldStarts: 1,
   findSimilarQueries: 10,
+  million: { photos: 5_000, reconcileFiles: 2_000, coldStarts: 1, similarQueries: 10 },
 };
 
 export function describeTuning(tuning: IndexTuning): string {

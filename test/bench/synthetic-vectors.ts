@@ -29,22 +29,45 @@ export const CLIP_LIKE: Omit<ClusteredVectorsSpec, 'count' | 'dimensions'> = {
 
 /** `count` unit vectors, row after row, reproducible from the seed. */
 export function clusteredVectors(spec: ClusteredVectorsSpec): Float32Array {
-  const { count, dimensions, clusterRank, spread, noise } = spec;
-  const random = new Random(spec.seed);
-  const clusters = Math.max(1, Math.round(count / spec.perCluster));
-  // Each row has unit expected length, so `spread` and `noise` are lengths.
-  const randomRows = (rows: number) =>
-    Float32Array.from({ length: rows * dimensions }, () => random.normal() / Math.sqrt(dimensions));
-  const centres = randomRows(clusters);
-  const bases = Array.from({ length: clusters }, () => randomRows(clusterRank));
-  const vectors = new Float32Array(count * dimensions);
-  const weights = new Float32Array(clusterRank);
-  for (let row = 0; row < count; row++) {
-    const cluster = Math.floor(random.uniform() * clusters);
-    const basis = bases[cluster]!;
+  const source = new ClusteredVectorSource(spec);
+  const vectors = new Float32Array(spec.count * spec.dimensions);
+  for (let row = 0; row < spec.count; row++) {
+    source.next(vectors.subarray(row * spec.dimensions, (row + 1) * spec.dimensions));
+  }
+  return vectors;
+}
+
+/** The same vectors one at a time, for libraries too large to hold them all at once. */
+export class ClusteredVectorSource {
+  private readonly random: Random;
+  private readonly clusters: number;
+  private readonly centres: Float32Array;
+  private readonly bases: Float32Array[];
+  private readonly weights: Float32Array;
+
+  constructor(private readonly spec: ClusteredVectorsSpec) {
+    const { count, dimensions, clusterRank } = spec;
+    this.random = new Random(spec.seed);
+    this.clusters = Math.max(1, Math.round(count / spec.perCluster));
+    // Each row has unit expected length, so `spread` and `noise` are lengths.
+    const randomRows = (rows: number) =>
+      Float32Array.from(
+        { length: rows * dimensions },
+        () => this.random.normal() / Math.sqrt(dimensions),
+      );
+    this.centres = randomRows(this.clusters);
+    this.bases = Array.from({ length: this.clusters }, () => randomRows(clusterRank));
+    this.weights = new Float32Array(clusterRank);
+  }
+
+  /** Writes the next vector into `vector` (of `dimensions` values). */
+  next(vector: Float32Array): void {
+    const { dimensions, clusterRank, spread, noise } = this.spec;
+    const { random, weights, centres } = this;
+    const cluster = Math.floor(random.uniform() * this.clusters);
+    const basis = this.bases[cluster]!;
     for (let j = 0; j < clusterRank; j++)
       weights[j] = (random.normal() * spread) / Math.sqrt(clusterRank);
-    const vector = vectors.subarray(row * dimensions, (row + 1) * dimensions);
     for (let i = 0; i < dimensions; i++) {
       let value =
         centres[cluster * dimensions + i]! + (random.normal() * noise) / Math.sqrt(dimensions);
@@ -53,7 +76,6 @@ export function clusteredVectors(spec: ClusteredVectorsSpec): Float32Array {
     }
     normalizeInPlace(vector);
   }
-  return vectors;
 }
 
 export function normalizeInPlace(vector: Float32Array): void {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Catalog, type PhotoInput } from '../../src-main/engine/catalog/catalog.js';
+import { Catalog, type PhotoInput, type PhotoRow } from '../../src-main/engine/catalog/catalog.js';
 import { SCHEMA_VERSION } from '../../src-main/engine/catalog/migrations.js';
 import { decodeVector, encodeVector } from '../../src-main/engine/catalog/rows.js';
 import { UserError } from '../../src-main/contract/errors.js';
@@ -172,7 +172,7 @@ test('photos are found by content hash and by folder, and deleted one by one', (
   catalog.close();
 });
 
-test('listPhotos pages newest first (taken, else added) and counts by status', () => {
+test('listPhotos pages newest first (taken, else the file time) and counts by status', () => {
   const catalog = openNew();
   const folder = catalog.addFolder('/photos');
   const old = catalog.upsertPhoto(photo(folder.id, 'old.jpg', { takenAt: '2001-01-01T00:00:00' }));
@@ -183,7 +183,7 @@ test('listPhotos pages newest first (taken, else added) and counts by status', (
   const broken = catalog.upsertPhoto(
     photo(folder.id, 'broken.jpg', { status: 'error', lastError: 'bad' }),
   );
-  // Undated photos sort by when they were added (now): after anything taken in the past.
+  // Undated photos sort by their file time (2023 here): after anything taken before it.
   const all = catalog.listPhotos(0, 10);
   assert.equal(all.total, 4);
   assert.deepEqual(
@@ -197,22 +197,29 @@ test('listPhotos pages newest first (taken, else added) and counts by status', (
   catalog.close();
 });
 
+/** The grid's date: taken, else the file's time. */
+const gridDate = (p: PhotoRow) => p.takenAt ?? new Date(p.mtimeMs).toISOString();
+
 test('pages at any depth and the month counts follow adds, date changes and removals', () => {
   const catalog = openNew();
   const folder = catalog.addFolder('/photos');
-  // Several photos a day, some days with many, and undated photos (sorted by when added).
+  // Several photos a day, some days with many, and undated photos (sorted by their file time).
   const ids: number[] = [];
   for (let i = 0; i < 300; i++) {
     const day = 1 + ((i * 7) % 28);
     const takenAt =
       i % 10 === 0 ? null : `2019-0${1 + (i % 3)}-${String(day).padStart(2, '0')}T1${i % 10}:00:00`;
-    ids.push(catalog.upsertPhoto(photo(folder.id, `p${i}.jpg`, { takenAt })));
+    ids.push(
+      catalog.upsertPhoto(
+        photo(folder.id, `p${i}.jpg`, { takenAt, mtimeMs: 1_600_000_000_000 + i * 7_200_000 }),
+      ),
+    );
   }
   const expectedOrder = () =>
     ids
       .map((id) => catalog.getPhoto(id)!)
       .sort((a, b) => {
-        const [ka, kb] = [a.takenAt ?? a.addedAt, b.takenAt ?? b.addedAt];
+        const [ka, kb] = [gridDate(a), gridDate(b)];
         return ka === kb ? b.id - a.id : ka < kb ? 1 : -1;
       })
       .map((p) => p.id);
@@ -220,7 +227,7 @@ test('pages at any depth and the month counts follow adds, date changes and remo
     const counts = new Map<string, number>();
     for (const id of ids) {
       const p = catalog.getPhoto(id)!;
-      const month = (p.takenAt ?? p.addedAt).slice(0, 7);
+      const month = gridDate(p).slice(0, 7);
       counts.set(month, (counts.get(month) ?? 0) + 1);
     }
     return [...counts]

@@ -221,7 +221,7 @@ test('removing a large folder lets other work run between chunks', async () => {
   removing = false;
   await other;
   assert.equal(removedPhotos, PHOTOS);
-  // 3000 photos in chunks of 250, at most 8 chunks before others get their turn.
+  // 3000 photos in chunks of 100, at most 20 chunks before others get their turn.
   assert.ok(turns >= 2, `${turns} turns for other work during the removal`);
   totals = [...new Set(totals)];
   assert.ok(totals.length >= 2 && totals[0]! > totals.at(-1)!, `totals seen: ${totals.join(', ')}`);

@@ -52,6 +52,7 @@ const BUSY_TIMEOUT_MS = 5000;
 export class Catalog {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly modelDimensions = new Map<number, number>();
+  private days: { version: string; days: string[]; before: number[]; total: number } | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -284,26 +285,48 @@ export class Catalog {
   }
 
   /**
-   * A page of photos, newest first (taken, else added), and how many there are in all. Seeks
+   * A page of photos, newest first (taken, else the file's time), and how many there are. Seeks
    * through the per-day counts to the day the page starts in, then steps only over that day's
    * earlier photos: the cost does not grow with the depth of the page.
    */
   listPhotos(offset: number, limit: number): { total: number; items: PhotoRow[] } {
-    const days = this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
-      .raw()
-      .all() as [string, number][];
-    let total = 0;
-    let start: { day: string; skip: number } | undefined;
-    for (const [day, count] of days) {
-      if (start === undefined && offset < total + count) start = { day, skip: offset - total };
-      total += count;
+    const { days, before, total } = this.dayCounts();
+    if (offset >= total || limit === 0) return { total, items: [] };
+    // The last day that starts at or before the offset (days run newest first).
+    let low = 0;
+    let high = days.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (before[middle]! <= offset) low = middle;
+      else high = middle - 1;
     }
-    if (start === undefined || limit === 0) return { total, items: [] };
     const items = this.statement(
       `SELECT ${PHOTO_COLUMNS} FROM photos WHERE sort_day <= ?
        ORDER BY sort_day DESC, sort_at DESC, id DESC LIMIT ? OFFSET ?`,
-    ).all(start.day, limit, start.skip) as PhotoRow[];
+    ).all(days[low], limit, offset - before[low]!) as PhotoRow[];
     return { total, items };
+  }
+
+  /**
+   * The days newest first with how many photos come before each, read again only when the
+   * catalog changed (here or in another process): a few thousand rows, not for every page.
+   */
+  private dayCounts(): { days: string[]; before: number[]; total: number } {
+    const version = `${this.db.pragma('data_version', { simple: true })}:${this.statement('SELECT total_changes()').pluck().get()}`;
+    if (this.days?.version === version) return this.days;
+    const rows = this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
+      .raw()
+      .all() as [string, number][];
+    const days: string[] = [];
+    const before: number[] = [];
+    let total = 0;
+    for (const [day, count] of rows) {
+      days.push(day);
+      before.push(total);
+      total += count;
+    }
+    this.days = { version, days, before, total };
+    return this.days;
   }
 
   /** How many photos each month holds (by the grid's date), newest month first. */

@@ -122,6 +122,46 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: 'an undated photo sorts by its file time, not by when it was catalogued',
+    // Photos without a capture date (screenshots, messenger copies, scans) were all dated by
+    // when Ferret first saw them: a whole library's worth on one day, which the grid then
+    // showed as one lump and a page inside it had to step over. Their file's time is closer
+    // to when they were made, and spreads them over the days they belong to.
+    sql: `
+      DROP TRIGGER photo_days_insert;
+      DROP TRIGGER photo_days_delete;
+      DROP TRIGGER photo_days_update;
+      DROP INDEX photos_by_day;
+      DROP INDEX photos_by_camera_day;
+      ALTER TABLE photos DROP COLUMN sort_day;
+      ALTER TABLE photos DROP COLUMN sort_at;
+      ALTER TABLE photos ADD COLUMN sort_at TEXT GENERATED ALWAYS AS (coalesce(taken_at,
+        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at)) VIRTUAL;
+      ALTER TABLE photos ADD COLUMN sort_day TEXT GENERATED ALWAYS AS (substr(coalesce(taken_at,
+        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at), 1, 10)) VIRTUAL;
+      CREATE INDEX photos_by_day ON photos (sort_day, sort_at, id);
+      CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
+
+      DELETE FROM photo_days;
+      INSERT INTO photo_days (day, count) SELECT sort_day, count(*) FROM photos GROUP BY sort_day;
+      CREATE TRIGGER photo_days_insert AFTER INSERT ON photos BEGIN
+        INSERT INTO photo_days (day, count) VALUES (NEW.sort_day, 1)
+          ON CONFLICT (day) DO UPDATE SET count = count + 1;
+      END;
+      CREATE TRIGGER photo_days_delete AFTER DELETE ON photos BEGIN
+        DELETE FROM photo_days WHERE day = OLD.sort_day AND count = 1;
+        UPDATE photo_days SET count = count - 1 WHERE day = OLD.sort_day;
+      END;
+      CREATE TRIGGER photo_days_update AFTER UPDATE OF taken_at, mtime_ms, added_at ON photos
+        WHEN OLD.sort_day IS NOT NEW.sort_day BEGIN
+        DELETE FROM photo_days WHERE day = OLD.sort_day AND count = 1;
+        UPDATE photo_days SET count = count - 1 WHERE day = OLD.sort_day;
+        INSERT INTO photo_days (day, count) VALUES (NEW.sort_day, 1)
+          ON CONFLICT (day) DO UPDATE SET count = count + 1;
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

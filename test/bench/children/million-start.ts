@@ -1,0 +1,117 @@
+/**
+ * A fresh process that opens the million-photo library the way a door starts and answers one
+ * first question (a text query or a Find similar), then, once the index is settled and the
+ * process idle, reports its memory and times the library's browsing and search calls.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { Engine } from '../../../src-main/engine/engine.js';
+import { libraryPaths } from '../../../src-main/engine/library-paths.js';
+import { silentLogger } from '../../../src-main/engine/util/logger.js';
+import { childArgs, emit } from './protocol.js';
+import { rssMiB } from '../memory.js';
+import { latencies } from '../stats.js';
+
+export interface MillionStartArgs {
+  libraryDir: string;
+  modelDir: string;
+  first: 'text' | 'similar';
+  /** Photos whose neighbours are asked for (warm), and a year and camera to browse. */
+  similarIds: number[];
+  browse: { year: string; camera: string };
+  /** Only the first answer (cold starts after the first). */
+  firstOnly: boolean;
+}
+
+export interface MillionStartResult {
+  openMs: number;
+  memory: { rssMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
+  similarMs: number[];
+  similarHits: number[][];
+  pageMs: { first: number[]; middle: number[]; last: number[] };
+  monthsMs: number[];
+  months: number;
+  browseMs: number[];
+  browseHits: number;
+}
+
+const K = 10;
+const REPEATS = 20;
+const MIB = 1024 * 1024;
+
+const args = childArgs<MillionStartArgs>();
+const opening = performance.now();
+const engine = await Engine.open({
+  libraryDir: args.libraryDir,
+  modelDir: args.modelDir,
+  logger: silentLogger,
+});
+const openMs = performance.now() - opening;
+emit('open');
+if (args.first === 'text') await engine.searchText('a dog on the beach at sunset', K);
+else await engine.findSimilar(args.similarIds[0]!, K);
+emit('answered');
+if (args.firstOnly) {
+  await engine.close();
+  emit('result', { openMs });
+  process.exit(0);
+}
+
+await engine.vectors!.whenSettled();
+await sleep(1000);
+const usage = process.memoryUsage();
+const memory = {
+  rssMiB: rssMiB(),
+  heapUsedMiB: usage.heapUsed / MIB,
+  externalMiB: usage.external / MIB,
+  arrayBuffersMiB: usage.arrayBuffers / MIB,
+};
+
+const similarHits: number[][] = [];
+const similarMs = await latencies(args.similarIds, async (id) => {
+  similarHits.push((await engine.findSimilar(id, K)).hits.map((hit) => hit.photo.id));
+});
+const total = engine.listPhotos(0, 0).total;
+const PAGE = 200;
+const at = (offset: number) => () => Array.from({ length: REPEATS }, () => offset);
+const pageMs = {
+  first: await latencies(at(0)(), (offset) => engine.listPhotos(offset, PAGE)),
+  middle: await latencies(
+    Array.from({ length: REPEATS }, (_, i) => Math.floor(total / 2) + i * 997),
+    (offset) => engine.listPhotos(offset, PAGE),
+  ),
+  last: await latencies(at(Math.max(0, total - PAGE))(), (offset) =>
+    engine.listPhotos(offset, PAGE),
+  ),
+};
+let months = 0;
+const monthsMs = await latencies(at(0)(), () => (months = engine.listMonths().length));
+
+// The first page of one year and one camera, as the grid's filters will ask the catalog: the
+// index on (camera_model, sort_day, sort_at, id) answers it without a scan.
+const db = new Database(libraryPaths(args.libraryDir).catalog, { readonly: true });
+const browse = db.prepare(
+  `SELECT id, path, taken_at, camera_make, camera_model, width, height FROM photos
+   WHERE camera_model = ? AND sort_day >= ? AND sort_day < ?
+   ORDER BY sort_day DESC, sort_at DESC, id DESC LIMIT ?`,
+);
+let browseHits = 0;
+const nextYear = String(Number(args.browse.year) + 1);
+const browseMs = await latencies(at(0)(), () => {
+  browseHits = browse.all(args.browse.camera, args.browse.year, nextYear, PAGE).length;
+});
+db.close();
+await engine.close();
+
+const result: MillionStartResult = {
+  openMs,
+  memory,
+  similarMs,
+  similarHits,
+  pageMs,
+  monthsMs,
+  months,
+  browseMs,
+  browseHits,
+};
+emit('result', result);

@@ -1,0 +1,414 @@
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Catalog } from '../../../src-main/engine/catalog/catalog.js';
+import {
+  MODEL_MANIFEST_FILE,
+  modelKey,
+  readModelManifest,
+} from '../../../src-main/engine/embedder/manifest.js';
+import { Engine } from '../../../src-main/engine/engine.js';
+import { libraryPaths } from '../../../src-main/engine/library-paths.js';
+import { reconcileFolder } from '../../../src-main/engine/library/reconcile.js';
+import { silentLogger } from '../../../src-main/engine/util/logger.js';
+import { VectorStore } from '../../../src-main/engine/vector-store.js';
+import { findEvent, runChild } from '../child-process.js';
+import type { MillionStartArgs, MillionStartResult } from '../children/million-start.js';
+import { log } from '../log.js';
+import { librarySizes } from '../sizes.js';
+import { mean, summarize, timed, type LatencySummary } from '../stats.js';
+import { CLIP_LIKE, ClusteredVectorSource } from '../synthetic-vectors.js';
+
+/**
+ * A realistic large library, synthetic: photos over 20 years in ~1,000 folders, ~50 cameras
+ * (a few common, many rare), a third with GPS, a tenth without a capture date (dated by their
+ * file), clustered 512-d vectors as in the vector section. One folder holds a tenth of the
+ * photos, to time removing a large folder. Measures what the million-photo issue asks.
+ */
+export interface MillionConfig {
+  photos: number;
+  /**
+   * Photos with a vector of the active model, spread evenly (the rest get theirs under another
+   * model key, so the catalog's size is the same): the HNSW build takes most of an hour at a
+   * million on this machine, so a run may build it over fewer and say so.
+   */
+  indexedPhotos?: number;
+  /** Files of the real folder tree reconciled on start-up (the disk's share of `photos`). */
+  reconcileFiles: number;
+  coldStarts: number;
+  similarQueries: number;
+}
+
+export interface MillionReport {
+  photos: number;
+  indexedPhotos: number;
+  folders: number;
+  cameras: number;
+  generateS: number;
+  indexBuildS: number;
+  catalogBytes: number;
+  indexBytes: number;
+  firstTextMs: LatencySummary;
+  firstSimilarMs: LatencySummary;
+  openMs: LatencySummary;
+  similarMs: LatencySummary;
+  recallAt10: number;
+  exactWhileRebuildingMs: number;
+  pageMs: { first: LatencySummary; middle: LatencySummary; last: LatencySummary };
+  monthsMs: LatencySummary;
+  months: number;
+  browseMs: LatencySummary;
+  browseHits: number;
+  memory: MillionStartResult['memory'];
+  reconcile: { files: number; seconds: number; filesPerSecond: number; maxBlockMs: number };
+  removal: { photos: number; seconds: number; maxBlockMs: number };
+}
+
+const FOLDERS = 1000;
+const CAMERAS = 50;
+const YEARS = 20;
+const K = 10;
+const START = Date.UTC(2006, 0, 1);
+const DAY_MS = 86_400_000;
+
+export async function runMillionSection(options: {
+  config: MillionConfig;
+  modelDir: string;
+  scratchDir: (name: string) => Promise<string>;
+}): Promise<MillionReport> {
+  const { config, modelDir } = options;
+  const manifest = readModelManifest(path.join(modelDir, MODEL_MANIFEST_FILE));
+  const key = modelKey(manifest);
+  const dimensions = manifest.dimensions;
+  const libraryDir = await options.scratchDir('million-library');
+  const paths = libraryPaths(libraryDir);
+  const label = `${config.photos.toLocaleString('en')} photos:`;
+
+  log(`${label} generating the catalog`);
+  const catalog = Catalog.open(paths.catalog);
+  const indexedPhotos = config.indexedPhotos ?? config.photos;
+  const generated = await timed(() =>
+    generateLibrary(catalog, config.photos, indexedPhotos, key, dimensions),
+  );
+  const { bigFolderId, queryIds, browse } = generated.value;
+
+  log(`${label} building the index (the engine's background rebuild)`);
+  const built = await timed(async () => {
+    const store = VectorStore.open({
+      catalog,
+      indexDir: paths.indexDir,
+      modelKey: key,
+      dimensions,
+      logger: silentLogger,
+    });
+    await store.whenSettled();
+    await store.close();
+  });
+
+  log(`${label} exact answers for ${queryIds.length} queries`);
+  const modelId = catalog.registerModel(key, dimensions);
+  const truth = exactNeighbours(catalog, modelId, queryIds);
+  const exactWhileRebuildingMs = await exactSearchWhileRebuilding(catalog, key, dimensions, {
+    indexDir: await options.scratchDir('million-no-index'),
+    query: catalog.getVector(queryIds[0]!, modelId)!,
+  });
+  catalog.close();
+  const sizes = await librarySizes(libraryDir);
+
+  log(`${label} cold starts: first text query and first Find similar`);
+  const start = (first: 'text' | 'similar', firstOnly: boolean) =>
+    runChild(
+      'million-start.ts',
+      {
+        libraryDir,
+        modelDir,
+        first,
+        similarIds: queryIds.slice(0, config.similarQueries),
+        browse,
+        firstOnly,
+      } satisfies MillionStartArgs,
+      // Bundled, as the app ships: tsx would add its compile time to every start.
+      'bundle',
+    );
+  const firstText: number[] = [];
+  const firstSimilar: number[] = [];
+  const opens: number[] = [];
+  for (let i = 0; i < config.coldStarts; i++) {
+    for (const first of ['text', 'similar'] as const) {
+      const events = await start(first, true);
+      (first === 'text' ? firstText : firstSimilar).push(findEvent(events, 'answered').atMs);
+      opens.push(findEvent<{ openMs: number }>(events, 'result').data.openMs);
+    }
+  }
+  log(`${label} warm: find similar, pages, months, filtered browse, memory`);
+  const warm = findEvent<MillionStartResult>(await start('similar', false), 'result').data;
+  const recallAt10 = mean(
+    warm.similarHits.map((hits, i) => hits.filter((id) => truth[i]!.has(id)).length / K),
+  );
+
+  log(
+    `${label} start-up reconcile of ${config.reconcileFiles.toLocaleString('en')} unchanged files`,
+  );
+  const reconcile = await reconcileUnchanged(
+    await options.scratchDir('million-tree'),
+    await options.scratchDir('million-tree-library'),
+    config.reconcileFiles,
+  );
+
+  log(`${label} removing the largest folder`);
+  const removal = await removeFolder(libraryDir, modelDir, bigFolderId);
+
+  return {
+    photos: config.photos,
+    indexedPhotos,
+    folders: FOLDERS,
+    cameras: CAMERAS,
+    generateS: generated.ms / 1000,
+    indexBuildS: built.ms / 1000,
+    catalogBytes: sizes.catalogBytes,
+    indexBytes: sizes.indexBytes,
+    firstTextMs: summarize(firstText),
+    firstSimilarMs: summarize(firstSimilar),
+    openMs: summarize(opens),
+    similarMs: summarize(warm.similarMs),
+    recallAt10,
+    exactWhileRebuildingMs,
+    pageMs: {
+      first: summarize(warm.pageMs.first),
+      middle: summarize(warm.pageMs.middle),
+      last: summarize(warm.pageMs.last),
+    },
+    monthsMs: summarize(warm.monthsMs),
+    months: warm.months,
+    browseMs: summarize(warm.browseMs),
+    browseHits: warm.browseHits,
+    memory: warm.memory,
+    reconcile,
+    removal,
+  };
+}
+
+/** Seeded uniform numbers (mulberry32) for the library's shape; the vectors have their own. */
+function uniformSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function generateLibrary(
+  catalog: Catalog,
+  photos: number,
+  indexedPhotos: number,
+  key: string,
+  dimensions: number,
+) {
+  const random = uniformSource(7);
+  const modelId = catalog.registerModel(key, dimensions);
+  const beyondIndex = catalog.registerModel(`${key}#beyond-the-index`, dimensions);
+  const vectors = new ClusteredVectorSource({ ...CLIP_LIKE, count: photos, dimensions });
+  const vector = new Float32Array(dimensions);
+  // A few cameras take most photos: camera c is chosen with weight 1 / (c + 1).
+  const weights = Array.from({ length: CAMERAS }, (_, c) => 1 / (c + 1));
+  const totalWeight = weights.reduce((sum, w) => sum + w, 0);
+  const camera = () => {
+    let pick = random() * totalWeight;
+    for (let c = 0; c < CAMERAS; c++) if ((pick -= weights[c]!) <= 0) return c;
+    return CAMERAS - 1;
+  };
+  // Folder f covers its share of the 20 years; the big folder (the last) a tenth of the photos.
+  const bigFolderPhotos = Math.floor(photos / 10);
+  const perFolder = (photos - bigFolderPhotos) / (FOLDERS - 1);
+  const folderIds: number[] = [];
+  const folderPaths: string[] = [];
+  for (let f = 0; f < FOLDERS; f++) {
+    const year = 2006 + Math.floor((f * YEARS) / FOLDERS);
+    const folder = catalog.addFolder(`/synthetic/${year}/event-${String(f).padStart(4, '0')}`);
+    folderIds.push(folder.id);
+    folderPaths.push(folder.path);
+  }
+  const ids: number[] = [];
+  const CHUNK = 5000;
+  for (let first = 0; first < photos; first += CHUNK) {
+    catalog.transaction(() => {
+      for (let i = first; i < Math.min(photos, first + CHUNK); i++) {
+        const big = i >= photos - bigFolderPhotos;
+        const f = big ? FOLDERS - 1 : Math.min(FOLDERS - 2, Math.floor(i / perFolder));
+        const folderStart =
+          START + (big ? random() * YEARS * 365 : (f * YEARS * 365) / FOLDERS) * DAY_MS;
+        const taken = new Date(folderStart + random() * 7 * DAY_MS);
+        const dated = random() >= 0.1;
+        const c = camera();
+        vectors.next(vector);
+        const folderPath = folderPaths[f]!;
+        const id = catalog.upsertPhoto({
+          path: `${folderPath}/IMG_${String(i).padStart(7, '0')}.jpg`,
+          folderId: folderIds[f]!,
+          size: 2_000_000 + Math.floor(random() * 4_000_000),
+          mtimeMs: taken.getTime() + random() * DAY_MS,
+          contentHash: (i.toString(16) + 'f'.repeat(64)).slice(0, 64),
+          width: 4032,
+          height: 3024,
+          orientation: 1,
+          format: 'jpeg',
+          takenAt: dated ? taken.toISOString().slice(0, 19) : null,
+          cameraMake: `Maker ${c % 7}`,
+          cameraModel: `Camera ${c}`,
+          gps:
+            random() < 1 / 3
+              ? { latitude: random() * 180 - 90, longitude: random() * 360 - 180 }
+              : null,
+          status: 'indexed',
+          lastError: null,
+        });
+        const indexed = (i * indexedPhotos) % photos < indexedPhotos;
+        catalog.putVector(id, indexed ? modelId : beyondIndex, vector);
+        if (indexed) ids.push(id);
+      }
+    });
+    if (first % 100_000 === 0) log(`  ${first.toLocaleString('en')} photos`);
+  }
+  const queries = 50;
+  return {
+    bigFolderId: folderIds[FOLDERS - 1]!,
+    queryIds: Array.from(
+      { length: queries },
+      (_, i) => ids[Math.floor((i * ids.length) / queries)]!,
+    ),
+    // A middling camera in a middle year.
+    browse: { year: '2016', camera: 'Camera 10' },
+  };
+}
+
+/** The exact top ten of each query photo (itself left out), over the catalog's vectors. */
+function exactNeighbours(catalog: Catalog, modelId: number, queryIds: number[]): Set<number>[] {
+  const queries = queryIds.map((id) => catalog.getVector(id, modelId)!);
+  const best = queries.map(() => [] as { id: number; score: number }[]);
+  let after = 0;
+  for (;;) {
+    const rows = catalog.vectorsAfter(modelId, after, 4096);
+    if (rows.length === 0) break;
+    for (const { photoId, bytes } of rows) {
+      after = photoId;
+      const vector = catalog.decodeVector(modelId, bytes);
+      queries.forEach((query, q) => {
+        if (photoId === queryIds[q]) return;
+        let dot = 0;
+        for (let i = 0; i < vector.length; i++) dot += vector[i]! * query[i]!;
+        const list = best[q]!;
+        if (list.length < K || dot > list[K - 1]!.score) {
+          list.push({ id: photoId, score: dot });
+          list.sort((a, b) => b.score - a.score);
+          if (list.length > K) list.pop();
+        }
+      });
+    }
+  }
+  return best.map((list) => new Set(list.map(({ id }) => id)));
+}
+
+/** One search answered while the index is being rebuilt (exact, over the catalog). */
+async function exactSearchWhileRebuilding(
+  catalog: Catalog,
+  key: string,
+  dimensions: number,
+  options: { indexDir: string; query: Float32Array },
+): Promise<number> {
+  const store = VectorStore.open({
+    catalog,
+    indexDir: options.indexDir,
+    modelKey: key,
+    dimensions,
+    logger: silentLogger,
+  });
+  await store.whenOpened();
+  const { ms } = await timed(() => store.search(options.query, K));
+  await store.close();
+  return ms;
+}
+
+/**
+ * A real tree of small files, catalogued as they are, then reconciled as at start-up: the
+ * rate, and the longest the thread was held (what a query asked meanwhile would wait).
+ */
+async function reconcileUnchanged(treeDir: string, libraryDir: string, files: number) {
+  const folders = Math.max(1, Math.round(files / 1000));
+  const catalog = Catalog.open(libraryPaths(libraryDir).catalog);
+  const folder = catalog.addFolder(treeDir);
+  const mtime = new Date('2020-01-01T00:00:00Z');
+  for (let f = 0; f < folders; f++) {
+    const dir = path.join(treeDir, `folder-${String(f).padStart(4, '0')}`);
+    await mkdir(dir, { recursive: true });
+    const rows: { path: string; size: number; mtimeMs: number }[] = [];
+    for (let i = f; i < files; i += folders) {
+      const file = path.join(dir, `IMG_${String(i).padStart(7, '0')}.jpg`);
+      await writeFile(file, 'x');
+      await utimes(file, mtime, mtime);
+      const stats = await stat(file);
+      rows.push({ path: file, size: stats.size, mtimeMs: stats.mtimeMs });
+    }
+    catalog.transaction(() => {
+      for (const row of rows) {
+        catalog.upsertPhoto({
+          ...row,
+          folderId: folder.id,
+          contentHash: null,
+          status: 'indexed',
+          lastError: null,
+        });
+      }
+    });
+  }
+  const stopWatching = watchLongestHold();
+  const { value, ms } = await timed(() => reconcileFolder(catalog, folder, () => false));
+  const maxBlockMs = await stopWatching();
+  catalog.close();
+  await rm(treeDir, { recursive: true, force: true });
+  if (!value.available || value.unchanged !== files) {
+    throw new Error(`reconcile saw ${JSON.stringify(value)} for ${files} unchanged files`);
+  }
+  return {
+    files,
+    seconds: ms / 1000,
+    filesPerSecond: files / (ms / 1000),
+    maxBlockMs,
+  };
+}
+
+async function removeFolder(libraryDir: string, modelDir: string, folderId: number) {
+  const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
+  await engine.vectors?.whenSettled();
+  const photos = engine.catalog.photoIdsInFolder(folderId).length;
+  const stopWatching = watchLongestHold();
+  const { ms } = await timed(() => engine.removeFolder(folderId));
+  const maxBlockMs = await stopWatching();
+  await engine.close();
+  return { photos, seconds: ms / 1000, maxBlockMs };
+}
+
+/**
+ * The longest the thread was held between two turns of the event loop while this watched:
+ * how long a query asked at the worst moment would have waited to start.
+ */
+function watchLongestHold(): () => Promise<number> {
+  let longest = 0;
+  let watching = true;
+  const loop = (async () => {
+    let last = performance.now();
+    while (watching) {
+      await nextTurn();
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }
+  })();
+  return async () => {
+    watching = false;
+    await loop;
+    return longest;
+  };
+}
