@@ -11,7 +11,7 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { corpusDir } from '../helpers/corpus.js';
-import { imageEncoderDir } from '../helpers/image-encoder.js';
+import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { waitFor } from '../helpers/live.js';
 import { buildRenderer, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
@@ -39,6 +39,7 @@ const GONE = 'opencv-home.jpg';
 
 let dir: string;
 let photosDir: string;
+let modelDir: string | undefined;
 let engine: Engine;
 let backend: ReturnType<typeof createBackend>;
 let server: RunningServer | undefined;
@@ -76,6 +77,7 @@ after(async () => {
   await backend?.close();
   await engine?.close();
   await rm(dir, { recursive: true, force: true });
+  if (modelDir) await rm(modelDir, { recursive: true, force: true });
 });
 
 const grid = () => page.getByRole('listbox', { name: 'All photos' });
@@ -159,7 +161,7 @@ test('grid focus: tabbing in shows the focused tile, and focus follows it out of
 });
 
 test('with the real encoder indexed, the viewer opens on double-click and moves with the keys', async () => {
-  const modelDir = await imageEncoderDir(dir);
+  modelDir = await mobilenetModelDir();
   await backend.handle('useModelFolder', { path: modelDir });
   await waitFor(
     async () => (await backend.handle('getStatus', {})).embedded === PHOTOS.length,
