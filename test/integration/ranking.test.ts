@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { imageEncoderDir } from '../helpers/image-encoder.js';
+import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
 /**
@@ -50,6 +51,7 @@ const SAME_SCENE: [string, string][] = [
 
 describe('find similar with a real image encoder', () => {
   let engine: Engine;
+  let modelDir: string | undefined;
   let photosDir: string;
   const idOf = (name: string) => {
     const photo = engine.catalog.getPhotoByPath(path.join(photosDir, name));
@@ -69,7 +71,7 @@ describe('find similar with a real image encoder', () => {
     }
     engine = await Engine.open({
       libraryDir: path.join(work, 'library'),
-      modelDir: await imageEncoderDir(work),
+      modelDir: (modelDir = await mobilenetModelDir()),
       logger: silentLogger,
     });
     const summary = await engine.indexFolder(photosDir);
@@ -78,6 +80,7 @@ describe('find similar with a real image encoder', () => {
 
   after(async () => {
     await engine?.close();
+    if (modelDir) await rm(modelDir, { recursive: true, force: true });
   });
 
   for (const copy of COPIES) {
