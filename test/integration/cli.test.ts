@@ -62,7 +62,7 @@ describe('the ferret CLI', () => {
     try {
       assert.deepEqual(hits, await engine.searchText('dog on the beach at sunset', 5));
       const photo = engine.catalog.getPhotoByPath(query)!;
-      assert.deepEqual(neighbours, engine.findSimilar(photo.id, 3).hits);
+      assert.deepEqual(neighbours, (await engine.findSimilar(photo.id, 3)).hits);
     } finally {
       await engine.close();
     }

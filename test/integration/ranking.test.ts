@@ -84,12 +84,12 @@ describe('find similar with a real image encoder', () => {
   });
 
   for (const copy of COPIES) {
-    test(`a ${path.parse(copy.name).name} copy is found first, and finds its original first`, () => {
+    test(`a ${path.parse(copy.name).name} copy is found first, and finds its original first`, async () => {
       const original = idOf(copy.from);
       const altered = idOf(copy.name);
-      const fromOriginal = engine.findSimilar(original, 5).hits;
+      const fromOriginal = (await engine.findSimilar(original, 5)).hits;
       assert.equal(nameOf(fromOriginal[0]!.photo.id), copy.name);
-      const fromCopy = engine.findSimilar(altered, 5).hits;
+      const fromCopy = (await engine.findSimilar(altered, 5)).hits;
       assert.equal(nameOf(fromCopy[0]!.photo.id), copy.from);
       // Far closer than anything else in the library, not first by a hair.
       assert.ok(
@@ -99,17 +99,19 @@ describe('find similar with a real image encoder', () => {
     });
   }
 
-  test('a photo of the same scene outranks every unrelated photo', () => {
+  test('a photo of the same scene outranks every unrelated photo', async () => {
     for (const [a, b] of SAME_SCENE) {
-      const hits = engine.findSimilar(idOf(a), 3).hits.map((hit) => nameOf(hit.photo.id));
+      const hits = (await engine.findSimilar(idOf(a), 3)).hits.map((hit) => nameOf(hit.photo.id));
       assert.equal(hits[0], b, `${a}: ${hits.join(', ')}`);
     }
   });
 
-  test('unrelated photos are not near neighbours', () => {
+  test('unrelated photos are not near neighbours', async () => {
     // The random-weight test model scores two unrelated wallpapers 0.999996.
     const [dune, board] = [idOf('mate-Dune.jpg'), idOf('opencv-chessboard.png')];
-    const score = engine.findSimilar(dune, 200).hits.find((hit) => hit.photo.id === board)?.score;
+    const score = (await engine.findSimilar(dune, 200)).hits.find(
+      (hit) => hit.photo.id === board,
+    )?.score;
     assert.ok(score !== undefined && score < 0.8, `dune and chessboard: ${score}`);
   });
 });
