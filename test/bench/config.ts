@@ -35,6 +35,8 @@ export interface BenchConfig {
   findSimilarQueries: number;
   /** The million-photo section (`--million`). */
   million: MillionConfig;
+  /** Times each HEIC and its JPEG go through decode + preprocess. */
+  heicRounds: number;
 }
 
 const ENGINE_DEFAULTS: IndexTuning = { batchSize: 16, decodeConcurrency: 4, intraOpThreads: 2 };
@@ -59,6 +61,7 @@ export const FULL_CONFIG: BenchConfig = {
   coldStarts: 5,
   findSimilarQueries: 100,
   million: { photos: 1_000_000, reconcileFiles: 200_000, coldStarts: 3, similarQueries: 50 },
+  heicRounds: 5,
 };
 
 /** A smoke run: the tiny model, a dozen photos, 2,000 vectors; checks the code, not the numbers. */
@@ -78,6 +81,7 @@ export const QUICK_CONFIG: BenchConfig = {
   coldStarts: 1,
   findSimilarQueries: 10,
   million: { photos: 5_000, reconcileFiles: 2_000, coldStarts: 1, similarQueries: 10 },
+  heicRounds: 1,
 };
 
 export function describeTuning(tuning: IndexTuning): string {

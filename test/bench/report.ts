@@ -9,6 +9,7 @@ import type { ModelVariant, PipelineReport } from './sections/pipeline.js';
 import type { QueryReport } from './sections/queries.js';
 import type { DesktopReport } from './sections/desktop.js';
 import type { VectorReport } from './sections/vectors.js';
+import type { HeicReport } from './sections/heic.js';
 import { RUNNER_NAMES, type TargetCheck } from './targets.js';
 
 export interface ModelFiles {
@@ -32,6 +33,8 @@ export interface BenchReport {
   vectors: VectorReport;
   /** Absent from reports written before it was measured. */
   desktop?: DesktopReport;
+  /** Absent from reports written before it was measured. */
+  heic?: HeicReport;
   targets: TargetCheck[];
 }
 
@@ -57,6 +60,7 @@ export function renderMarkdown(report: BenchReport): string {
     querySection(report),
     vectorSection(report.vectors),
     ...(report.desktop ? [desktopSection(report.desktop)] : []),
+    ...(report.heic ? [heicSection(report.heic)] : []),
     methodSection(report),
   ].join('\n\n');
 }
@@ -84,6 +88,29 @@ export function desktopSection(
 ${table(['Command', 'Starts', 'p50 / p95'], cliRows)}
 
 What the Linux installer unpacks besides Electron's own runtime (electron-builder \`--dir\` with electron-builder.yml's rules; Electron ${size.electronVersion}): **${megabytes(size.totalBytes)}** — app.asar ${megabytes(size.asarBytes)}, unpacked native modules ${megabytes(size.unpackedBytes)} (onnxruntime ${megabytes(size.shippedOnnxruntimeBytes)}), model manifests ${megabytes(size.extraResourcesBytes)}. The platform rules leave out ${megabytes(size.leftOutOnnxruntimeBytes)} of onnxruntime binaries for other OSes and architectures, which every installer carried before.`;
+}
+
+export const HEIC_HEADING = '## HEIC against JPEG';
+
+/** `--only heic` writes this section into an existing BENCHMARKS.md, saying so. */
+export function heicSection(heic: HeicReport, separateRun?: string): string {
+  const share = (decodeMs: number) => decodeMs / (decodeMs + heic.modelMsPerPhoto);
+  const rows = heic.pairs.map((pair) => [
+    pair.name,
+    fixed(pair.megapixels, 1),
+    p50p95(pair.jpegMs),
+    p50p95(pair.heicMs),
+    ratio(pair.ratio),
+    `${fixed(100 * share(pair.jpegMs.p50), 0)}% / ${fixed(100 * share(pair.heicMs.p50), 0)}%`,
+  ]);
+  const note = separateRun
+    ? `\n\nMeasured on its own by \`npm run bench -- --only heic\` on ${separateRun}, not in the run above.`
+    : '';
+  return `${HEIC_HEADING}${note}
+
+What indexing does to a photo before the model (decode, CLIP tensor, thumbnail), one photo at a time, ${heic.rounds} round${heic.rounds === 1 ? '' : 's'} each, for the HEIC files libheif's encoder made from corpus photos (shared/formats) and the JPEGs they were made from. The share is that work's part of the photo's indexing time beside the fp32 image tower (${ms(heic.modelMsPerPhoto)} a photo at the default batch and threads). HEIC is decoded by libheif as WebAssembly on worker threads (the engine's decode concurrency runs several at once).
+
+${table(['Photo', 'MP', 'JPEG p50 / p95', 'HEIC p50 / p95', 'HEIC / JPEG', 'Share of indexing time (JPEG / HEIC)'], rows)}`;
 }
 
 function header(report: BenchReport): string {

@@ -4,7 +4,8 @@
  * targets, in one run. Writes a JSON report into bench-results/ and, for a full run,
  * BENCHMARKS.md at the repository root (a quick run writes its Markdown next to the JSON).
  * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report, and
- * `npm run bench -- --only desktop` measures the CLI start-up and installer size alone.
+ * `npm run bench -- --only desktop` measures the CLI start-up and installer size alone, and
+ * `npm run bench -- --only heic` HEIC against JPEG alone.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,7 +20,9 @@ import { benchModels, type BenchModels } from './models.js';
 import { roundsOfCorpus } from './photos.js';
 import {
   DESKTOP_HEADING,
+  HEIC_HEADING,
   desktopSection,
+  heicSection,
   renderMarkdown,
   writeJsonReport,
   type BenchReport,
@@ -33,7 +36,8 @@ import { manifestIn } from './sections/stages.js';
 import { runVectorSection } from './sections/vectors.js';
 import { runMillionSection, type MillionConfig } from './sections/million.js';
 import { MILLION_END, MILLION_START, renderMillion, spliceMillion } from './million-report.js';
-import { checkTargets } from './targets.js';
+import { runHeicSection, type HeicReport } from './sections/heic.js';
+import { checkTargets, heicTarget } from './targets.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -74,9 +78,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-'));
   if (values.only !== undefined) {
-    if (values.only !== 'desktop') throw new Error(`--only takes "desktop", not "${values.only}"`);
+    if (values.only !== 'desktop' && values.only !== 'heic') {
+      throw new Error(`--only takes "desktop" or "heic", not "${values.only}"`);
+    }
     try {
-      log(`wrote ${await measureDesktopOnly(config, scratch)}`);
+      const written =
+        values.only === 'desktop'
+          ? await measureDesktopOnly(config, scratch)
+          : await measureHeicOnly(config);
+      log(`wrote ${written}`);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -145,17 +155,46 @@ async function measureDesktopOnly(config: BenchConfig, scratch: string): Promise
     modelDir: models.fp32Dir,
   });
   const othersShare = load.othersShare();
+  const section = desktopSection(desktop, {
+    date: new Date().toISOString().slice(0, 10),
+    othersCpuShare: othersShare,
+  });
+  return replaceSection(config, DESKTOP_HEADING, section);
+}
+
+/** The HEIC figures on their own, written into BENCHMARKS.md (or the quick Markdown). */
+async function measureHeicOnly(config: BenchConfig): Promise<string> {
+  const heic = await measureHeic(config, await benchModels(config.modelSize));
+  const today = new Date().toISOString().slice(0, 10);
+  const check = heicTarget(heic);
+  log(`${check.met ? 'met   ' : 'MISSED'} ${check.target} (${check.subject}): ${check.measured}`);
+  return replaceSection(config, HEIC_HEADING, heicSection(heic, today));
+}
+
+function measureHeic(config: BenchConfig, models: BenchModels): Promise<HeicReport> {
+  const { batchSize, intraOpThreads } = config.defaultTuning;
+  return runHeicSection({
+    spec: manifestIn(models.fp32Dir).image,
+    rounds: config.heicRounds,
+    modelDir: models.fp32Dir,
+    batchSize,
+    intraOpThreads,
+  });
+}
+
+/** Puts `section` (starting with `heading`) into the Markdown in place of its earlier self. */
+async function replaceSection(
+  config: BenchConfig,
+  heading: string,
+  section: string,
+): Promise<string> {
   const file =
     config.mode === 'full'
       ? path.join(REPO_ROOT, 'BENCHMARKS.md')
       : path.join(REPO_ROOT, 'bench-results', 'BENCHMARKS.quick.md');
   const markdown = await readFile(file, 'utf8').catch(() => '# Ferret benchmarks\n');
-  const section = desktopSection(desktop, {
-    date: new Date().toISOString().slice(0, 10),
-    othersCpuShare: othersShare,
-  });
-  const start = markdown.indexOf(DESKTOP_HEADING);
-  const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + DESKTOP_HEADING.length);
+  const start = markdown.indexOf(heading);
+  const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + heading.length);
   const method = markdown.indexOf('## How it is measured');
   const updated =
     start !== -1
@@ -285,6 +324,7 @@ async function runBenchmarks(config: BenchConfig, scratch: string): Promise<Benc
     return reports;
   });
   const desktop = await section('desktop', () => runDesktopSection(config, libraries[0]!));
+  const heic = await section('heic', () => measureHeic(config, models));
   backgroundLoad['whole run'] = whole.othersShare();
 
   return {
@@ -303,7 +343,8 @@ async function runBenchmarks(config: BenchConfig, scratch: string): Promise<Benc
     queries,
     vectors,
     desktop,
-    targets: checkTargets({ cores: machine.cores, pipeline, indexing, queries, vectors }),
+    heic,
+    targets: checkTargets({ cores: machine.cores, pipeline, indexing, queries, vectors, heic }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ModelVariant, PipelineReport } from './sections/pipeline.js';
 import type { QueryReport, StartupFigures } from './sections/queries.js';
 import type { ChildRunner } from './child-process.js';
 import type { VectorReport } from './sections/vectors.js';
+import type { HeicReport } from './sections/heic.js';
 
 /** The issue's targets for this machine, each checked against figures from the same run. */
 export const TARGETS = {
@@ -12,6 +13,7 @@ export const TARGETS = {
   findSimilarP50Ms: 2,
   warmTextP50Ms: 40,
   firstAnsweredMs: 2000,
+  heicOverJpeg: 3,
 } as const;
 
 export const RUNNER_NAMES: Record<ChildRunner, string> = {
@@ -37,6 +39,7 @@ export interface TargetInputs {
   indexing: IndexingReport;
   queries: QueryReport[];
   vectors: VectorReport;
+  heic: HeicReport;
 }
 
 export function checkTargets(inputs: TargetInputs): TargetCheck[] {
@@ -49,6 +52,7 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
     ...inputs.queries.flatMap((query) =>
       query.startups.map((startup) => firstAnsweredTarget(query, startup)),
     ),
+    heicTarget(inputs.heic),
   ];
 }
 
@@ -154,5 +158,21 @@ function firstAnsweredTarget(query: QueryReport, startup: StartupFigures): Targe
     why: met
       ? null
       : `Median parts: node and the engine's modules ${ms(modulesLoadedMs.p50)}, Engine.open ${ms(openMs.p50)} (catalog and vector index), the first query ${ms(coldQueryMs.p50)}: reading the tokenizer ${ms(tokenizerLoadMs.p50)}, creating the text tower's session ${ms(textSessionMs.p50)}, running the query ${ms(firstRunMs.p50)}.`,
+  };
+}
+
+/** The issue's case is a 12 MP photo; the largest shared HEIC (17.9 MP) stands for it. */
+export function heicTarget(heic: HeicReport): TargetCheck {
+  const largest = heic.pairs.reduce((a, b) => (b.megapixels > a.megapixels ? b : a));
+  const met = largest.ratio <= TARGETS.heicOverJpeg;
+  return {
+    target: `A HEIC costs ≤ ${TARGETS.heicOverJpeg}× the JPEG of the same photo before the model`,
+    subject: `${largest.name} (${fixed(largest.megapixels, 1)} MP)`,
+    measured: `${ratio(largest.ratio)} (HEIC p50 ${ms(largest.heicMs.p50)}, JPEG p50 ${ms(largest.jpegMs.p50)})`,
+    met,
+    shortfall: met ? null : `${ratio(largest.ratio / TARGETS.heicOverJpeg)} the allowed cost`,
+    why: met
+      ? null
+      : "A JPEG is decoded at 1/2 to 1/8 of its size straight from its DCT coefficients (shrink-on-load), a HEVC picture only at full size, and libheif runs as single-threaded WebAssembly without SIMD here. The file's own thumbnail (320 px on iPhones) is too small for the 448 px CLIP copy and the 400 px thumbnail; a native libheif with libde265 (a libvips built with it) decodes several times faster and would close most of the gap.",
   };
 }
