@@ -18,17 +18,20 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 /**
- * Opens the library's backend for one command and always closes it, so the index is saved. A
+ * Opens the library's backend for one command, holding the library's lock (one writer at a
+ * time), and always closes it, so the index is saved and the lock released. A
  * missing model is worded here, while the backend can still say which model
  * `ferret models fetch` gets.
  */
 export async function withBackend<T>(
   command: Command,
   run: (backend: Backend, output: Output) => Promise<T>,
+  access: 'read' | 'write' = 'write',
 ): Promise<T> {
   const options = globalOptions(command);
   const output = createOutput(options.json);
   const backend = await Backend.open({
+    access,
     libraryDir: options.library ?? defaultLibraryDir(),
     modelDir: options.modelDir,
     providers: options.providers,
@@ -44,6 +47,17 @@ export async function withBackend<T>(
   } finally {
     await backend.close();
   }
+}
+
+/**
+ * For commands that only read (search, status, check): no lock, nothing written, so they work
+ * beside a running app or `ferret watch`, on a full disk and on a read-only library.
+ */
+export function withReadBackend<T>(
+  command: Command,
+  run: (backend: Backend, output: Output) => Promise<T>,
+): Promise<T> {
+  return withBackend(command, run, 'read');
 }
 
 /** Resolves on Ctrl+C or a polite kill, so long-running commands can close the engine cleanly. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
@@ -32,7 +33,9 @@ import { findModelFolder, ModelUnavailableError } from './embedder/model-store.j
 import { prepareModelGraphs } from './embedder/prepared-graph.js';
 import { defaultProviderOrder } from './embedder/providers.js';
 import type { SessionTuning } from './embedder/providers.js';
+import { LibraryLock } from './library-lock.js';
 import { libraryPaths, type LibraryPaths } from './library-paths.js';
+import { describeFsError } from './library/folder-availability.js';
 import type { PhotoRow } from './catalog/catalog.js';
 import { JobRunner } from './library/job-runner.js';
 import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
@@ -58,6 +61,12 @@ export interface EngineOptions {
   /** better-sqlite3's addon for this runtime, when it is not the one in node_modules. */
   sqliteBinding?: string;
   tuning?: SessionTuning & { batchSize?: number; decodeConcurrency?: number };
+  /**
+   * 'write' (the default) holds the library's lock while open; 'read' takes no lock and writes
+   * nothing (the catalog is opened read-only, the index is never saved), so it works beside a
+   * running writer, on a full disk and on a read-only library.
+   */
+  access?: 'read' | 'write';
 }
 
 export interface IndexSummary extends IndexCounts {
@@ -102,6 +111,7 @@ export class Engine {
     readonly catalog: Catalog,
     readonly logger: Logger,
     private readonly options: EngineOptions,
+    private readonly lock: LibraryLock | null,
   ) {
     const found = this.bundledModels.find((manifest) => manifest.id === DEFAULT_MODEL_ID);
     if (found === undefined) {
@@ -112,11 +122,32 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const paths = libraryPaths(options.libraryDir);
-    await fs.mkdir(paths.root, { recursive: true });
-    const catalog = Catalog.open(paths.catalog, options.sqliteBinding);
-    const engine = new Engine(paths, catalog, options.logger ?? stderrLogger, options);
-    await engine.loadModel();
-    return engine;
+    // A library not made yet cannot be read: it is made (nothing to lose, nobody to race).
+    const readOnly = options.access === 'read' && existsSync(paths.catalog);
+    let lock: LibraryLock | null = null;
+    if (!readOnly) {
+      await fs.mkdir(paths.root, { recursive: true }).catch((error: unknown) => {
+        throw new UserError(`cannot use ${paths.root} as the library: ${describeFsError(error)}`);
+      });
+      lock = LibraryLock.acquire(paths.lock);
+    }
+    try {
+      const catalog = Catalog.open(paths.catalog, {
+        readOnly,
+        sqliteBinding: options.sqliteBinding,
+      });
+      const engine = new Engine(paths, catalog, options.logger ?? stderrLogger, options, lock);
+      await engine.loadModel();
+      return engine;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  /** True when opened for reading only: nothing is written, no lock is held. */
+  get readOnly(): boolean {
+    return this.lock === null;
   }
 
   /**
@@ -223,6 +254,7 @@ export class Engine {
       tuning: this.options.tuning,
     });
     const vectors = VectorStore.open({
+      readOnly: this.readOnly,
       catalog: this.catalog,
       indexDir: this.paths.indexDir,
       modelKey: model.key,
@@ -511,8 +543,12 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    await this.loaded?.vectors.close();
-    await this.loaded?.model.close();
-    this.catalog.close();
+    try {
+      await this.loaded?.vectors.close();
+      await this.loaded?.model.close();
+      this.catalog.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

@@ -9,6 +9,8 @@ export interface LibraryPaths {
   thumbnailsDir: string;
   /** Models fetched by `ferret models fetch`, one folder per model id. */
   modelsDir: string;
+  /** Held by the one process that writes to the library (see LibraryLock). */
+  lock: string;
 }
 
 export function libraryPaths(root: string): LibraryPaths {
@@ -19,6 +21,7 @@ export function libraryPaths(root: string): LibraryPaths {
     indexDir: path.join(absolute, 'index'),
     thumbnailsDir: path.join(absolute, 'thumbnails'),
     modelsDir: path.join(absolute, 'models'),
+    lock: path.join(absolute, 'ferret.lock'),
   };
 }
 

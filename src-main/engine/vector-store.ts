@@ -52,6 +52,7 @@ export class VectorStore {
     readonly modelKey: string,
     private readonly indexOptions: VectorIndexOptions,
     private readonly logger: Logger,
+    private readonly readOnly: boolean,
   ) {
     this.state = { state: 'loading', reason: null, done: 0, total: 0 };
     this.background = this.prepareIndex().catch((error: unknown) => {
@@ -60,6 +61,8 @@ export class VectorStore {
   }
 
   static open(options: {
+    /** Brought in line with the catalog in memory only; never saved. */
+    readOnly?: boolean;
     catalog: Catalog;
     indexDir: string;
     modelKey: string;
@@ -74,6 +77,7 @@ export class VectorStore {
       modelKey,
       { dir: options.indexDir, modelKey, dimensions },
       logger,
+      options.readOnly ?? false,
     );
   }
 
@@ -169,7 +173,7 @@ export class VectorStore {
    * index still being read or rebuilt is not written: it does not hold the catalog yet.
    */
   save(): void {
-    if (this.state.state !== 'ready' || this.index === null) return;
+    if (this.readOnly || this.state.state !== 'ready' || this.index === null) return;
     const generation = this.generation();
     this.index.save();
     this.catalog.setSetting(this.savedGenerationKey(), generation);
@@ -247,7 +251,7 @@ export class VectorStore {
       this.recordProgress();
       await yieldToOthers();
     }
-    this.catalog.deleteSetting(this.progressKey());
+    if (!this.readOnly) this.catalog.deleteSetting(this.progressKey());
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
     this.save();
     this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
@@ -342,6 +346,7 @@ export class VectorStore {
   }
 
   private recordProgress(): void {
+    if (this.readOnly) return;
     if (Date.now() - this.lastProgressRecord < PROGRESS_EVERY_MS) return;
     this.lastProgressRecord = Date.now();
     this.catalog.setSetting(this.progressKey(), { ...this.state, at: Date.now() });

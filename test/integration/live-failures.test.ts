@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test, type TestContext } from 'node:test';
@@ -13,6 +12,7 @@ import { isImagePath } from '../../src-main/engine/media/image-files.js';
 import type { Logger } from '../../src-main/engine/util/logger.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { corpusDir } from '../helpers/corpus.js';
+import { fillDisk, run, unmount } from '../helpers/disk.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { embedCounter, waitFor } from '../helpers/live.js';
 
@@ -496,47 +496,6 @@ async function copyInto(dir: string, files: readonly string[]): Promise<string[]
   const copies = files.map((file) => path.join(dir, path.basename(file)));
   await Promise.all(files.map((file, i) => fs.copyFile(file, copies[i]!)));
   return copies;
-}
-
-/** Fills the file system holding `dir` to the last byte; returns the file that does it. */
-function fillDisk(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  try {
-    for (const size of [1 << 20, 1 << 16, 4096, 512, 1]) {
-      const chunk = Buffer.alloc(size, 0xa5);
-      for (;;) {
-        try {
-          writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
-
-/** Runs a command; null when it worked, else what it said. */
-function run(command: string, args: string[]): string | null {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.error) return result.error.message;
-  return result.status === 0
-    ? null
-    : result.stderr.trim().split('\n')[0] || `exit status ${result.status}`;
-}
-
-/** Unmounts, waiting out a moment's "busy" (a look at the folder in flight), then lazily. */
-async function unmount(target: string): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const failed = run('umount', [target]);
-    if (failed === null || /not mounted|no mount point/.test(failed)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  execFileSync('umount', ['--lazy', target]);
 }
 
 async function restorePermissions(dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CheckReport } from '../../engine/backend.js';
-import { withBackend } from '../context.js';
+import { withBackend, withReadBackend } from '../context.js';
 
 function describe(report: CheckReport): string[] {
   const index = report.index;
@@ -27,7 +27,7 @@ export const checkCommand = new Command('check')
   .description('verify that the catalog, the vector index, thumbnails and the disk agree')
   .option('--repair', 'restore consistency (rebuild the index, requeue and finish the work)', false)
   .action(async (options: { repair: boolean }, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await (options.repair ? withBackend : withReadBackend)(command, async (backend, output) => {
       if (options.repair) {
         const repair = await backend.repairLibrary();
         output.result(repair, () =>

@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import { Command } from 'commander';
-import { withBackend } from '../context.js';
+import { withReadBackend } from '../context.js';
 
 const tokenizeCommand = new Command('tokenize')
   .description('print the token ids the text tower receives')
   .argument('<text>')
   .action(async (text: string, _options, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const ids = backend.tokenize(text);
       output.result({ text, ids }, () => ids.join(' '));
     });
@@ -17,7 +17,7 @@ const preprocessCommand = new Command('preprocess')
   .argument('<image>')
   .requiredOption('--out <file>', 'where to write the little-endian float32 [3,size,size] tensor')
   .action(async (image: string, options: { out: string }, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const { bytes, shape } = await backend.imageTensor(image);
       await fs.writeFile(options.out, bytes);
       output.result(

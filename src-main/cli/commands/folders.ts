@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { FolderInfo } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
 import type { Backend } from '../../engine/backend.js';
-import { terminalPath, withBackend } from '../context.js';
+import { terminalPath, withBackend, withReadBackend } from '../context.js';
 
 /** A folder given by its id or by its path. */
 async function findFolder(backend: Backend, idOrPath: string): Promise<FolderInfo> {
@@ -21,7 +21,7 @@ async function findFolder(backend: Backend, idOrPath: string): Promise<FolderInf
 const listCommand = new Command('list')
   .description('the library folders, with their photo counts and status')
   .action(async (_options, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const folders = await backend.handle('listFolders', {});
       output.result(folders, () =>
         folders.length === 0

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import type { BundledModel } from '../../contract/api.js';
 import { describeDownloadProgress, formatBytes } from '../../contract/format.js';
-import { withBackend } from '../context.js';
+import { withBackend, withReadBackend } from '../context.js';
 
 const listCommand = new Command('list')
   .description('the models Ferret can download: size, whether installed, which is selected')
   .action(async (_options, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const models = await backend.handle('listBundledModels', {});
       output.result(models, () => describeModels(models));
     });

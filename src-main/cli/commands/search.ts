@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { SearchHit } from '../../contract/api.js';
 import { checkSearchText } from '../../contract/schemas.js';
-import { withBackend } from '../context.js';
+import { withReadBackend } from '../context.js';
 
 export function parseCount(value: string): number {
   const count = Number(value);
@@ -24,7 +24,7 @@ export const searchCommand = new Command('search')
   .argument('<text>', 'what to look for', checkSearchText)
   .option('-k, --limit <n>', 'number of results', parseCount, 20)
   .action(async (text: string, options: { limit: number }, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const hits = await backend.handle('searchText', { query: text, limit: options.limit });
       output.result(hits, () => describeHits(hits));
     });
@@ -35,7 +35,7 @@ export const similarCommand = new Command('similar')
   .argument('<photo>', 'path of an image file')
   .option('-k, --limit <n>', 'number of results', parseCount, 20)
   .action(async (photo: string, options: { limit: number }, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const hits = await backend.findSimilarToFile(photo, options.limit);
       output.result(hits, () => describeHits(hits));
     });

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { withBackend } from '../context.js';
+import { withReadBackend } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
 
 export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
   .action(async (_options, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       await backend.vectorIndexOpened();
       const status = await backend.handle('getStatus', {});
       output.result({ library: backend.libraryDir, ...status }, () => {
@@ -40,7 +40,7 @@ export const statusCommand = new Command('status')
 export const doctorCommand = new Command('doctor')
   .description('check execution providers, model files and checksums')
   .action(async (_options, command: Command) => {
-    await withBackend(command, async (backend, output) => {
+    await withReadBackend(command, async (backend, output) => {
       const report = await backend.doctor();
       output.result(report, () =>
         [

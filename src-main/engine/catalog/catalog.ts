@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { FormatCount, MonthCount, PhotoStatus } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
 import { isPathInside } from '../util/path-inside.js';
-import { migrate } from './migrations.js';
+import { checkSchemaReadable, migrate } from './migrations.js';
 import {
   FOLDER_COLUMNS,
   JOB_COLUMNS,
@@ -60,14 +60,21 @@ export class Catalog {
   ) {}
 
   /**
+   * Opens (or makes) the catalog. `readOnly` writes nothing at all: no journal mode, no
+   * migration, so it works on a full disk, a read-only mount and beside a running writer.
    * `sqliteBinding`: a better-sqlite3 addon built for another runtime than the one in
    * node_modules (the desktop engine host runs Electron's; see README, native modules).
    */
-  static open(file: string, sqliteBinding?: string): Catalog {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  static open(file: string, options: { readOnly?: boolean; sqliteBinding?: string } = {}): Catalog {
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: sqliteBinding });
+      if (options.readOnly) {
+        db = openForReading(file, options.sqliteBinding);
+        checkSchemaReadable(db, file);
+        return new Catalog(db, file);
+      }
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: options.sqliteBinding });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -446,12 +453,15 @@ export class Catalog {
     if (!Number.isInteger(dimensions) || dimensions <= 0) {
       throw new Error(`model ${key}: dimensions must be a positive integer, not ${dimensions}`);
     }
-    this.statement(
-      'INSERT INTO models (key, dimensions) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
-    ).run(key, dimensions);
-    const model = this.statement('SELECT id, key, dimensions FROM models WHERE key = ?').get(
-      key,
-    ) as ModelRow;
+    const find = () =>
+      this.statement('SELECT id, key, dimensions FROM models WHERE key = ?').get(key) as
+        ModelRow | undefined;
+    // Looked up first, so that a read-only catalog opens with a model it already knows.
+    let model = find();
+    if (model === undefined) {
+      this.statement('INSERT INTO models (key, dimensions) VALUES (?, ?)').run(key, dimensions);
+      model = find()!;
+    }
     if (model.dimensions !== dimensions) {
       throw new Error(
         `model ${key} is registered with ${model.dimensions} dimensions, not ${dimensions}`,
@@ -620,6 +630,36 @@ export class Catalog {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/**
+ * A read-only connection. Reading a WAL database still needs its shared-memory index file,
+ * which a full disk (or a read-only folder without one) refuses: then the catalog is read
+ * from a copy of its file in memory, as the last writer left it.
+ */
+function openForReading(file: string, nativeBinding?: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: BUSY_TIMEOUT_MS,
+      nativeBinding,
+    });
+    db.pragma('user_version'); // the first read is what needs the index file
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (!code.startsWith('SQLITE_IOERR') && code !== 'SQLITE_CANTOPEN') throw error;
+    if (!fs.existsSync(file)) throw error;
+    const copy = fs.readFileSync(file);
+    // Header bytes 18 and 19 say WAL (2); a copy in memory has no WAL, so it reads as a
+    // rollback-journal database (1).
+    copy[18] = 1;
+    copy[19] = 1;
+    return new Database(copy, { readonly: true, nativeBinding });
   }
 }
 

@@ -188,6 +188,19 @@ export function migrate(db: Database.Database, file: string): void {
   while (step.immediate());
 }
 
+/** For a read-only open: the catalog must already be at this version (nothing is migrated). */
+export function checkSchemaReadable(db: Database.Database, file: string): void {
+  const version = schemaVersion(db);
+  if (version !== SCHEMA_VERSION) {
+    throw new UserError(
+      `${file} is at catalog version ${version}, this Ferret reads ${SCHEMA_VERSION}: ` +
+        (version > SCHEMA_VERSION
+          ? 'update Ferret to open it'
+          : 'run ferret index or ferret watch once to bring it up to date'),
+    );
+  }
+}
+
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
