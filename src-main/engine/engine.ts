@@ -126,6 +126,10 @@ export class Engine {
     const readOnly = options.access === 'read' && existsSync(paths.catalog);
     let lock: LibraryLock | null = null;
     if (!readOnly) {
+      const existing = await fs.stat(paths.root).catch(() => null);
+      if (existing !== null && !existing.isDirectory()) {
+        throw new UserError(`${paths.root} is a file, not a library folder (see --library)`);
+      }
       await fs.mkdir(paths.root, { recursive: true }).catch((error: unknown) => {
         throw new UserError(`cannot use ${paths.root} as the library: ${describeFsError(error)}`);
       });

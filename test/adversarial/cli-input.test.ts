@@ -60,6 +60,16 @@ describe('hostile CLI input', () => {
     assert.match(run.stderr, /zero\.jpg is not a regular file/);
   });
 
+  test('--library naming a file is refused with one clear line', async () => {
+    const file = path.join(root, 'not-a-folder');
+    await fs.writeFile(file, 'x');
+    for (const command of [['status'], ['index', photos]]) {
+      const run = await ferret(['--library', file, ...command]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stderr, `ferret: ${file} is a file, not a library folder (see --library)\n`);
+    }
+  });
+
   test('an empty folder path is refused instead of meaning the current folder', async () => {
     const cwd = path.join(root, 'cwd');
     await copyCorpusPhotos(cwd, 1);
