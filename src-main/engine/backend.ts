@@ -225,13 +225,11 @@ export class Backend implements ApiBackend {
   }
 
   /** Compares the library as a whole: waits for the vector index to be read (or rebuilt). */
-  async checkLibrary(): Promise<CheckReport> {
-    await this.engine.vectors?.whenSettled();
+  checkLibrary(): Promise<CheckReport> {
     return checkLibrary(this.engine);
   }
 
-  async repairLibrary(): Promise<RepairReport> {
-    await this.engine.vectors?.whenSettled();
+  repairLibrary(): Promise<RepairReport> {
     return repairLibrary(this.engine);
   }
 

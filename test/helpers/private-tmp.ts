@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,5 +11,7 @@ import path from 'node:path';
  */
 process.env.FERRET_TEST_CACHE ??= os.tmpdir();
 const privateTmp = mkdtempSync(path.join(os.tmpdir(), `ferret-test-${process.pid}-`));
+// Open to every user like /tmp itself (sticky bit): some tests run a child as another user.
+chmodSync(privateTmp, 0o1777);
 process.env.TMPDIR = privateTmp;
 process.once('exit', () => rmSync(privateTmp, { recursive: true, force: true }));

@@ -98,7 +98,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       assert.deepEqual(engine.catalog.countByStatus(), { indexed: 4, error: 0 });
       assert.ok(engine.catalog.countJobs().index >= 4, 'the queued work is kept');
       for (const file of [...queued, ...arrived]) assert.equal(photoAt(engine, file), undefined);
-      const full = checkLibrary(engine);
+      const full = await checkLibrary(engine);
       assertInAgreement(full);
       assert.deepEqual(full.missingFiles, [initial[0]], 'the removal waits for space too');
       assertSqliteIntact(libraryDir);
@@ -114,7 +114,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       );
       await library.settled();
       assert.equal(library.progress().problem, null);
-      assertConsistent(checkLibrary(engine), expected.length);
+      assertConsistent(await checkLibrary(engine), expected.length);
       await live.close();
       await assertReopensWhole(libraryDir, modelDir, expected.length);
     });
@@ -256,7 +256,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       assert.equal(info.status, 'ok');
       assert.match(info.error ?? '', /symbolic link loop/);
       assert.deepEqual(catalogPaths(engine), [...top, ...album].sort());
-      assertConsistent(checkLibrary(engine), 4);
+      assertConsistent(await checkLibrary(engine), 4);
 
       // A folder moved in while watched, with a link back up to the library folder.
       const tripStaged = path.join(staging, 'trip');
@@ -278,7 +278,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       await library.settled();
       const everything = [...top, ...album, ...tripPhotos].sort();
       assert.deepEqual(catalogPaths(engine), everything, 'nothing catalogued through a loop');
-      assertConsistent(checkLibrary(engine), 6);
+      assertConsistent(await checkLibrary(engine), 6);
 
       // Across a restart the scan agrees: no duplicates, nothing removed.
       await live.close();
@@ -297,7 +297,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       const added = await copyInto(path.join(folder, 'album'), take(1));
       await waitFor(() => photoAt(engine, added[0]!)?.status === 'indexed', 'a new photo');
       await library.settled();
-      assertConsistent(checkLibrary(engine), 7);
+      assertConsistent(await checkLibrary(engine), 7);
     });
 
     test('an unplugged drive keeps its photos, and is caught up with when it is back', async (t) => {
@@ -358,7 +358,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
       assert.equal(engine.listFolders()[0]!.error, 'no longer exists');
       await new Promise((resolve) => setTimeout(resolve, 3 * TIMING.retryMs));
       assert.deepEqual(engine.catalog.countByStatus(), { indexed: 4, error: 0 });
-      const away = checkLibrary(engine);
+      const away = await checkLibrary(engine);
       assert.deepEqual(away.unavailableFolders, [mountPoint]);
       assertInAgreement(away);
       assert.deepEqual(away.missingFiles, [], 'an unplugged drive is not a deletion');
@@ -381,7 +381,7 @@ if (process.env[CHILD_CONFIG] !== undefined) {
         assert.equal(photoAt(engine, mounted(file))!.id, ids.get(file), 'kept, not re-added');
       }
       assert.equal(embedded(), 4 + 3, 'only the new photos were embedded');
-      assertConsistent(checkLibrary(engine), expected.length);
+      assertConsistent(await checkLibrary(engine), expected.length);
     });
   });
 }
@@ -455,7 +455,7 @@ async function assertReopensWhole(libraryDir: string, modelDir: string, photos: 
       notes.filter((line) => /vector index/.test(line)),
       [],
     );
-    assertConsistent(checkLibrary(engine), photos);
+    assertConsistent(await checkLibrary(engine), photos);
   } finally {
     await engine.close();
   }
@@ -693,7 +693,7 @@ async function serveLibrary(config: ChildConfig): Promise<void> {
             status: photo.status,
             lastError: photo.lastError,
           })),
-          check: checkLibrary(engine),
+          check: await checkLibrary(engine),
         },
       };
     })()

@@ -40,8 +40,8 @@ describe('the live library on real photos', () => {
     await engine.close();
   }
 
-  function assertConsistent(): void {
-    const report = checkLibrary(engine);
+  async function assertConsistent(): Promise<void> {
+    const report = await checkLibrary(engine);
     assert.ok(report.consistent, JSON.stringify(report, null, 1));
   }
 
@@ -71,12 +71,12 @@ describe('the live library on real photos', () => {
     await stopLibrary();
   });
 
-  test('indexes a new folder once; hidden, non-image and looping entries are left out', () => {
+  test('indexes a new folder once; hidden, non-image and looping entries are left out', async () => {
     assert.equal(engine.catalog.countByStatus().indexed, 24);
     assert.equal(embedded(), 24);
     assert.equal(photo(path.join(folder.dir, '.hidden.jpg')), undefined);
     assert.equal(photo(path.join(folder.dir, 'notes.txt')), undefined);
-    assertConsistent();
+    await assertConsistent();
   });
 
   test('while watching: add, edit, rename, move and delete', async () => {
@@ -118,7 +118,7 @@ describe('the live library on real photos', () => {
     assert.equal(photo(toMove), undefined);
     // Only the added and the edited photo were embedded; the renamed and moved kept theirs.
     assert.equal(embedded() - before, 2);
-    assertConsistent();
+    await assertConsistent();
     folder.photos = folder.photos.filter((file) => ![toRename, toMove, toDelete].includes(file));
     folder.photos.push(renamed, moved, added);
   });
@@ -138,7 +138,7 @@ describe('the live library on real photos', () => {
     await library.settled();
     assert.equal(engine.catalog.photosUnder(album).length, 0);
     assert.equal(embedded(), before);
-    assertConsistent();
+    await assertConsistent();
   });
 
   test('while stopped: changes are found at the next start, unchanged photos are not read again', async () => {
@@ -165,7 +165,7 @@ describe('the live library on real photos', () => {
     assert.equal(photo(toDelete), undefined);
     assert.equal(photo(added)!.status, 'indexed');
     assert.equal(engine.catalog.listPhotos(0, 1000).total, survivors);
-    assertConsistent();
+    await assertConsistent();
   });
 
   test('a folder that disappears keeps its photos, and is watched again when it is back', async () => {
@@ -189,7 +189,7 @@ describe('the live library on real photos', () => {
     await fs.copyFile(path.join(await tempDirWithPhoto(folder.photos[10]!), 'flipped.jpg'), added);
     await waitFor(() => photo(added)?.status === 'indexed', 'a new photo after the return');
     await library.settled();
-    assertConsistent();
+    await assertConsistent();
   });
 
   test('removing a folder from the library removes its photos from the catalog, not the disk', async () => {
@@ -199,7 +199,7 @@ describe('the live library on real photos', () => {
     assert.equal(engine.catalog.listPhotos(0, 10).total, 0);
     assert.equal(engine.vectors!.size, 0);
     await fs.access(folder.photos[0]!);
-    assertConsistent();
+    await assertConsistent();
   });
 });
 

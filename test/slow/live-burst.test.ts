@@ -96,7 +96,7 @@ test('a burst of 10,000 new files and a bulk delete, without duplicate work', as
     await library.settled();
     assert.equal(engine.catalog.getPhotoByPath(files[0]!), undefined);
     assert.ok(engine.catalog.getPhotoByPath(files[9999]!));
-    assert.ok(checkLibrary(engine).consistent);
+    assert.ok((await checkLibrary(engine)).consistent);
     assert.equal(work.removed, 5000);
     assert.equal(work.added, 10_000);
   } finally {
@@ -138,7 +138,7 @@ test('renaming a folder of 1,000 photos re-embeds nothing and keeps every id', a
     assert.equal(embedded(), 1000, 'nothing was embedded again');
     assert.equal(engine.catalog.listPhotos(0, 1).total, 1000);
     assert.equal(engine.vectors!.size, 1000);
-    const report = checkLibrary(engine);
+    const report = await checkLibrary(engine);
     assert.ok(report.consistent, JSON.stringify(report));
   } finally {
     await library.stop();

@@ -38,9 +38,13 @@ export interface RepairReport {
   thumbnailFailures: { path: string; message: string }[];
 }
 
-/** Compares the catalog (the source of truth) with everything derived from it and the disk. */
-export function checkLibrary(services: LibraryServices): CheckReport {
+/**
+ * Compares the catalog (the source of truth) with everything derived from it and the disk,
+ * once the vector index has been read (or rebuilt): an index still opening holds nothing yet.
+ */
+export async function checkLibrary(services: LibraryServices): Promise<CheckReport> {
   const { catalog, vectors } = services;
+  await vectors?.whenSettled();
   const folders = catalog.listFolders();
   const unavailable = new Set(folders.filter((f) => f.status === 'unavailable').map((f) => f.id));
   const report: CheckReport = {
@@ -90,7 +94,7 @@ export function checkLibrary(services: LibraryServices): CheckReport {
  * vector for indexing, and the queue is worked off. Then checks again.
  */
 export async function repairLibrary(services: LibraryServices): Promise<RepairReport> {
-  const before = checkLibrary(services);
+  const before = await checkLibrary(services);
   const { catalog, vectors } = services;
   const indexSynced = vectors?.syncIndexWithCatalog() ?? null;
   const thumbnailFailures: RepairReport['thumbnailFailures'] = [];
@@ -127,7 +131,7 @@ export async function repairLibrary(services: LibraryServices): Promise<RepairRe
     .drain(new AbortController().signal);
   return {
     before,
-    after: checkLibrary(services),
+    after: await checkLibrary(services),
     indexSynced,
     thumbnailsWritten,
     thumbnailFailures,
