@@ -29,8 +29,12 @@ export interface RequestTypes {
   getPhoto: { photoId: number };
   getPhotoDetails: { photoId: number };
   /** query: 1 to 1000 characters once trimmed; 1 <= limit <= 500. */
-  searchText: { query: string; limit?: number };
-  findSimilar: { photoId: number; limit?: number };
+  /**
+   * step: how far down the model's thresholds to go, 0 to 20 (default 0, only clear matches);
+   * each "Show more" asks for the next; past the last step, the last applies.
+   */
+  searchText: { query: string; limit?: number; step?: number };
+  findSimilar: { photoId: number; limit?: number; step?: number };
   listFolders: NoArgs;
   addFolder: { path: string };
   removeFolder: { folderId: number };
@@ -124,6 +128,41 @@ export interface SearchHit {
   photo: PhotoSummary;
   /** Cosine similarity in [-1, 1]; higher is closer. */
   score: number;
+  /** Find similar: the same picture again (resized, re-encoded, cropped); never for text. */
+  nearIdentical: boolean;
+}
+
+/** The photos that match a query: only those above the model's threshold for its kind. */
+export interface SearchResults {
+  /** The first `limit` matches, best first. */
+  hits: SearchHit[];
+  /** How many photos match (counted up to a cap: see `totalCapped`). */
+  total: number;
+  /** More than `total` photos match: counting stopped there. */
+  totalCapped: boolean;
+  /** The threshold step this answer used, and the cosine a photo needed to reach. */
+  step: number;
+  threshold: number;
+  /** Whether a looser step exists ("Show more"). */
+  canShowMore: boolean;
+}
+
+export interface SimilarResults extends SearchResults {
+  /** The photo the others are similar to. */
+  query: PhotoSummary;
+}
+
+/**
+ * What counts as a match for a model, per kind of query (cosines; thresholds strictest
+ * first). Kept in the model's manifest.
+ */
+export interface Relevance {
+  /** Text → photo; absent for a model without a text tower. */
+  text?: number[];
+  /** Photo → similar photos. */
+  similar: number[];
+  /** Photo → the same picture again: the near-identical (duplicate) tier. */
+  nearIdentical: number;
 }
 
 export interface FolderInfo {
@@ -150,6 +189,8 @@ export interface ModelInfo {
   supportsText: boolean;
   /** Size of the model's download, when the manifest says. */
   downloadBytes: number | null;
+  /** The model's match thresholds. */
+  relevance: Relevance;
   /** Why no model is loaded; null when one is. */
   problem: ModelProblem | null;
 }
@@ -260,8 +301,8 @@ export interface ResponseTypes {
   listMonths: MonthCount[];
   getPhoto: PhotoSummary;
   getPhotoDetails: PhotoDetails;
-  searchText: SearchHit[];
-  findSimilar: { query: PhotoSummary; hits: SearchHit[] };
+  searchText: SearchResults;
+  findSimilar: SimilarResults;
   listFolders: FolderInfo[];
   addFolder: AddedFolder;
   removeFolder: { removedPhotos: number };

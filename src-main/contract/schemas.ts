@@ -19,6 +19,11 @@ import { ApiValidationError, UserError } from './errors.js';
 const photoId = z.number().int().positive();
 const limit = z.number().int().min(1).max(500).default(60);
 const folderPath = z.string().min(1).max(4096);
+/**
+ * How far down the model's thresholds a search goes: 0 keeps only clear matches, and each
+ * "Show more" asks for the next, looser step (past the last, the last applies).
+ */
+const relevanceStep = z.number().int().min(0).max(20).default(0);
 
 /** The one rule for search text, whichever door it comes through. */
 export function checkSearchText(text: string): string {
@@ -46,8 +51,14 @@ export const requestSchemas = {
   listMonths: noArgs,
   getPhoto: z.object({ photoId }).strict(),
   getPhotoDetails: z.object({ photoId }).strict(),
-  searchText: z.object({ query: z.string().trim().min(1).max(MAX_QUERY_LENGTH), limit }).strict(),
-  findSimilar: z.object({ photoId, limit }).strict(),
+  searchText: z
+    .object({
+      query: z.string().trim().min(1).max(MAX_QUERY_LENGTH),
+      limit,
+      step: relevanceStep,
+    })
+    .strict(),
+  findSimilar: z.object({ photoId, limit, step: relevanceStep }).strict(),
   listFolders: noArgs,
   addFolder: z.object({ path: folderPath }).strict(),
   removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),

@@ -12,11 +12,12 @@ import type {
   ModelInfo,
   ParsedRequestOf,
   ResponseTypes,
-  SearchHit,
+  SearchResults,
 } from '../contract/api.js';
 import { UserError } from '../contract/errors.js';
 import { errorMessage } from '../contract/format.js';
 import { Engine, type EngineOptions, type IndexSummary } from './engine.js';
+import type { SearchOptions } from './search/photo-search.js';
 import { fetchModel, verifyModelFolder, type ModelFileCheck } from './embedder/model-store.js';
 import { defaultProviderOrder, runtimeInfo } from './embedder/providers.js';
 import { TextTokenizer } from './embedder/tokenizer.js';
@@ -220,8 +221,8 @@ export class Backend implements ApiBackend {
   }
 
   /** Photos like an image file: its stored vector when it is in the library, else embedded now. */
-  findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
-    return this.engine.findSimilarToFile(file, limit);
+  findSimilarToFile(file: string, options: SearchOptions): Promise<SearchResults> {
+    return this.engine.findSimilarToFile(file, options);
   }
 
   /** Compares the library as a whole: waits for the vector index to be read (or rebuilt). */
@@ -329,8 +330,8 @@ export class Backend implements ApiBackend {
         return photo;
       },
       getPhotoDetails: ({ photoId }) => engine.photoDetails(photoId),
-      searchText: ({ query, limit }) => engine.searchText(query, limit),
-      findSimilar: async ({ photoId, limit }) => engine.findSimilar(photoId, limit),
+      searchText: ({ query, limit, step }) => engine.searchText(query, { limit, step }),
+      findSimilar: async ({ photoId, limit, step }) => engine.findSimilar(photoId, { limit, step }),
       listFolders: async () => engine.listFolders(),
       addFolder: async ({ path }) => {
         const folder = await library.addFolder(path);

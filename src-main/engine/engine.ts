@@ -16,7 +16,8 @@ import type {
   MonthCount,
   PhotoDetails,
   PhotoSummary,
-  SearchHit,
+  SearchResults,
+  SimilarResults,
 } from '../contract/api.js';
 import { Catalog } from './catalog/catalog.js';
 import { ClipModel } from './embedder/clip-model.js';
@@ -44,7 +45,7 @@ import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { readCaptureSettings } from './media/metadata.js';
 import type { ScanProblem } from './library/scan.js';
-import { PhotoSearch } from './search/photo-search.js';
+import { PhotoSearch, type SearchOptions } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
 import { fullPathFromUser } from './util/given-path.js';
 import { isPathInside } from './util/path-inside.js';
@@ -291,6 +292,7 @@ export class Engine {
       provider: this.loaded?.model.provider ?? null,
       supportsText: manifest.text !== undefined,
       downloadBytes: downloadBytes(manifest),
+      relevance: manifest.relevance,
       problem: this.modelProblem,
     };
   }
@@ -447,16 +449,16 @@ export class Engine {
     return this.options.tuning;
   }
 
-  async searchText(query: string, limit: number): Promise<SearchHit[]> {
-    return this.requireSearch().byText(query, limit);
+  async searchText(query: string, options: SearchOptions): Promise<SearchResults> {
+    return this.requireSearch().byText(query, options);
   }
 
-  findSimilar(photoId: number, limit: number): Promise<{ query: PhotoSummary; hits: SearchHit[] }> {
-    return this.requireSearch().similarToPhoto(photoId, limit);
+  findSimilar(photoId: number, options: SearchOptions): Promise<SimilarResults> {
+    return this.requireSearch().similarToPhoto(photoId, options);
   }
 
-  async findSimilarToFile(file: string, limit: number): Promise<SearchHit[]> {
-    return this.requireSearch().similarToFile(file, limit);
+  async findSimilarToFile(file: string, options: SearchOptions): Promise<SearchResults> {
+    return this.requireSearch().similarToFile(file, options);
   }
 
   private requireSearch(): PhotoSearch {

@@ -6,7 +6,7 @@ import type {
   ModelInfo,
   ModelDownloadProgress,
   PhotoSummary,
-  SearchHit,
+  SearchResults,
   Settings,
 } from '../../src-main/contract/api.js';
 import { downloadFailure, errorMessage } from './format.js';
@@ -20,7 +20,8 @@ export type View =
 
 export interface Results {
   state: 'loading' | 'ready' | 'error';
-  hits: SearchHit[];
+  /** The engine's answer; null while loading or after an error. */
+  answer: SearchResults | null;
   /** Find similar: the photo the hits are similar to (pinned above them). */
   query: PhotoSummary | null;
   error: string | null;
@@ -33,6 +34,8 @@ export interface Notice {
 }
 
 const REFRESH_INTERVAL_MS = 1000;
+/** Matches fetched per search: the count shown is the engine's, this only bounds the grid. */
+const RESULT_LIMIT = 500;
 const NOTICE_MS = 6000;
 
 /** Everything the window shows, kept in step with the engine through calls and events. */
@@ -59,7 +62,8 @@ export class AppState {
     if (this.view.kind === 'library' || this.results === null) return this.library;
     const pinned = this.results.query?.id;
     // The query photo is pinned above the grid, so it is not repeated among its neighbours.
-    return new ResultSource(this.results.hits.filter((hit) => hit.photo.id !== pinned));
+    const hits = this.results.answer?.hits ?? [];
+    return new ResultSource(hits.filter((hit) => hit.photo.id !== pinned));
   });
 
   #requestSerial = 0;
@@ -167,7 +171,7 @@ export class AppState {
     this.results = null;
   }
 
-  async search(query: string): Promise<void> {
+  async search(query: string, step = 0): Promise<void> {
     const trimmed = query.trim();
     if (trimmed === '') {
       this.showLibrary();
@@ -175,27 +179,46 @@ export class AppState {
     }
     this.view = { kind: 'search', query: trimmed };
     await this.#loadResults(async () => ({
-      hits: await this.api.call('searchText', { query: trimmed, limit: 200 }),
+      answer: await this.api.call('searchText', { query: trimmed, limit: RESULT_LIMIT, step }),
       query: null,
     }));
   }
 
-  async findSimilar(photoId: number): Promise<void> {
+  async findSimilar(photoId: number, step = 0): Promise<void> {
     this.view = { kind: 'similar', photoId };
-    await this.#loadResults(() => this.api.call('findSimilar', { photoId, limit: 200 }));
+    await this.#loadResults(async () => {
+      const { query, ...answer } = await this.api.call('findSimilar', {
+        photoId,
+        limit: RESULT_LIMIT,
+        step,
+      });
+      return { answer, query };
+    });
   }
 
-  async #loadResults(load: () => Promise<{ hits: SearchHit[]; query: PhotoSummary | null }>) {
+  /** The same query one threshold step looser: weaker matches join the strong ones. */
+  async showMore(): Promise<void> {
+    const step = (this.results?.answer?.step ?? 0) + 1;
+    if (this.view.kind === 'search') await this.search(this.view.query, step);
+    else if (this.view.kind === 'similar') await this.findSimilar(this.view.photoId, step);
+  }
+
+  async #loadResults(load: () => Promise<{ answer: SearchResults; query: PhotoSummary | null }>) {
     const serial = ++this.#requestSerial;
-    this.results = { state: 'loading', hits: [], query: this.results?.query ?? null, error: null };
+    this.results = {
+      state: 'loading',
+      answer: null,
+      query: this.results?.query ?? null,
+      error: null,
+    };
     try {
-      const { hits, query } = await load();
+      const { answer, query } = await load();
       if (serial === this.#requestSerial) {
-        this.results = { state: 'ready', hits, query, error: null };
+        this.results = { state: 'ready', answer, query, error: null };
       }
     } catch (error) {
       if (serial === this.#requestSerial) {
-        this.results = { state: 'error', hits: [], query: null, error: errorMessage(error) };
+        this.results = { state: 'error', answer: null, query: null, error: errorMessage(error) };
       }
     }
   }

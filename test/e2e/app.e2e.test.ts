@@ -196,7 +196,7 @@ test('search by text shows results ranked by score', async () => {
   await page.keyboard.type('a photo of a dog on the grass');
   const header = page.getByTestId('results-header');
   await header.getByText('“a photo of a dog on the grass”').waitFor();
-  await header.getByText(/photos, best match first/).waitFor();
+  await header.getByText(/matches, best first/).waitFor();
   await page.locator('.tile[data-score] .score').first().waitFor();
   const scores = await gridScores();
   assert.ok(scores.length > 0);

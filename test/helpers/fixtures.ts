@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeTestModel } from '../models/make-test-model.js';
+import { generatorFingerprint, makeTestModel } from '../models/make-test-model.js';
 import { copyCorpusPhotos } from './photo-folder.js';
 
 /** A fresh temporary folder; the test removes it. */
@@ -19,11 +19,15 @@ export async function tempDir(prefix: string): Promise<string> {
 
 let tinyModel: Promise<string> | undefined;
 
-/** The tiny random-weight CLIP model, generated once per machine (cached by its generator). */
+/**
+ * The tiny random-weight CLIP model, generated once per machine (cached by its generator). The
+ * folder is named after the generator's fingerprint, so checkouts with different generators
+ * on one machine never regenerate each other's model while a test reads it.
+ */
 export function tinyModelDir(): Promise<string> {
   tinyModel ??= makeTestModel({
     size: 'tiny',
-    outDir: path.join(testCacheDir(), 'ferret-test-models', 'tiny'),
+    outDir: path.join(testCacheDir(), 'ferret-test-models', `tiny-${generatorFingerprint()}`),
   }).then((manifestFile) => path.dirname(manifestFile));
   return tinyModel;
 }

@@ -50,19 +50,22 @@ describe('the ferret CLI', () => {
       '5',
     ]);
     assert.equal(search.code, 0, search.stderr);
-    const hits = JSON.parse(search.stdout);
+    const { hits } = JSON.parse(search.stdout);
     const query = folder.photos[0]!;
     const similar = await ferret([...withModel(), 'similar', query, '-k', '3']);
     assert.equal(similar.code, 0, similar.stderr);
-    const neighbours = JSON.parse(similar.stdout);
+    const neighbours = JSON.parse(similar.stdout).hits;
 
     // The CLI is a door: it must carry the engine's answer unchanged (ranking itself is tested
     // with meaningful models in ranking.test.ts and text-ranking.test.ts).
     const engine = await Engine.open({ libraryDir: library, modelDir, logger: silentLogger });
     try {
-      assert.deepEqual(hits, await engine.searchText('dog on the beach at sunset', 5));
+      assert.deepEqual(
+        hits,
+        (await engine.searchText('dog on the beach at sunset', { limit: 5 })).hits,
+      );
       const photo = engine.catalog.getPhotoByPath(query)!;
-      assert.deepEqual(neighbours, (await engine.findSimilar(photo.id, 3)).hits);
+      assert.deepEqual(neighbours, (await engine.findSimilar(photo.id, { limit: 3 })).hits);
     } finally {
       await engine.close();
     }

@@ -90,10 +90,18 @@ describe('the bundled engine host', () => {
     assert.ok(status!.embedded > photos * 0.9, `${status!.embedded} of ${photos} embedded`);
     assert.ok(events.includes('indexing'), 'progress events crossed the port');
 
-    const hits = await backend.handle('searchText', { query: 'a dog on the beach', limit: 5 });
+    const { hits } = await backend.handle('searchText', {
+      query: 'a dog on the beach',
+      limit: 5,
+      step: 0,
+    });
     assert.equal(hits.length, 5);
     for (const hit of hits) assert.ok(hit.photo.path.startsWith(corpus), hit.photo.path);
-    const similar = await backend.handle('findSimilar', { photoId: hits[0]!.photo.id, limit: 3 });
+    const similar = await backend.handle('findSimilar', {
+      photoId: hits[0]!.photo.id,
+      limit: 3,
+      step: 0,
+    });
     assert.equal(similar.hits.length, 3);
     assert.ok(similar.hits.every((hit) => hit.photo.id !== hits[0]!.photo.id));
     const thumbnail = await backend.media('thumbnail', hits[0]!.photo.id);

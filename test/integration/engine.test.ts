@@ -96,7 +96,7 @@ describe('engine on the real corpus with the tiny model', () => {
     const original = engine.catalog
       .findPhotosByHash(copy.contentHash!)
       .find((photo) => photo.id !== copy.id)!;
-    const { query, hits } = await engine.findSimilar(original.id, 10);
+    const { query, hits } = await engine.findSimilar(original.id, { limit: 10 });
     assert.equal(query.id, original.id);
     assert.equal(hits.length, 10);
     assert.equal(hits[0]!.photo.id, copy.id);
@@ -107,7 +107,7 @@ describe('engine on the real corpus with the tiny model', () => {
   test('an image file from outside the library finds its copy inside', async () => {
     const outside = path.join(await tempDir('outside'), 'query.jpg');
     await fs.copyFile(copyOfFirst, outside);
-    const hits = await engine.findSimilarToFile(outside, 5);
+    const { hits } = await engine.findSimilarToFile(outside, { limit: 5 });
     assert.equal(hits[0]!.photo.path, copyOfFirst);
     assert.ok(hits[0]!.score > 0.999);
   });
@@ -116,7 +116,7 @@ describe('engine on the real corpus with the tiny model', () => {
     // The random-weight model says nothing about meaning (text-ranking.test.ts does that); what
     // this checks is the plumbing: the query's vector, the index and the scores it reports.
     const query = 'dog on the beach at sunset';
-    const hits = await engine.searchText(query, 15);
+    const { hits } = await engine.searchText(query, { limit: 15 });
     const [queryVector] = await engine.model!.embedTexts([query]);
     const exact = engine.catalog
       .listPhotos(0, 1000)
@@ -133,7 +133,7 @@ describe('engine on the real corpus with the tiny model', () => {
       const own = dot(queryVector!, engine.vectors!.get(hit.photo.id)!);
       assert.ok(Math.abs(hit.score - own) < 1e-4, `photo ${hit.photo.id}`);
     });
-    const chinese = await engine.searchText('北京的长城', 5);
+    const { hits: chinese } = await engine.searchText('北京的长城', { limit: 5 });
     assert.equal(chinese.length, 5);
     assert.notDeepEqual(
       chinese.map((hit) => hit.score),
@@ -142,17 +142,17 @@ describe('engine on the real corpus with the tiny model', () => {
   });
 
   test('the catalog and the index survive a restart, and a damaged index is rebuilt', async () => {
-    const before = await engine.searchText('snow-capped mountains', 10);
+    const { hits: before } = await engine.searchText('snow-capped mountains', { limit: 10 });
     await engine.close();
     engine = await open();
-    assert.deepEqual(await engine.searchText('snow-capped mountains', 10), before);
+    assert.deepEqual(await engine.searchText('snow-capped mountains', { limit: 10 }), before);
     await engine.close();
     const indexDir = path.join(libraryDir, 'index');
     for (const file of await fs.readdir(indexDir)) {
       if (file.endsWith('.hnsw')) await fs.writeFile(path.join(indexDir, file), 'garbage');
     }
     engine = await open();
-    const rebuilt = await engine.searchText('snow-capped mountains', 10);
+    const { hits: rebuilt } = await engine.searchText('snow-capped mountains', { limit: 10 });
     assert.deepEqual(
       rebuilt.map((hit) => hit.photo.id),
       before.map((hit) => hit.photo.id),
@@ -180,7 +180,7 @@ describe('engine on the real corpus with the tiny model', () => {
     assert.equal(after.id, before.id);
     assert.ok(engine.vectors!.has(after.id));
     assert.equal(engine.catalog.getPhotoByPath(deleted), undefined);
-    const hits = await engine.searchText('a photo', 500);
+    const { hits } = await engine.searchText('a photo', { limit: 500 });
     assert.ok(hits.every((hit) => hit.photo.path !== deleted));
   });
 });
@@ -201,7 +201,7 @@ describe('engine without a model', () => {
       assert.equal(summary.embedded, 0);
       assert.deepEqual(summary.modelProblem, problem);
       // The reason travels as data; each door adds its own remedy to these words.
-      await assert.rejects(engine.searchText('a cat', 5), (error) => {
+      await assert.rejects(engine.searchText('a cat', { limit: 5 }), (error) => {
         assert.ok(error instanceof ModelUnavailableError);
         assert.deepEqual(error.problem, problem);
         assert.equal(error.message, `no model in ${engine.modelDir}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { FormatCount, SearchHit } from '../../src-main/contract/api.js';
+import type { FormatCount, SearchResults } from '../../src-main/contract/api.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { LiveLibrary } from '../../src-main/engine/library/live-library.js';
 import { heifDecoder } from '../../src-main/engine/media/heif-decoder.js';
@@ -174,7 +174,7 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
       ]) {
         const run = await ferret([...cli(), 'similar', file(query!), '-k', '1']);
         assert.equal(run.code, 0, run.stderr);
-        const [best] = JSON.parse(run.stdout) as SearchHit[];
+        const [best] = (JSON.parse(run.stdout) as SearchResults).hits;
         assert.equal(best?.photo.name, expected, `nearest to ${query}`);
       }
     }
@@ -203,9 +203,9 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
         [photo.format, photo.width, photo.height, photo.cameraModel],
         ['heic', 5640, 3172, 'DSC-RX100M4'],
       );
-      const hits = await engine.findSimilarToFile(
+      const { hits } = await engine.findSimilarToFile(
         path.join(FORMATS_DIR, 'heic', 'mate-Elephants_5640x3172.heic'),
-        1,
+        { limit: 1 },
       );
       assert.equal(hits[0]?.photo.path, dropped);
     } finally {

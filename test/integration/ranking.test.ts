@@ -87,9 +87,9 @@ describe('find similar with a real image encoder', () => {
     test(`a ${path.parse(copy.name).name} copy is found first, and finds its original first`, async () => {
       const original = idOf(copy.from);
       const altered = idOf(copy.name);
-      const fromOriginal = (await engine.findSimilar(original, 5)).hits;
+      const fromOriginal = (await engine.findSimilar(original, { limit: 5 })).hits;
       assert.equal(nameOf(fromOriginal[0]!.photo.id), copy.name);
-      const fromCopy = (await engine.findSimilar(altered, 5)).hits;
+      const fromCopy = (await engine.findSimilar(altered, { limit: 5 })).hits;
       assert.equal(nameOf(fromCopy[0]!.photo.id), copy.from);
       // Far closer than anything else in the library, not first by a hair.
       assert.ok(
@@ -101,7 +101,9 @@ describe('find similar with a real image encoder', () => {
 
   test('a photo of the same scene outranks every unrelated photo', async () => {
     for (const [a, b] of SAME_SCENE) {
-      const hits = (await engine.findSimilar(idOf(a), 3)).hits.map((hit) => nameOf(hit.photo.id));
+      const hits = (await engine.findSimilar(idOf(a), { limit: 3 })).hits.map((hit) =>
+        nameOf(hit.photo.id),
+      );
       assert.equal(hits[0], b, `${a}: ${hits.join(', ')}`);
     }
   });
@@ -109,7 +111,7 @@ describe('find similar with a real image encoder', () => {
   test('unrelated photos are not near neighbours', async () => {
     // The random-weight test model scores two unrelated wallpapers 0.999996.
     const [dune, board] = [idOf('mate-Dune.jpg'), idOf('opencv-chessboard.png')];
-    const score = (await engine.findSimilar(dune, 200)).hits.find(
+    const score = (await engine.findSimilar(dune, { limit: 200 })).hits.find(
       (hit) => hit.photo.id === board,
     )?.score;
     assert.ok(score !== undefined && score < 0.8, `dune and chessboard: ${score}`);

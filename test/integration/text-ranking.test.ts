@@ -74,7 +74,9 @@ describe('text search with a meaningful model', () => {
   });
 
   const topNames = async (query: string, count: number) =>
-    (await engine.searchText(query, count)).map((hit) => path.basename(hit.photo.path));
+    (await engine.searchText(query, { limit: count })).hits.map((hit) =>
+      path.basename(hit.photo.path),
+    );
 
   for (const tint of Object.keys(TINTS) as Tint[]) {
     test(`"${tint}" finds the ${tint} photos first`, async () => {

@@ -91,10 +91,18 @@ export async function makeTestModel(options: TestModelOptions): Promise<string> 
     files,
     image,
     text,
+    relevance: RANDOM_WEIGHT_RELEVANCE,
   };
   await writeCompletely(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifestFile;
 }
+
+/**
+ * Random weights put every photo at about the same score, so no threshold separates matches:
+ * every photo passes (-1), and only an identical vector is near-identical. Tests that need real
+ * thresholds use the pretrained MobileNetV2 encoder (test/models/mobilenet-v2.json).
+ */
+export const RANDOM_WEIGHT_RELEVANCE = { text: [-1], similar: [-1], nearIdentical: 1 };
 
 /** vision_model.onnx → vision_model.int8.onnx */
 export function int8Name(file: string): string {
@@ -143,7 +151,7 @@ async function isComplete(manifestFile: string, revision: string): Promise<boole
  * revision: any change to the architecture, the weights or the tensor names invalidates cached
  * models without anyone bumping a version.
  */
-function generatorFingerprint(): string {
+export function generatorFingerprint(): string {
   const hash = createHash('sha256');
   const sources = readdirSync(import.meta.dirname)
     .filter((file) => /\.[cm]?[jt]s$/.test(file))

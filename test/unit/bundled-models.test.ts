@@ -9,6 +9,7 @@ import {
   downloadBytes,
   MODEL_MANIFEST_FILE,
   ModelManifestError,
+  parseModelManifest,
   readBundledManifests,
 } from '../../src-main/engine/embedder/manifest.js';
 import { Engine } from '../../src-main/engine/engine.js';
@@ -65,6 +66,26 @@ describe('the bundled manifests', () => {
     await fs.rm(path.join(dir, 'clip-small.json'));
     await fs.writeFile(path.join(dir, 'broken.json'), '{"id": "broken"}');
     assert.throws(() => readBundledManifests(dir), ModelManifestError);
+  });
+
+  test('relevance thresholds: text ones for a text tower, strictest first, duplicates strictest', () => {
+    assert.ok(fp32 && int8);
+    assert.deepEqual(int8.relevance, fp32.relevance);
+    // Text–photo cosines of a CLIP match sit near 0.3, photo–photo ones near 0.8.
+    assert.ok(fp32.relevance.text![0]! < 0.4 && fp32.relevance.similar[0]! > 0.6);
+    const refusal = (relevance: unknown, pattern: RegExp) =>
+      assert.throws(
+        () => parseModelManifest({ ...fp32, relevance }, 'test.json'),
+        (error) => error instanceof ModelManifestError && pattern.test(error.message),
+      );
+    refusal({ ...fp32.relevance, similar: [0.7, 0.8] }, /strictest to loosest/);
+    refusal({ ...fp32.relevance, text: undefined }, /exactly when the model has a text tower/);
+    refusal({ ...fp32.relevance, nearIdentical: 0.5 }, /nearIdentical must be at least/);
+    refusal({ ...fp32.relevance, similar: [1.5] }, /relevance/);
+    const imageOnly = { ...fp32, text: undefined };
+    assert.throws(() => parseModelManifest(imageOnly, 'image-only.json'), /text tower/);
+    const imageOnlyRelevance = { ...fp32.relevance, text: undefined };
+    assert.ok(parseModelManifest({ ...imageOnly, relevance: imageOnlyRelevance }, 'ok.json'));
   });
 
   test('a size is known only when every file states its own', () => {

@@ -83,6 +83,7 @@ describe('parseRequest', () => {
     assert.deepEqual(parseRequest('searchText', { query: '  red car  ' }).args, {
       query: 'red car',
       limit: 60,
+      step: 0,
     });
     assert.deepEqual(parseRequest('getStatus', undefined).args, {});
   });

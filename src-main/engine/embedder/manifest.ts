@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Relevance } from '../../contract/api.js';
 import { modelIdSchema } from '../../contract/schemas.js';
 import { findAbove } from '../util/find-above.js';
 
@@ -48,6 +49,30 @@ export const textTowerSchema = z.object({
   padTokenId: z.number().int().nonnegative(),
 });
 
+const cosine = z.number().min(-1).max(1);
+/** Thresholds strictest first: the search starts at the first, and each "Show more" takes the next. */
+const thresholdSteps = z
+  .array(cosine)
+  .min(1)
+  .refine((steps) => steps.every((step, i) => i === 0 || step < steps[i - 1]!), {
+    message: 'thresholds go from strictest to loosest (each lower than the one before)',
+  });
+
+/**
+ * What counts as a match, per kind of query: cosine similarity in [-1, 1]. Text and image
+ * scores of a CLIP model live on different scales (a good text match is near 0.3, a similar
+ * photo near 0.8), and every model has its own, so the thresholds belong to the manifest.
+ * README ("Relevance thresholds") says how the bundled ones were chosen.
+ */
+export const relevanceSchema = z.object({
+  /** Text → photo; present exactly when the model has a text tower. */
+  text: thresholdSteps.optional(),
+  /** Photo → similar photos. */
+  similar: thresholdSteps,
+  /** Photo → the same picture again (resized, re-encoded, lightly cropped): the duplicate tier. */
+  nearIdentical: cosine,
+}) satisfies z.ZodType<Relevance>;
+
 export const modelManifestSchema = z.object({
   id: modelIdSchema,
   name: z.string(),
@@ -58,6 +83,7 @@ export const modelManifestSchema = z.object({
   image: imageTowerSchema,
   /** Absent for image-only encoders: those serve find-similar but not text search. */
   text: textTowerSchema.optional(),
+  relevance: relevanceSchema,
 });
 
 export type ModelFile = z.infer<typeof modelFileSchema>;
@@ -73,6 +99,17 @@ export function parseModelManifest(json: unknown, source: string): ModelManifest
     );
   }
   const manifest = parsed.data;
+  const { relevance } = manifest;
+  if ((relevance.text === undefined) !== (manifest.text === undefined)) {
+    throw new ModelManifestError(
+      `${source}: relevance.text is given exactly when the model has a text tower`,
+    );
+  }
+  if (relevance.nearIdentical < relevance.similar[0]!) {
+    throw new ModelManifestError(
+      `${source}: relevance.nearIdentical must be at least the first relevance.similar threshold`,
+    );
+  }
   const names = new Set(manifest.files.map((file) => file.path));
   const referenced = [manifest.image.file, manifest.text?.file, manifest.text?.tokenizer];
   for (const name of referenced) {

@@ -67,7 +67,7 @@ const tokenizerLoadMs = performance.now() - asking;
 await model.warmUp({ text: true });
 const textSessionMs = performance.now() - asking - tokenizerLoadMs;
 const running = performance.now();
-const hits = await engine.searchText(first, K);
+const { hits } = await engine.searchText(first, { limit: K });
 const firstRunMs = performance.now() - running;
 const firstQueryMs = performance.now() - asking;
 emit('answered', { hits: hits.length });
@@ -77,7 +77,7 @@ const rssIdleMiB = rssMiB();
 
 const vectors = engine.vectors!;
 const warm = Array.from({ length: args.warmRounds }, () => [first, ...rest]).flat();
-const warmQueryMs = await latencies(warm, (query) => engine.searchText(query, K));
+const warmQueryMs = await latencies(warm, (query) => engine.searchText(query, { limit: K }));
 const tokenizeMs = await latencies(warm, (query) => model.textTokenizer().encodeBatch([query]));
 const queryVectors: Float32Array[] = [];
 const textTowerMs = await latencies(warm, async (query) => {
@@ -90,7 +90,7 @@ const similarIds = Array.from(
   (_, i) =>
     engine.catalog.listPhotos(Math.floor((i * total) / args.similarQueries), 1).items[0]!.id,
 );
-const findSimilarMs = await latencies(similarIds, (id) => engine.findSimilar(id, K));
+const findSimilarMs = await latencies(similarIds, (id) => engine.findSimilar(id, { limit: K }));
 await engine.close();
 
 const result: FirstQueryResult = {

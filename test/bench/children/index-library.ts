@@ -60,7 +60,7 @@ const queryMs: number[] = [];
 const asking = (async () => {
   for (let i = 0; indexing && args.queries.length > 0; i++) {
     const started = performance.now();
-    await engine.searchText(args.queries[i % args.queries.length]!, K);
+    await engine.searchText(args.queries[i % args.queries.length]!, { limit: K });
     queryMs.push(performance.now() - started);
     await sleep(args.queryPauseMs);
   }

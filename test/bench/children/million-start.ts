@@ -48,8 +48,8 @@ const engine = await Engine.open({
 });
 const openMs = performance.now() - opening;
 emit('open');
-if (args.first === 'text') await engine.searchText('a dog on the beach at sunset', K);
-else await engine.findSimilar(args.similarIds[0]!, K);
+if (args.first === 'text') await engine.searchText('a dog on the beach at sunset', { limit: K });
+else await engine.findSimilar(args.similarIds[0]!, { limit: K });
 emit('answered');
 if (args.firstOnly) {
   await engine.close();
@@ -69,7 +69,7 @@ const memory = {
 
 const similarHits: number[][] = [];
 const similarMs = await latencies(args.similarIds, async (id) => {
-  similarHits.push((await engine.findSimilar(id, K)).hits.map((hit) => hit.photo.id));
+  similarHits.push((await engine.findSimilar(id, { limit: K })).hits.map((hit) => hit.photo.id));
 });
 const total = engine.listPhotos(0, 0).total;
 const PAGE = 200;

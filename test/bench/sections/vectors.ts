@@ -146,7 +146,9 @@ async function measureScale(options: {
   const engine = opened.value;
   const similar: number[][] = [];
   const findSimilarMs = await latencies(queryRows, async (row) => {
-    similar.push((await engine.findSimilar(ids[row]!, K)).hits.map((hit) => hit.photo.id));
+    similar.push(
+      (await engine.findSimilar(ids[row]!, { limit: K })).hits.map((hit) => hit.photo.id),
+    );
   });
   await engine.close();
 
