@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { SearchResults } from '../../src-main/contract/api.js';
 import { fillDisk, run, unmount } from '../helpers/disk.js';
 import { ferret } from '../helpers/ferret-cli.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
@@ -42,7 +43,7 @@ describe('reading a library that cannot be written', () => {
     assert.equal(JSON.parse(status.stdout).embedded, 4);
     const search = await ferret([...args, 'search', 'a photo', '-k', '10']);
     assert.equal(search.code, 0, `${where}: search: ${search.stdout}${search.stderr}`);
-    assert.equal(JSON.parse(search.stdout).length, 4);
+    assert.equal((JSON.parse(search.stdout) as SearchResults).hits.length, 4);
     const check = await ferret([...args, 'check']);
     assert.equal(check.code, 0, `${where}: check: ${check.stdout}${check.stderr}`);
   }

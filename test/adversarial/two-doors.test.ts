@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { SearchResults } from '../../src-main/contract/api.js';
 import { FERRET, ferret } from '../helpers/ferret-cli.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
@@ -42,7 +43,7 @@ describe('two doors on one library', () => {
     const { photos: catalogued, embedded } = await status();
     assert.deepEqual({ catalogued, embedded }, { catalogued: photos, embedded: photos });
     const search = await ferret([...args, '--json', 'search', 'a photo', '-k', '100']);
-    assert.equal(JSON.parse(search.stdout).length, photos);
+    assert.equal((JSON.parse(search.stdout) as SearchResults).hits.length, photos);
   }
 
   before(async () => {
