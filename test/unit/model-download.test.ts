@@ -27,6 +27,7 @@ import {
   verifyModelFolder,
 } from '../../src-main/engine/embedder/model-store.js';
 
+import { RANDOM_WEIGHT_RELEVANCE } from '../models/make-test-model.js';
 /**
  * A real HTTP server on 127.0.0.1 with three behaviours per path prefix:
  *   /range/<name>     honours `Range: bytes=N-` (206, or 416 past the end)
@@ -250,6 +251,7 @@ function tinyManifest(mode = 'range'): ModelManifest {
         contextLength: 77,
         padTokenId: 0,
       },
+      relevance: RANDOM_WEIGHT_RELEVANCE,
     },
     'tiny test manifest',
   );
