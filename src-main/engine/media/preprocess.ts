@@ -1,4 +1,6 @@
-import { decode, openImage, reducedCopy, render } from './image-source.js';
+import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import { decode, openImage, reducedCopy, render, upright } from './image-source.js';
 import type { ImageSource } from './image-source.js';
 import { shownToStored, swapsAxes } from './orientation.js';
 import type { Orientation } from './orientation.js';
@@ -49,10 +51,29 @@ export async function clipTensorFrom(
   const [resizedWidth, resizedHeight] = resizedSize(shownWidth, shownHeight, size);
   const cropLeft = roundHalfEven((resizedWidth - size) / 2);
   const cropTop = roundHalfEven((resizedHeight - size) / 2);
+  const stored = await decode(source, 'as-stored');
 
-  // Resize and crop happen on the stored pixels and the orientation is applied to the small crop
-  // afterwards: asking sharp to auto-orient before an extract makes it turn the full-size image
-  // first, which disables JPEG/WebP shrink-on-load (a full decode of every large photo).
+  // Enlarging (a short side under `size`) is not mirror-symmetric in libvips: a picture enlarged
+  // as stored, then turned, is shifted by up to a pixel against the reference, which turns it
+  // first. Such a photo is small, so it is turned into pixels of its own (sharp would mirror
+  // after its resize) before the resize, at no cost worth naming.
+  if (Math.min(shownWidth, shownHeight) < size) {
+    const { data, info } = await render(
+      upright(stored, source)
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true }),
+    );
+    const { width, height, channels } = info;
+    const pipeline = sharp(data, { raw: { width, height, channels } })
+      .resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: 'cubic' })
+      .extract({ left: cropLeft, top: cropTop, width: size, height: size });
+    return normalise(await rgbCrop(pipeline, size), 1, spec);
+  }
+
+  // A larger photo is resized and cropped as stored and the orientation is applied to the small
+  // crop afterwards: asking sharp to auto-orient before an extract makes it turn the full-size
+  // image first, which disables JPEG/WebP shrink-on-load (a full decode of every large photo).
   const [cornerX, cornerY] = shownToStored(
     orientation,
     cropLeft,
@@ -67,7 +88,7 @@ export async function clipTensorFrom(
     resizedWidth,
     resizedHeight,
   );
-  const pipeline = (await decode(source, 'as-stored'))
+  const pipeline = stored
     .resize(swapped ? resizedHeight : resizedWidth, swapped ? resizedWidth : resizedHeight, {
       fit: 'fill',
       kernel: 'cubic',
@@ -77,17 +98,20 @@ export async function clipTensorFrom(
       top: Math.min(cornerY, farY),
       width: size,
       height: size,
-    })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' });
+    });
+  return normalise(await rgbCrop(pipeline, size), orientation, spec);
+}
+
+/** The crop's interleaved 8-bit RGB (alpha dropped, greyscale made RGB), `size` square. */
+async function rgbCrop(crop: Sharp, size: number): Promise<Buffer> {
+  const pipeline = crop.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' });
   const { data, info } = await render(pipeline.toBuffer({ resolveWithObject: true }));
   if (info.channels !== 3 || info.width !== size || info.height !== size) {
     throw new Error(
       `preprocess produced ${info.width}x${info.height}x${info.channels}, not ${size}x${size}x3`,
     );
   }
-  return normalise(data, orientation, spec);
+  return data;
 }
 
 /** The float32 little-endian bytes of a tensor, as `ferret debug preprocess` writes them. */
