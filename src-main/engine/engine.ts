@@ -41,6 +41,7 @@ import type { PhotoRow } from './catalog/catalog.js';
 import { JobRunner } from './library/job-runner.js';
 import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
 import { ProgressTracker } from './library/progress-tracker.js';
+import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { readCaptureSettings } from './media/metadata.js';
@@ -103,6 +104,7 @@ const BUNDLED_MODEL_SETTING = 'bundledModel';
 export class Engine {
   private loaded: LoadedModel | null = null;
   private modelProblem: ModelProblem | null = null;
+  private displayCache: DisplayCache | null = null;
   /** The models Ferret can download, one manifest each. */
   private readonly bundledModels: readonly ModelManifest[] = readBundledManifests();
   private readonly defaultManifest: ModelManifest;
@@ -472,7 +474,14 @@ export class Engine {
 
   /** A photo or its thumbnail for a door to serve, by the one rule in readLibraryMedia. */
   media(kind: MediaKind, photoId: number): Promise<MediaBytes | null> {
-    return readLibraryMedia(this.catalog, this.paths.thumbnailsDir, kind, photoId);
+    this.displayCache ??= new DisplayCache(this.paths.displayDir, { writable: !this.readOnly });
+    const { thumbnailsDir } = this.paths;
+    return readLibraryMedia(
+      this.catalog,
+      { thumbnailsDir, display: this.displayCache },
+      kind,
+      photoId,
+    );
   }
 
   getPhoto(photoId: number): PhotoSummary | undefined {

@@ -7,6 +7,8 @@ export interface LibraryPaths {
   catalog: string;
   indexDir: string;
   thumbnailsDir: string;
+  /** Display JPEGs of photos no browser shows (HEIC, RAW), made when viewed (see DisplayCache). */
+  displayDir: string;
   /** Models fetched by `ferret models fetch`, one folder per model id. */
   modelsDir: string;
   /** Held by the one process that writes to the library (see LibraryLock). */
@@ -20,6 +22,7 @@ export function libraryPaths(root: string): LibraryPaths {
     catalog: path.join(absolute, 'catalog.sqlite'),
     indexDir: path.join(absolute, 'index'),
     thumbnailsDir: path.join(absolute, 'thumbnails'),
+    displayDir: path.join(absolute, 'display'),
     modelsDir: path.join(absolute, 'models'),
     lock: path.join(absolute, 'ferret.lock'),
   };

@@ -1,15 +1,58 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { createBackend } from '../../src-main/engine/backend.js';
 import { Engine } from '../../src-main/engine/engine.js';
+import { heifDecoder } from '../../src-main/engine/media/heif-decoder.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer, type RunningServer } from '../../src-main/server/server.js';
-import { corpusDir } from '../helpers/corpus.js';
+import { FORMATS_DIR, corpusDir } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
+import { pictureDifference } from '../helpers/pictures.js';
+
+/** A GET as the renderer makes it: the token cookie, the server's own Host. */
+function getMedia(
+  server: RunningServer,
+  pathname: string,
+): Promise<{ status: number; type: string; body: Buffer }> {
+  const url = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    http
+      .get(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: pathname,
+          headers: { Host: url.host, Cookie: `ferret_token=${server.token}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              type: String(res.headers['content-type']),
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      )
+      .on('error', reject);
+  });
+}
 
 /**
  * A library folder holding links to system files and non-images under image names: the
@@ -25,32 +68,7 @@ describe('media serving refuses what is not a library photo', () => {
   let server: RunningServer;
   const ids = new Map<string, number>();
 
-  function get(pathname: string): Promise<{ status: number; type: string; body: Buffer }> {
-    const url = new URL(server.url);
-    return new Promise((resolve, reject) => {
-      http
-        .get(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: pathname,
-            headers: { Host: url.host, Cookie: `ferret_token=${server.token}` },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                type: String(res.headers['content-type']),
-                body: Buffer.concat(chunks),
-              }),
-            );
-          },
-        )
-        .on('error', reject);
-    });
-  }
+  const get = (pathname: string) => getMedia(server, pathname);
 
   before(async () => {
     dir = await tempDir('media-serving');
@@ -118,5 +136,113 @@ describe('media serving refuses what is not a library photo', () => {
     const thumbnail = await get(`/media/thumbnail/${ids.get('png-named.jpg')}`);
     assert.equal(thumbnail.status, 200);
     assert.equal(thumbnail.type, 'image/webp');
+  });
+});
+
+/**
+ * The viewer shows what a browser can: a HEIC, a camera RAW or a TIFF is served as a display
+ * JPEG made by the indexing decode path (libheif, the RAW's largest preview), kept in the
+ * library's display folder, and only while the file still decodes.
+ */
+describe('photos no browser shows are served as display JPEGs', () => {
+  let dir: string;
+  let photos: string;
+  let library: string;
+  let engine: Engine;
+  let backend: ReturnType<typeof createBackend>;
+  let server: RunningServer;
+  const ids = new Map<string, number>();
+  const get = (name: string) => getMedia(server, `/media/photo/${ids.get(name)}`);
+
+  before(async () => {
+    dir = await tempDir('display-media');
+    photos = path.join(dir, 'photos');
+    library = path.join(dir, 'library');
+    await mkdir(photos);
+    const corpus = await corpusDir();
+    const heic = (name: string) => path.join(FORMATS_DIR, 'heic', name);
+    await copyFile(heic('opencv-leuvenA.heic'), path.join(photos, 'leuvenA.heic'));
+    await copyFile(heic('leuvenA_rot6.heic'), path.join(photos, 'rot6.heic'));
+    await copyFile(heic('mate-Storm.heic'), path.join(photos, 'broken-later.heic'));
+    await copyFile(
+      path.join(FORMATS_DIR, 'raw', 'FujiFilm.raf'),
+      path.join(photos, 'FujiFilm.raf'),
+    );
+    await copyFile(path.join(corpus, 'opencv-leuvenA.jpg'), path.join(photos, 'leuvenA.jpg'));
+    await sharp(path.join(corpus, 'mate-Storm.jpg')).tiff().toFile(path.join(photos, 'storm.tiff'));
+    engine = await Engine.open({ libraryDir: library, logger: silentLogger });
+    await engine.indexFolder(photos);
+    for (const photo of engine.listPhotos(0, 100).items) ids.set(photo.name, photo.id);
+    // Damaged after indexing: its row says it decoded, its bytes no longer do.
+    const storm = await readFile(heic('mate-Storm.heic'));
+    await writeFile(path.join(photos, 'broken-later.heic'), storm.subarray(0, storm.length >> 1));
+    const rendererDir = path.join(dir, 'renderer');
+    await mkdir(rendererDir);
+    await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html>');
+    backend = createBackend(engine);
+    server = await startServer({ backend, rendererDir });
+  });
+
+  after(async () => {
+    await server.close();
+    await backend.close();
+    await engine.close();
+    await heifDecoder().close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function displayJpeg(
+    name: string,
+  ): Promise<{ body: Buffer; width: number; height: number }> {
+    const reply = await get(name);
+    assert.equal(reply.status, 200, name);
+    assert.equal(reply.type, 'image/jpeg', name);
+    const { format, width, height } = await sharp(reply.body).metadata();
+    assert.equal(format, 'jpeg', `${name} is a real JPEG`);
+    return { body: reply.body, width, height };
+  }
+
+  test('a HEIC is a JPEG of its own size that shows the picture it was made from', async () => {
+    const { body, width, height } = await displayJpeg('leuvenA.heic');
+    assert.deepEqual([width, height], [751, 563]);
+    const source = await readFile(path.join(photos, 'leuvenA.jpg'));
+    assert.ok((await pictureDifference(body, source)) < 6, 'looks like the source JPEG');
+  });
+
+  test('a portrait HEIC stays portrait', async () => {
+    const { width, height } = await displayJpeg('rot6.heic');
+    assert.deepEqual([width, height], [563, 751]);
+  });
+
+  test('a camera RAW is its largest embedded preview, and a TIFF a JPEG', async () => {
+    const raw = await displayJpeg('FujiFilm.raf');
+    assert.deepEqual([raw.width, raw.height], [160, 120]);
+    const tiff = await displayJpeg('storm.tiff');
+    assert.deepEqual([tiff.width, tiff.height], [1920, 1280]);
+  });
+
+  test('a JPEG is served as its own bytes', async () => {
+    const reply = await get('leuvenA.jpg');
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body, await readFile(path.join(photos, 'leuvenA.jpg')));
+  });
+
+  test('the copy is kept in the library and served again from there', async () => {
+    const first = await get('leuvenA.heic');
+    const displayDir = path.join(library, 'display');
+    const kept = (await readdir(displayDir, { recursive: true })).filter((name) =>
+      name.endsWith('.jpg'),
+    );
+    const copies = await Promise.all(kept.map((name) => readFile(path.join(displayDir, name))));
+    assert.ok(
+      copies.some((copy) => copy.equals(first.body)),
+      `the served JPEG is one kept in ${displayDir}: ${kept.join(', ')}`,
+    );
+    assert.deepEqual((await get('leuvenA.heic')).body, first.body);
+  });
+
+  test('a HEIC that no longer decodes is not served', async () => {
+    const reply = await get('broken-later.heic');
+    assert.equal(reply.status, 404);
   });
 });

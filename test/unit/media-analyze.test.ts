@@ -9,22 +9,13 @@ import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { makeThumbnail } from '../../src-main/engine/media/thumbnail.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { ORIENTATIONS, storedWithOrientation } from '../helpers/orientation.js';
+import { pictureDifference } from '../helpers/pictures.js';
 
 const SPEC = {
   size: 224,
   mean: [0.48145466, 0.4578275, 0.40821073],
   std: [0.26862954, 0.26130258, 0.27577711],
 } as const;
-
-/** Mean difference in grey levels between two pictures, both brought down to 40x40. */
-async function pictureDifference(a: Buffer, b: Buffer): Promise<number> {
-  const [small, other] = await Promise.all(
-    [a, b].map((image) =>
-      sharp(image).resize(40, 40, { fit: 'fill' }).greyscale().raw().toBuffer(),
-    ),
-  );
-  return small.reduce((sum, value, i) => sum + Math.abs(value - other[i]), 0) / small.length;
-}
 
 test('analyzePhoto gives what the three single-purpose functions give', async () => {
   const dir = await corpusDir();

@@ -13,6 +13,7 @@ import type { PhotoMetadata } from '../../src-main/engine/media/metadata.js';
 import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { makeThumbnail } from '../../src-main/engine/media/thumbnail.js';
 import { FORMATS_DIR, corpusDir } from '../helpers/corpus.js';
+import { pictureDifference } from '../helpers/pictures.js';
 
 const SPEC = {
   size: 224,
@@ -29,16 +30,6 @@ function formatFile(folder: string, name: string): Promise<Buffer> {
 
 async function analyze(folder: string, name: string): Promise<PhotoAnalysis> {
   return analyzePhoto(await formatFile(folder, name), SPEC, name);
-}
-
-/** Mean difference in grey levels between two pictures, both brought down to 40x40. */
-async function pictureDifference(a: Buffer, b: Buffer): Promise<number> {
-  const [small, other] = await Promise.all(
-    [a, b].map((image) =>
-      sharp(image).resize(40, 40, { fit: 'fill' }).greyscale().raw().toBuffer(),
-    ),
-  );
-  return small.reduce((sum, value, i) => sum + Math.abs(value - other[i]!), 0) / small.length;
 }
 
 function meanAbsoluteDifference(a: Float32Array, b: Float32Array): number {
