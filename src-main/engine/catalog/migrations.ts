@@ -85,16 +85,19 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   },
   {
     name: 'listing by day: seek paging and the timeline without scanning the photos',
-    // The grid's order (taken, else added; newest first) as columns, so one index serves the
-    // order, a seek to any day and a camera's photos of a year. photo_days keeps the count per
-    // day in step through triggers: a page at any depth seeks to its day through those counts
+    // The grid's order (taken, else the file's time, else added; newest first) as columns, so
+    // one index serves the order, a seek to any day and a camera's photos of a year. An
+    // undated photo (screenshot, messenger copy, scan) sorts by its file's time, which is
+    // closer to when it was made than when Ferret first saw it and spreads a library's worth
+    // of them over their own days instead of one lump. photo_days keeps the count per day in
+    // step through triggers: a page at any depth seeks to its day through those counts
     // instead of stepping over every photo before it (OFFSET), and the timeline reads a few
     // thousand rows instead of grouping a million.
     sql: `
-      ALTER TABLE photos ADD COLUMN sort_at TEXT
-        GENERATED ALWAYS AS (coalesce(taken_at, added_at)) VIRTUAL;
-      ALTER TABLE photos ADD COLUMN sort_day TEXT
-        GENERATED ALWAYS AS (substr(coalesce(taken_at, added_at), 1, 10)) VIRTUAL;
+      ALTER TABLE photos ADD COLUMN sort_at TEXT GENERATED ALWAYS AS (coalesce(taken_at,
+        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at)) VIRTUAL;
+      ALTER TABLE photos ADD COLUMN sort_day TEXT GENERATED ALWAYS AS (substr(coalesce(taken_at,
+        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at), 1, 10)) VIRTUAL;
       DROP INDEX photos_newest_first;
       CREATE INDEX photos_by_day ON photos (sort_day, sort_at, id);
       CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
@@ -105,46 +108,6 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       ) STRICT, WITHOUT ROWID;
       INSERT INTO photo_days (day, count) SELECT sort_day, count(*) FROM photos GROUP BY sort_day;
 
-      CREATE TRIGGER photo_days_insert AFTER INSERT ON photos BEGIN
-        INSERT INTO photo_days (day, count) VALUES (NEW.sort_day, 1)
-          ON CONFLICT (day) DO UPDATE SET count = count + 1;
-      END;
-      CREATE TRIGGER photo_days_delete AFTER DELETE ON photos BEGIN
-        DELETE FROM photo_days WHERE day = OLD.sort_day AND count = 1;
-        UPDATE photo_days SET count = count - 1 WHERE day = OLD.sort_day;
-      END;
-      CREATE TRIGGER photo_days_update AFTER UPDATE OF taken_at, added_at ON photos
-        WHEN OLD.sort_day IS NOT NEW.sort_day BEGIN
-        DELETE FROM photo_days WHERE day = OLD.sort_day AND count = 1;
-        UPDATE photo_days SET count = count - 1 WHERE day = OLD.sort_day;
-        INSERT INTO photo_days (day, count) VALUES (NEW.sort_day, 1)
-          ON CONFLICT (day) DO UPDATE SET count = count + 1;
-      END;
-    `,
-  },
-  {
-    name: 'an undated photo sorts by its file time, not by when it was catalogued',
-    // Photos without a capture date (screenshots, messenger copies, scans) were all dated by
-    // when Ferret first saw them: a whole library's worth on one day, which the grid then
-    // showed as one lump and a page inside it had to step over. Their file's time is closer
-    // to when they were made, and spreads them over the days they belong to.
-    sql: `
-      DROP TRIGGER photo_days_insert;
-      DROP TRIGGER photo_days_delete;
-      DROP TRIGGER photo_days_update;
-      DROP INDEX photos_by_day;
-      DROP INDEX photos_by_camera_day;
-      ALTER TABLE photos DROP COLUMN sort_day;
-      ALTER TABLE photos DROP COLUMN sort_at;
-      ALTER TABLE photos ADD COLUMN sort_at TEXT GENERATED ALWAYS AS (coalesce(taken_at,
-        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at)) VIRTUAL;
-      ALTER TABLE photos ADD COLUMN sort_day TEXT GENERATED ALWAYS AS (substr(coalesce(taken_at,
-        strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000, 'unixepoch'), added_at), 1, 10)) VIRTUAL;
-      CREATE INDEX photos_by_day ON photos (sort_day, sort_at, id);
-      CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
-
-      DELETE FROM photo_days;
-      INSERT INTO photo_days (day, count) SELECT sort_day, count(*) FROM photos GROUP BY sort_day;
       CREATE TRIGGER photo_days_insert AFTER INSERT ON photos BEGIN
         INSERT INTO photo_days (day, count) VALUES (NEW.sort_day, 1)
           ON CONFLICT (day) DO UPDATE SET count = count + 1;

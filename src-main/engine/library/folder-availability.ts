@@ -103,7 +103,7 @@ export async function folderProblem(folderPath: string): Promise<string | null> 
  * while watching go through as ever.
  */
 export async function libraryFolderProblem(
-  catalog: Catalog,
+  catalog: Pick<Catalog, 'photoIdsInFolder'>,
   folder: FolderRow,
 ): Promise<string | null> {
   const look = await lookAtFolder(folder.path);

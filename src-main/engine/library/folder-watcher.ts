@@ -28,6 +28,9 @@ export interface FolderWatcherEvents {
   onScanProblems(problems: ScanProblem[]): void;
 }
 
+/** What a watcher reads and writes in the catalog: the photos under a folder, and the queue. */
+export type WatcherCatalog = Pick<Catalog, 'photosUnder' | 'enqueueJobs'>;
+
 /**
  * Turns one library folder's file-system events into queued jobs: additions and edits become
  * index jobs, deletions become removal jobs after a grace period (so that a move's addition,
@@ -41,7 +44,7 @@ export class FolderWatcher {
   private closed = false;
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: WatcherCatalog,
     readonly folder: FolderRow,
     private readonly libraryRoot: string,
     private readonly timing: WatcherTiming,

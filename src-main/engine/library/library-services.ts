@@ -5,21 +5,33 @@ import type { SessionTuning } from '../embedder/providers.js';
 import type { LibraryPaths } from '../library-paths.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
+import type { WatcherCatalog } from './folder-watcher.js';
 import type { JobRunner } from './job-runner.js';
 import type { ImageEmbedder } from './photo-indexer.js';
+import type { ReconcileCatalog } from './reconcile.js';
 
 /**
- * What the library's keepers (the live library, check and repair) need from the engine that
- * owns them. Declared here, below the engine, so they depend on what they use and not on the
- * Engine facade (which satisfies it).
+ * The catalog as the live library uses it: the folders (listed, looked at, marked unavailable)
+ * and the persisted job queue. Photos and vectors are written only by the job runner and the
+ * engine's folder operations, which the live library calls through its services.
  */
-export interface LibraryServices {
+export type LiveCatalog = Pick<
+  Catalog,
+  'listFolders' | 'getFolder' | 'setFolderStatus' | 'nextJobTime' | 'countJobs' | 'clearJobs'
+> &
+  WatcherCatalog &
+  ReconcileCatalog;
+
+/**
+ * What the live library needs from the engine that owns it. Declared here, below the engine,
+ * so it depends on what it uses and not on the Engine facade (which satisfies it).
+ */
+export interface LiveLibraryServices {
   readonly paths: LibraryPaths;
-  readonly catalog: Catalog;
+  readonly catalog: LiveCatalog;
   readonly logger: Logger;
-  /** The active model and its vectors; null while no model is installed. */
+  /** The active model; null while no model is installed. */
   readonly model: ClipModel | null;
-  readonly vectors: VectorStore | null;
   /** How the model's sessions run, so a worker thread can open the same. */
   readonly providers: ExecutionProviderName[];
   readonly tuning: (SessionTuning & { batchSize?: number; decodeConcurrency?: number }) | undefined;
@@ -35,4 +47,14 @@ export interface LibraryServices {
       onFolderUnavailable?: (folderId: number, reason: string) => void;
     },
   ): JobRunner;
+}
+
+/**
+ * What check and repair need besides: they compare the whole catalog (photos, vectors) with
+ * the vector index and the thumbnails, and rewrite what is derived from it.
+ */
+export interface LibraryServices extends LiveLibraryServices {
+  readonly catalog: Catalog;
+  /** The active model's vectors; null while no model is installed. */
+  readonly vectors: VectorStore | null;
 }

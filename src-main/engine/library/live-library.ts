@@ -1,6 +1,6 @@
 import { IDLE_PROGRESS, type AddedFolder, type IndexingProgress } from '../../contract/api.js';
 import type { FolderRow } from '../catalog/catalog.js';
-import type { LibraryServices } from './library-services.js';
+import type { LiveCatalog, LiveLibraryServices } from './library-services.js';
 import {
   describeEnvironmentError,
   folderProblem,
@@ -68,7 +68,7 @@ const DEFAULTS = {
  */
 export class LiveLibrary {
   private readonly timing: WatcherTiming & { retryMs: number };
-  private readonly catalog: LibraryServices['catalog'];
+  private readonly catalog: LiveCatalog;
   private readonly watchers = new Map<number, FolderWatcher>();
   private state: LiveState = 'stopped';
   private readonly stateListeners = new Set<() => void>();
@@ -88,7 +88,7 @@ export class LiveLibrary {
   private last: IndexingProgress = IDLE_PROGRESS;
 
   constructor(
-    private readonly services: LibraryServices,
+    private readonly services: LiveLibraryServices,
     private readonly events: LiveLibraryEvents = {},
     private readonly options: LiveLibraryOptions = {},
   ) {

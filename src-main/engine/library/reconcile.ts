@@ -24,6 +24,12 @@ export function describeScanProblems(problems: readonly ScanProblem[]): string |
   return problems.length === 1 ? first : `${first} (and ${problems.length - 1} more)`;
 }
 
+/** What reconciling reads and writes in the catalog: a folder's photos, its status, the queue. */
+export type ReconcileCatalog = Pick<
+  Catalog,
+  'photosInFolder' | 'photoIdsInFolder' | 'setFolderStatus' | 'enqueueJobs' | 'transaction'
+>;
+
 /**
  * Compares a folder on disk with the catalog and queues what differs: new and changed files
  * (by size and mtime, so nothing unchanged is read again), photos that still need work, and
@@ -32,7 +38,7 @@ export function describeScanProblems(problems: readonly ScanProblem[]): string |
  * subfolder that could not be read stay.
  */
 export async function reconcileFolder(
-  catalog: Catalog,
+  catalog: ReconcileCatalog,
   folder: FolderRow,
   needsWork: (photo: PhotoRow) => boolean,
 ): Promise<ReconcileResult> {
