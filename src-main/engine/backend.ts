@@ -16,7 +16,7 @@ import type {
 } from '../contract/api.js';
 import { UserError } from '../contract/errors.js';
 import { errorMessage } from '../contract/format.js';
-import { Engine, type EngineOptions, type IndexSummary } from './engine.js';
+import { Engine, type EngineOptions, type IndexingResult } from './engine.js';
 import type { SearchOptions } from './search/photo-search.js';
 import { fetchModel, verifyModelFolder, type ModelFileCheck } from './embedder/model-store.js';
 import { defaultProviderOrder, runtimeInfo } from './embedder/providers.js';
@@ -37,7 +37,7 @@ import { defaultLogDir, LOG_FILE_NAME } from './util/log-file.js';
  * check and repair, diagnostics) are methods of their own here.
  */
 
-export type { CheckReport, IndexSummary, ModelFileCheck, RepairReport };
+export type { CheckReport, IndexingResult, ModelFileCheck, RepairReport };
 export { ModelUnavailableError } from './embedder/model-store.js';
 export { MODEL_MANIFEST_FILE } from './embedder/manifest.js';
 export { defaultLibraryDir } from './library-paths.js';
@@ -90,7 +90,7 @@ export class Backend implements ApiBackend {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly library: LiveLibrary;
   private live: Promise<void> | null = null;
-  private indexWatch: NodeJS.Timeout | undefined;
+  private vectorIndexWatch: NodeJS.Timeout | undefined;
   private readonly handlers: Handlers;
 
   /** Over an engine someone else opened and closes (tests, benchmarks); see `Backend.open`. */
@@ -155,12 +155,12 @@ export class Backend implements ApiBackend {
    */
   startLiveLibrary(): Promise<void> {
     // A rebuild of the vector index takes minutes on a large library: the app shows its progress.
-    let indexReported = false;
-    this.indexWatch ??= setInterval(() => {
+    let vectorIndexReported = false;
+    this.vectorIndexWatch ??= setInterval(() => {
       const status = this.engine.vectors?.status() ?? null;
-      if (status !== null && (status.state !== 'ready' || !indexReported)) {
+      if (status !== null && (status.state !== 'ready' || !vectorIndexReported)) {
         this.emit({ type: 'vector-index', status });
-        indexReported = status.state === 'ready';
+        vectorIndexReported = status.state === 'ready';
       }
     }, INDEX_STATUS_EVERY_MS);
     this.live ??= this.library.start().catch((error: unknown) => {
@@ -170,8 +170,8 @@ export class Backend implements ApiBackend {
   }
 
   async stopLiveLibrary(): Promise<void> {
-    clearInterval(this.indexWatch);
-    this.indexWatch = undefined;
+    clearInterval(this.vectorIndexWatch);
+    this.vectorIndexWatch = undefined;
     await this.live;
     await this.library.stop();
     this.live = null;
@@ -207,7 +207,7 @@ export class Backend implements ApiBackend {
   indexFolder(
     folderPath: string,
     options: { onProgress?: (progress: IndexingProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<IndexSummary> {
+  ): Promise<IndexingResult> {
     return this.engine.indexFolder(folderPath, options);
   }
 

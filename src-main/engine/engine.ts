@@ -39,7 +39,7 @@ import { libraryPaths, type LibraryPaths } from './library-paths.js';
 import { describeFsError } from './library/folder-availability.js';
 import type { PhotoRow } from './catalog/catalog.js';
 import { JobRunner } from './library/job-runner.js';
-import type { ImageEmbedder, IndexCounts } from './library/photo-indexer.js';
+import type { ImageEmbedder, IndexingCounts } from './library/photo-indexer.js';
 import { ProgressTracker } from './library/progress-tracker.js';
 import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
@@ -71,7 +71,7 @@ export interface EngineOptions {
   access?: 'read' | 'write';
 }
 
-export interface IndexSummary extends IndexCounts {
+export interface IndexingResult extends IndexingCounts {
   folder: FolderInfo;
   scanned: number;
   removed: number;
@@ -263,7 +263,7 @@ export class Engine {
     const vectors = VectorStore.open({
       readOnly: this.readOnly,
       catalog: this.catalog,
-      indexDir: this.paths.indexDir,
+      vectorIndexDir: this.paths.vectorIndexDir,
       modelKey: model.key,
       dimensions: found.manifest.dimensions,
       logger: this.logger,
@@ -347,7 +347,7 @@ export class Engine {
           if (ids.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
           return ids;
         });
-        this.loaded?.vectors.removeFromIndex(removed);
+        this.loaded?.vectors.removeFromVectorIndex(removed);
         removedPhotos += removed.length;
       } while (
         removed.length > 0 &&
@@ -387,7 +387,7 @@ export class Engine {
   async indexFolder(
     folderPath: string,
     options: { onProgress?: (progress: IndexingProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<IndexSummary> {
+  ): Promise<IndexingResult> {
     const folder = await this.addFolder(folderPath);
     const reconciled = await reconcileFolder(
       this.catalog,
@@ -409,10 +409,10 @@ export class Engine {
         ),
       ),
     );
-    const { removed, ...indexCounts } = counts;
+    const { removed, ...indexingCounts } = counts;
     return {
-      ...indexCounts,
-      unchanged: indexCounts.unchanged + reconciled.unchanged,
+      ...indexingCounts,
+      unchanged: indexingCounts.unchanged + reconciled.unchanged,
       folder: this.folderInfo(folder.id),
       scanned: reconciled.scanned,
       removed,

@@ -5,7 +5,7 @@ import path from 'node:path';
 export interface LibraryPaths {
   root: string;
   catalog: string;
-  indexDir: string;
+  vectorIndexDir: string;
   thumbnailsDir: string;
   /** Display JPEGs of photos no browser shows (HEIC, RAW), made when viewed (see DisplayCache). */
   displayDir: string;
@@ -20,7 +20,7 @@ export function libraryPaths(root: string): LibraryPaths {
   return {
     root: absolute,
     catalog: path.join(absolute, 'catalog.sqlite'),
-    indexDir: path.join(absolute, 'index'),
+    vectorIndexDir: path.join(absolute, 'index'),
     thumbnailsDir: path.join(absolute, 'thumbnails'),
     displayDir: path.join(absolute, 'display'),
     modelsDir: path.join(absolute, 'models'),

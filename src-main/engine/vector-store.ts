@@ -3,7 +3,7 @@ import type { VectorIndexStatus } from '../contract/api.js';
 import type { Catalog } from './catalog/catalog.js';
 import {
   VectorIndex,
-  type IndexDifferences,
+  type VectorIndexDifferences,
   type Neighbour,
   type VectorIndexOptions,
 } from './vector-index/vector-index.js';
@@ -38,7 +38,7 @@ const PROGRESS_FRESH_MS = 10_000;
  * right). The whole file is checked against its checksum in the background.
  */
 export class VectorStore {
-  private index: VectorIndex | null = null;
+  private vectorIndex: VectorIndex | null = null;
   private state: VectorIndexStatus;
   /** Index changes that arrive while the file is read, applied once it is in (null: removed). */
   private readonly pending = new Map<number, Float32Array | null>();
@@ -50,12 +50,12 @@ export class VectorStore {
     private readonly catalog: Catalog,
     readonly modelId: number,
     readonly modelKey: string,
-    private readonly indexOptions: VectorIndexOptions,
+    private readonly vectorIndexOptions: VectorIndexOptions,
     private readonly logger: Logger,
     private readonly readOnly: boolean,
   ) {
     this.state = { state: 'loading', reason: null, done: 0, total: 0 };
-    this.background = this.prepareIndex().catch((error: unknown) => {
+    this.background = this.prepareVectorIndex().catch((error: unknown) => {
       logger.warn(`vector index for ${modelKey}: ${errorMessage(error)}`);
     });
   }
@@ -64,7 +64,7 @@ export class VectorStore {
     /** Brought in line with the catalog in memory only; never saved. */
     readOnly?: boolean;
     catalog: Catalog;
-    indexDir: string;
+    vectorIndexDir: string;
     modelKey: string;
     dimensions: number;
     logger: Logger;
@@ -75,7 +75,7 @@ export class VectorStore {
       catalog,
       modelId,
       modelKey,
-      { dir: options.indexDir, modelKey, dimensions },
+      { dir: options.vectorIndexDir, modelKey, dimensions },
       logger,
       options.readOnly ?? false,
     );
@@ -111,14 +111,14 @@ export class VectorStore {
   }
 
   get size(): number {
-    return this.state.state === 'ready' && this.index
-      ? this.index.size
+    return this.state.state === 'ready' && this.vectorIndex
+      ? this.vectorIndex.size
       : this.catalog.countVectors(this.modelId);
   }
 
   has(photoId: number): boolean {
-    return this.state.state === 'ready' && this.index
-      ? this.index.has(photoId)
+    return this.state.state === 'ready' && this.vectorIndex
+      ? this.vectorIndex.has(photoId)
       : this.catalog.hasVector(photoId, this.modelId);
   }
 
@@ -127,7 +127,7 @@ export class VectorStore {
   }
 
   /**
-   * Call inside a catalog transaction; then `addToIndex` once it has committed, with the
+   * Call inside a catalog transaction; then `addToVectorIndex` once it has committed, with the
    * vector this returns (as stored: float16).
    */
   writeToCatalog(photoId: number, vector: Float32Array): Float32Array {
@@ -136,10 +136,10 @@ export class VectorStore {
     return stored;
   }
 
-  addToIndex(entries: Iterable<{ photoId: number; vector: Float32Array }>): void {
+  addToVectorIndex(entries: Iterable<{ photoId: number; vector: Float32Array }>): void {
     for (const { photoId, vector } of entries) {
-      if (this.index === null) this.pending.set(photoId, vector);
-      else this.index.add(photoId, vector);
+      if (this.vectorIndex === null) this.pending.set(photoId, vector);
+      else this.vectorIndex.add(photoId, vector);
     }
   }
 
@@ -148,10 +148,10 @@ export class VectorStore {
     this.bumpGeneration();
   }
 
-  removeFromIndex(photoIds: Iterable<number>): void {
+  removeFromVectorIndex(photoIds: Iterable<number>): void {
     for (const photoId of photoIds) {
-      if (this.index === null) this.pending.set(photoId, null);
-      else this.index.remove(photoId);
+      if (this.vectorIndex === null) this.pending.set(photoId, null);
+      else this.vectorIndex.remove(photoId);
     }
   }
 
@@ -162,8 +162,8 @@ export class VectorStore {
     exclude?: ReadonlySet<number>,
   ): Promise<Neighbour[]> {
     await this.whenOpened();
-    if (this.state.state === 'ready' && this.index) {
-      return this.index.search(query, limit, exclude ? { exclude: new Set(exclude) } : {});
+    if (this.state.state === 'ready' && this.vectorIndex) {
+      return this.vectorIndex.search(query, limit, exclude ? { exclude: new Set(exclude) } : {});
     }
     return this.exactSearch(query, limit, exclude ?? new Set());
   }
@@ -173,9 +173,9 @@ export class VectorStore {
    * index still being read or rebuilt is not written: it does not hold the catalog yet.
    */
   save(): void {
-    if (this.readOnly || this.state.state !== 'ready' || this.index === null) return;
+    if (this.readOnly || this.state.state !== 'ready' || this.vectorIndex === null) return;
     const generation = this.generation();
-    this.index.save();
+    this.vectorIndex.save();
     this.catalog.setSetting(this.savedGenerationKey(), generation);
   }
 
@@ -187,26 +187,26 @@ export class VectorStore {
   }
 
   /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
-  compareIndexWithCatalog(): IndexDifferences {
-    if (this.index === null)
+  compareVectorIndexWithCatalog(): VectorIndexDifferences {
+    if (this.vectorIndex === null)
       throw new Error(`the vector index for ${this.modelKey} is still being read`);
-    return this.index.compareWith(this.catalog.iterateVectors(this.modelId));
+    return this.vectorIndex.compareWith(this.catalog.iterateVectors(this.modelId));
   }
 
   /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
-  syncIndexWithCatalog(): { added: number; updated: number; removed: number } {
-    if (this.index === null)
+  syncVectorIndexWithCatalog(): { added: number; updated: number; removed: number } {
+    if (this.vectorIndex === null)
       throw new Error(`the vector index for ${this.modelKey} is still being read`);
-    const result = this.index.syncFrom(this.catalog.iterateVectors(this.modelId));
+    const result = this.vectorIndex.syncFrom(this.catalog.iterateVectors(this.modelId));
     this.save();
     return result;
   }
 
-  private async prepareIndex(): Promise<void> {
-    const loaded = await VectorIndex.load(this.indexOptions);
+  private async prepareVectorIndex(): Promise<void> {
+    const loaded = await VectorIndex.load(this.vectorIndexOptions);
     if (this.closed) return;
     if ('problem' in loaded) return this.rebuild(loaded.problem);
-    this.index = loaded;
+    this.vectorIndex = loaded;
     for (const [photoId, vector] of this.pending) {
       if (vector === null) loaded.remove(photoId);
       else loaded.add(photoId, vector);
@@ -227,10 +227,10 @@ export class VectorStore {
   private async rebuild(reason: string): Promise<void> {
     const total = this.catalog.countVectors(this.modelId);
     this.logger.info(`vector index for ${this.modelKey} is ${reason}: rebuilding ${total} vectors`);
-    const index = VectorIndex.empty(this.indexOptions, reason);
+    const index = VectorIndex.empty(this.vectorIndexOptions, reason);
     for (const [photoId, vector] of this.pending) if (vector !== null) index.add(photoId, vector);
     this.pending.clear();
-    this.index = index;
+    this.vectorIndex = index;
     this.setState({ state: 'rebuilding', reason, done: 0, total });
     let after = 0;
     for (;;) {
@@ -259,7 +259,7 @@ export class VectorStore {
 
   /** An index saved before the last catalog writes (a crash) is brought in line, in slices. */
   private async catchUp(): Promise<void> {
-    const index = this.index!;
+    const index = this.vectorIndex!;
     let after = 0;
     const seen = new Set<number>();
     let changed = 0;

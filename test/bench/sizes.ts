@@ -15,7 +15,7 @@ export async function librarySizes(libraryDir: string): Promise<LibrarySizes> {
   const catalogSizes = await Promise.all(catalogFiles.map(fileBytes));
   return {
     catalogBytes: catalogSizes.reduce((sum, bytes) => sum + bytes, 0),
-    indexBytes: await treeBytes(paths.indexDir),
+    indexBytes: await treeBytes(paths.vectorIndexDir),
     thumbnailsBytes: await treeBytes(paths.thumbnailsDir),
   };
 }

@@ -150,9 +150,9 @@ describe('engine on the real corpus with the tiny model', () => {
       before,
     );
     await engine.close();
-    const indexDir = path.join(libraryDir, 'index');
-    for (const file of await fs.readdir(indexDir)) {
-      if (file.endsWith('.hnsw')) await fs.writeFile(path.join(indexDir, file), 'garbage');
+    const vectorIndexDir = path.join(libraryDir, 'index');
+    for (const file of await fs.readdir(vectorIndexDir)) {
+      if (file.endsWith('.hnsw')) await fs.writeFile(path.join(vectorIndexDir, file), 'garbage');
     }
     engine = await open();
     const { hits: rebuilt } = await engine.searchText('snow-capped mountains', { limit: 10 });

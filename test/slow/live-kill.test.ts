@@ -67,7 +67,7 @@ function queuedJobs(libraryDir: string): number {
 interface Snapshot {
   photos: Map<string, { contentHash: string | null; status: string; vector?: Float32Array }>;
   vectors: number;
-  indexSize: number;
+  vectorIndexSize: number;
 }
 
 async function snapshot(libraryDir: string, modelDir: string): Promise<Snapshot> {
@@ -87,7 +87,7 @@ async function snapshot(libraryDir: string, modelDir: string): Promise<Snapshot>
     return {
       photos,
       vectors: engine.catalog.countVectors(engine.vectors!.modelId),
-      indexSize: engine.vectors!.size,
+      vectorIndexSize: engine.vectors!.size,
     };
   } finally {
     await engine.close();
@@ -120,7 +120,7 @@ test('killing the live library at random moments loses nothing and duplicates no
   const killed = await snapshot(killedLibrary, modelDir);
   assert.equal(killed.photos.size, reference.photos.size);
   assert.equal(killed.vectors, reference.vectors);
-  assert.equal(killed.indexSize, killed.vectors);
+  assert.equal(killed.vectorIndexSize, killed.vectors);
   for (const [file, expected] of reference.photos) {
     const actual = killed.photos.get(file);
     assert.ok(actual, `${file} is missing`);

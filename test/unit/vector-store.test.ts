@@ -70,15 +70,15 @@ function newLibrary() {
   const open = () =>
     VectorStore.open({
       catalog,
-      indexDir: paths.indexDir,
+      vectorIndexDir: paths.vectorIndexDir,
       modelKey: MODEL,
       dimensions: DIMS,
       logger: silentLogger,
     });
   const indexFile = () =>
     path.join(
-      paths.indexDir,
-      readdirSync(paths.indexDir).find((name) => name.endsWith('.hnsw'))!,
+      paths.vectorIndexDir,
+      readdirSync(paths.vectorIndexDir).find((name) => name.endsWith('.hnsw'))!,
     );
   return { root, paths, catalog, folder, truth, open, indexFile };
 }
@@ -116,13 +116,17 @@ test('a missing index is rebuilt in the background; searches meanwhile are exact
   // Writes made while it is rebuilt reach the rebuilt index.
   const gone = 17;
   library.catalog.deletePhoto(gone);
-  store.removeFromIndex([gone]);
+  store.removeFromVectorIndex([gone]);
   library.truth.delete(gone);
   assert.ok(store.status().done < PHOTOS, 'still rebuilding after the searches and writes');
 
   await store.whenSettled();
   assert.deepEqual(store.status(), { state: 'ready', reason: null, done: 0, total: 0 });
-  assert.deepEqual(store.compareIndexWithCatalog(), { missing: [], different: [], extra: [] });
+  assert.deepEqual(store.compareVectorIndexWithCatalog(), {
+    missing: [],
+    different: [],
+    extra: [],
+  });
   let found = 0;
   for (const query of queries) {
     const expected = exact(library.truth, query, 10);
@@ -147,7 +151,7 @@ test('the cheap check at open refuses a cut-short or reshaped file; the full che
   await store.close();
   const file = library.indexFile();
   const sidecarFile = `${file}.json`;
-  const options = { dir: library.paths.indexDir, modelKey: MODEL, dimensions: DIMS };
+  const options = { dir: library.paths.vectorIndexDir, modelKey: MODEL, dimensions: DIMS };
   const whole = readFileSync(file);
   const sidecar = readFileSync(sidecarFile, 'utf8');
   const problem = async () => {
@@ -191,7 +195,11 @@ test('the cheap check at open refuses a cut-short or reshaped file; the full che
   assert.equal(reopened.status().state, 'ready');
   await reopened.whenSettled();
   assert.equal(reopened.status().state, 'ready');
-  assert.deepEqual(reopened.compareIndexWithCatalog(), { missing: [], different: [], extra: [] });
+  assert.deepEqual(reopened.compareVectorIndexWithCatalog(), {
+    missing: [],
+    different: [],
+    extra: [],
+  });
   await reopened.close();
   const rebuilt = await VectorIndex.load(options);
   assert.ok(!('problem' in rebuilt));

@@ -3,14 +3,14 @@ import type { CheckReport } from '../../engine/backend.js';
 import { withBackend, withReadBackend } from '../context.js';
 
 function describe(report: CheckReport): string[] {
-  const index = report.index;
+  const differences = report.vectorIndexDifferences;
   const lines = [
-    `${report.photos} photos, ${report.vectors ?? 'no model:'} vectors in the catalog, ${report.indexSize ?? 'no'} in the index`,
+    `${report.photos} photos, ${report.vectors ?? 'no model:'} vectors in the catalog, ${report.vectorIndexSize ?? 'no'} in the vector index`,
   ];
   const problems: [number, string][] = [
-    [index?.missing.length ?? 0, 'vectors missing from the index'],
-    [index?.extra.length ?? 0, 'vectors in the index that the catalog lacks'],
-    [index?.different.length ?? 0, 'vectors that differ between index and catalog'],
+    [differences?.missing.length ?? 0, 'vectors missing from the vector index'],
+    [differences?.extra.length ?? 0, 'vectors in the vector index that the catalog lacks'],
+    [differences?.different.length ?? 0, 'vectors that differ between vector index and catalog'],
     [report.photosWithoutVector.length, 'indexed photos without a vector'],
     [report.missingFiles.length, 'photos whose files are gone'],
     [report.missingThumbnails.length, 'missing thumbnails'],
@@ -25,7 +25,11 @@ function describe(report: CheckReport): string[] {
 
 export const checkCommand = new Command('check')
   .description('verify that the catalog, the vector index, thumbnails and the disk agree')
-  .option('--repair', 'restore consistency (rebuild the index, requeue and finish the work)', false)
+  .option(
+    '--repair',
+    'restore consistency (rebuild the vector index, requeue and finish the work)',
+    false,
+  )
   .action(async (options: { repair: boolean }, command: Command) => {
     await (options.repair ? withBackend : withReadBackend)(command, async (backend, output) => {
       if (options.repair) {
@@ -35,8 +39,8 @@ export const checkCommand = new Command('check')
             'before:',
             ...describe(repair.before),
             `repaired: ${repair.thumbnailsWritten} thumbnails written` +
-              (repair.indexSynced
-                ? `, index: ${repair.indexSynced.added} added, ${repair.indexSynced.updated} updated, ${repair.indexSynced.removed} removed`
+              (repair.vectorIndexSynced
+                ? `, vector index: ${repair.vectorIndexSynced.added} added, ${repair.vectorIndexSynced.updated} updated, ${repair.vectorIndexSynced.removed} removed`
                 : ''),
             ...repair.thumbnailFailures.map((f) => `  thumbnail failed: ${f.path}: ${f.message}`),
             'after:',

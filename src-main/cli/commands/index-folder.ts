@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ModelInfo } from '../../contract/api.js';
 import { describeSpeed } from '../../contract/format.js';
-import type { IndexSummary } from '../../engine/backend.js';
+import type { IndexingResult } from '../../engine/backend.js';
 import { terminalPath, withBackend } from '../context.js';
 import { modelProblemForCli } from '../model-problem.js';
 
@@ -38,7 +38,7 @@ export const indexCommand = new Command('index')
     });
   });
 
-function describeSummary(summary: IndexSummary, seconds: number, fetchable: ModelInfo): string {
+function describeSummary(summary: IndexingResult, seconds: number, fetchable: ModelInfo): string {
   const lines = [
     `${summary.folder.path}: ${summary.scanned} photos found in ${seconds.toFixed(1)} s`,
     `  ${summary.added} added, ${summary.updated} updated, ${summary.moved} moved, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,

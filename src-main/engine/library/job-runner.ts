@@ -11,9 +11,9 @@ import {
 import {
   emptyCounts,
   PhotoIndexer,
-  type IndexCounts,
+  type IndexingCounts,
   type IndexerOptions,
-  type IndexTarget,
+  type IndexingTarget,
   type PipelineProgress,
 } from './photo-indexer.js';
 import type { ScanProblem } from './scan.js';
@@ -23,7 +23,7 @@ const CHUNK = 64;
 /** The index file is written at most this often while the queue drains (the catalog is durable). */
 const SAVE_EVERY_MS = 30_000;
 
-export interface DrainCounts extends IndexCounts {
+export interface DrainCounts extends IndexingCounts {
   removed: number;
   /** Places that could not be looked at (a folder that lost its permissions): photos kept. */
   unreadable: (ScanProblem & { folderId: number })[];
@@ -104,7 +104,7 @@ export class JobRunner {
     onDone: (path: string) => void,
   ): Promise<void> {
     const byPath = new Map(jobs.map((job) => [job.path, job]));
-    const targets: IndexTarget[] = [];
+    const targets: IndexingTarget[] = [];
     for (const job of jobs) {
       try {
         const stat = await fs.stat(job.path);
@@ -184,7 +184,7 @@ export class JobRunner {
       this.catalog.finishJob(job);
     });
     if (photo !== undefined) {
-      this.vectors?.removeFromIndex([photo.id]);
+      this.vectors?.removeFromVectorIndex([photo.id]);
       this.counts.removed++;
     }
   }
@@ -232,7 +232,7 @@ export class JobRunner {
     this.catalog.finishJob(job);
   }
 
-  private add(counts: IndexCounts): void {
+  private add(counts: IndexingCounts): void {
     for (const key of ['added', 'updated', 'moved', 'unchanged', 'failed', 'embedded'] as const) {
       this.counts[key] += counts[key];
     }

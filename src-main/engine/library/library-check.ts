@@ -7,7 +7,7 @@ import {
   thumbnailPath,
   writeThumbnail,
 } from '../media/thumbnail.js';
-import type { IndexDifferences } from '../vector-index/vector-index.js';
+import type { VectorIndexDifferences } from '../vector-index/vector-index.js';
 import { fileIsGone } from './folder-availability.js';
 import { errorMessage } from '../../contract/format.js';
 
@@ -17,8 +17,8 @@ export interface CheckReport {
   photos: number;
   /** The active model's vectors in the catalog, and in the index; null without a model. */
   vectors: number | null;
-  indexSize: number | null;
-  index: IndexDifferences | null;
+  vectorIndexSize: number | null;
+  vectorIndexDifferences: VectorIndexDifferences | null;
   /** Indexed photos without a vector from the active model. */
   photosWithoutVector: number[];
   /** Catalogued photos whose files are gone (in folders that can be read). */
@@ -33,7 +33,7 @@ export interface CheckReport {
 export interface RepairReport {
   before: CheckReport;
   after: CheckReport;
-  indexSynced: { added: number; updated: number; removed: number } | null;
+  vectorIndexSynced: { added: number; updated: number; removed: number } | null;
   thumbnailsWritten: number;
   thumbnailFailures: { path: string; message: string }[];
 }
@@ -51,8 +51,8 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
     consistent: false,
     photos: 0,
     vectors: null,
-    indexSize: vectors?.size ?? null,
-    index: vectors?.compareIndexWithCatalog() ?? null,
+    vectorIndexSize: vectors?.size ?? null,
+    vectorIndexDifferences: vectors?.compareVectorIndexWithCatalog() ?? null,
     photosWithoutVector: [],
     missingFiles: [],
     unavailableFolders: folders.filter((f) => unavailable.has(f.id)).map((f) => f.path),
@@ -78,9 +78,10 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
       }
     }
   }
-  const index = report.index;
+  const differences = report.vectorIndexDifferences;
   report.consistent =
-    (index === null || index.missing.length + index.different.length + index.extra.length === 0) &&
+    (differences === null ||
+      differences.missing.length + differences.different.length + differences.extra.length === 0) &&
     report.photosWithoutVector.length === 0 &&
     report.missingFiles.length === 0 &&
     report.missingThumbnails.length === 0 &&
@@ -96,7 +97,7 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
 export async function repairLibrary(services: LibraryServices): Promise<RepairReport> {
   const before = await checkLibrary(services);
   const { catalog, vectors } = services;
-  const indexSynced = vectors?.syncIndexWithCatalog() ?? null;
+  const vectorIndexSynced = vectors?.syncVectorIndexWithCatalog() ?? null;
   const thumbnailFailures: RepairReport['thumbnailFailures'] = [];
   let thumbnailsWritten = 0;
   for (const photoId of before.missingThumbnails) {
@@ -132,7 +133,7 @@ export async function repairLibrary(services: LibraryServices): Promise<RepairRe
   return {
     before,
     after: await checkLibrary(services),
-    indexSynced,
+    vectorIndexSynced,
     thumbnailsWritten,
     thumbnailFailures,
   };

@@ -25,7 +25,7 @@ export interface EmbeddingTarget {
 }
 
 /** A file to bring into the catalog, and the library folder it belongs to. */
-export interface IndexTarget extends ScannedFile {
+export interface IndexingTarget extends ScannedFile {
   folderId: number;
 }
 
@@ -34,7 +34,7 @@ export interface IndexTarget extends ScannedFile {
  * file of the same batch claimed the moved photo first (two copies of a moved file), so this
  * one must be looked at again.
  */
-export type IndexOutcome = 'unchanged' | 'failed' | 'moved' | 'stored' | 'vanished' | 'retry';
+export type IndexingOutcome = 'unchanged' | 'failed' | 'moved' | 'stored' | 'vanished' | 'retry';
 
 export interface IndexerOptions {
   catalog: Catalog;
@@ -51,7 +51,7 @@ export interface IndexerOptions {
    * Called inside the transaction that records a file's outcome, so whatever the caller does
    * here (finishing the file's queued job) commits together with the photo and its vector.
    */
-  onRecorded?: (file: IndexTarget, outcome: IndexOutcome, movedFrom: string | null) => void;
+  onRecorded?: (file: IndexingTarget, outcome: IndexingOutcome, movedFrom: string | null) => void;
 }
 
 /**
@@ -66,7 +66,7 @@ export interface PipelineProgress {
   currentPath: string | null;
 }
 
-export interface IndexCounts {
+export interface IndexingCounts {
   added: number;
   updated: number;
   moved: number;
@@ -76,25 +76,25 @@ export interface IndexCounts {
   failures: { path: string; message: string }[];
 }
 
-export function emptyCounts(): IndexCounts {
+export function emptyCounts(): IndexingCounts {
   return { added: 0, updated: 0, moved: 0, unchanged: 0, failed: 0, embedded: 0, failures: [] };
 }
 
 type Prepared =
-  | { kind: 'unchanged'; file: IndexTarget }
-  | { kind: 'vanished'; file: IndexTarget }
+  | { kind: 'unchanged'; file: IndexingTarget }
+  | { kind: 'vanished'; file: IndexingTarget }
   | {
       kind: 'failed';
-      file: IndexTarget;
+      file: IndexingTarget;
       message: string;
       contentHash: string | null;
       /** What could be read despite the error (a RAW without a preview: its camera, date). */
       known?: Partial<PhotoMetadata>;
     }
-  | { kind: 'moved'; file: IndexTarget; photoId: number; from: string }
+  | { kind: 'moved'; file: IndexingTarget; photoId: number; from: string }
   | {
       kind: 'decoded';
-      file: IndexTarget;
+      file: IndexingTarget;
       existingId: number | null;
       contentHash: string;
       metadata: PhotoMetadata;
@@ -103,7 +103,7 @@ type Prepared =
 
 type Decoded = Extract<Prepared, { kind: 'decoded' }>;
 /** An environment error (a full disk) while preparing: the run stops. */
-type Stopped = { kind: 'stopped'; file: IndexTarget; error: unknown };
+type Stopped = { kind: 'stopped'; file: IndexingTarget; error: unknown };
 
 /**
  * Brings a set of files into the catalog: reads, hashes, decodes, thumbnails and embeds the new
@@ -121,10 +121,10 @@ export class PhotoIndexer {
   }
 
   async indexFiles(
-    files: readonly IndexTarget[],
+    files: readonly IndexingTarget[],
     onProgress: (progress: PipelineProgress) => void = () => {},
     signal?: AbortSignal,
-  ): Promise<IndexCounts> {
+  ): Promise<IndexingCounts> {
     const counts = emptyCounts();
     const progress: PipelineProgress = {
       done: 0,
@@ -133,7 +133,7 @@ export class PhotoIndexer {
       currentPath: null,
     };
     const pending: Decoded[] = [];
-    const report = (file: IndexTarget) => {
+    const report = (file: IndexingTarget) => {
       progress.done++;
       progress.failed = counts.failed;
       progress.currentPath = file.path;
@@ -162,10 +162,10 @@ export class PhotoIndexer {
   }
 
   /** Writes what needs no model, each file in its own short transaction. */
-  private record(prepared: Exclude<Prepared, Decoded>, counts: IndexCounts): void {
+  private record(prepared: Exclude<Prepared, Decoded>, counts: IndexingCounts): void {
     const { catalog, onRecorded } = this.options;
     catalog.transaction(() => {
-      let outcome: IndexOutcome = prepared.kind;
+      let outcome: IndexingOutcome = prepared.kind;
       switch (prepared.kind) {
         case 'unchanged':
           counts.unchanged++;
@@ -191,7 +191,7 @@ export class PhotoIndexer {
     });
   }
 
-  private async prepare(file: IndexTarget): Promise<Prepared> {
+  private async prepare(file: IndexingTarget): Promise<Prepared> {
     const { catalog, embedding } = this.options;
     const existing = catalog.getPhotoByPath(file.path);
     const needsVector = (photoId: number) => embedding !== null && !embedding.vectors.has(photoId);
@@ -242,8 +242,8 @@ export class PhotoIndexer {
   /** Embeds a batch, then writes each photo row with its vector in one transaction. */
   private async store(
     batch: Decoded[],
-    counts: IndexCounts,
-    report: (file: IndexTarget) => void,
+    counts: IndexingCounts,
+    report: (file: IndexingTarget) => void,
   ): Promise<void> {
     if (batch.length === 0) return;
     const { catalog, embedding, logger, onRecorded } = this.options;
@@ -275,7 +275,7 @@ export class PhotoIndexer {
         return [{ photoId, vector: embedding!.vectors.writeToCatalog(photoId, vector) }];
       }),
     );
-    embedding?.vectors.addToIndex(embedded);
+    embedding?.vectors.addToVectorIndex(embedded);
     for (const photo of batch) {
       if (photo.existingId === null) counts.added++;
       else counts.updated++;

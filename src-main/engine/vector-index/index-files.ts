@@ -13,7 +13,7 @@ import { sha256OfBytes, sha256OfFile, sha256OfFileSync } from '../util/sha256.js
 /** Bumped when what is written changes shape; an index in another format is rebuilt. */
 export const INDEX_FORMAT_VERSION = 1;
 
-export interface IndexFiles {
+export interface VectorIndexFiles {
   graph: string;
   sidecar: string;
 }
@@ -34,7 +34,7 @@ export interface Sidecar {
  * anything outside [a-z0-9._-] becomes '_' and a hash of the key keeps two keys that clean up
  * alike (or differ only in case, on case-insensitive disks) apart.
  */
-export function indexFilesFor(dir: string, modelKey: string): IndexFiles {
+export function vectorIndexFilesFor(dir: string, modelKey: string): VectorIndexFiles {
   const cleaned = modelKey.replace(/[^a-z0-9._-]/g, '_').slice(0, 100);
   const base =
     cleaned === modelKey ? cleaned : `${cleaned}-${sha256OfBytes(modelKey).slice(0, 12)}`;
@@ -55,10 +55,10 @@ export interface GraphShape {
  * The sidecar, when it describes a graph for this model that is present and looks whole;
  * otherwise why the graph cannot be used, in words that follow "the index is". Cheap at any
  * size: the description, the file's size and the graph's header, never a read of the whole
- * file (`verifyIndexFiles` does that, in the background).
+ * file (`verifyVectorIndexFiles` does that, in the background).
  */
-export function checkIndexFiles(
-  files: IndexFiles,
+export function checkVectorIndexFiles(
+  files: VectorIndexFiles,
   expected: { modelKey: string } & GraphShape,
 ): Sidecar | { problem: string } {
   if (!fs.existsSync(files.graph)) return { problem: 'missing' };
@@ -102,8 +102,8 @@ export function checkIndexFiles(
  * Reads the whole graph and compares it with the checksum its sidecar carries: null when they
  * match, else what is wrong. Reads in chunks without blocking, for the background.
  */
-export async function verifyIndexFiles(
-  files: IndexFiles,
+export async function verifyVectorIndexFiles(
+  files: VectorIndexFiles,
   sidecar: Sidecar,
 ): Promise<string | null> {
   let actual: { bytes: number; sha256: string };
@@ -173,8 +173,8 @@ function readStart(file: string, length: number): Buffer {
  * then its sidecar, each replacing the old file by rename once it is on disk. A crash between
  * the two leaves a sidecar that does not match the graph: the index is then rebuilt.
  */
-export function writeIndexFiles(
-  files: IndexFiles,
+export function writeVectorIndexFiles(
+  files: VectorIndexFiles,
   writeGraph: (file: string) => void,
   describe: Omit<Sidecar, 'formatVersion' | 'bytes' | 'sha256'>,
 ): void {

@@ -1,10 +1,10 @@
 import hnswlib from 'hnswlib-node';
 import {
-  checkIndexFiles,
-  indexFilesFor,
-  verifyIndexFiles,
-  writeIndexFiles,
-  type IndexFiles,
+  checkVectorIndexFiles,
+  vectorIndexFilesFor,
+  verifyVectorIndexFiles,
+  writeVectorIndexFiles,
+  type VectorIndexFiles,
   type Sidecar,
 } from './index-files.js';
 import { sha256OfFileSync } from '../util/sha256.js';
@@ -40,7 +40,7 @@ export interface Neighbour {
 }
 
 /** Photo ids: with a vector the index lacks, holds another vector for, or should not hold. */
-export interface IndexDifferences {
+export interface VectorIndexDifferences {
   missing: number[];
   different: number[];
   extra: number[];
@@ -65,7 +65,7 @@ export class VectorIndex {
     private readonly graph: Graph,
     /** Labels in the graph that are not marked deleted. */
     private readonly live: Set<number>,
-    private readonly files: IndexFiles,
+    private readonly files: VectorIndexFiles,
     readonly modelKey: string,
     readonly dimensions: number,
     /** Why the files on disk could not be used (e.g. 'missing'), or null when they were. */
@@ -83,7 +83,7 @@ export class VectorIndex {
    */
   static open(options: VectorIndexOptions): VectorIndex {
     const { files } = prepare(options);
-    const checked = checkIndexFiles(files, shapeOf(options));
+    const checked = checkVectorIndexFiles(files, shapeOf(options));
     if ('problem' in checked) return VectorIndex.empty(options, checked.problem);
     const actual = sha256OfFileSync(files.graph);
     if (actual.bytes !== checked.bytes || actual.sha256 !== checked.sha256) {
@@ -105,7 +105,7 @@ export class VectorIndex {
    */
   static async load(options: VectorIndexOptions): Promise<VectorIndex | { problem: string }> {
     const { files } = prepare(options);
-    const checked = checkIndexFiles(files, shapeOf(options));
+    const checked = checkVectorIndexFiles(files, shapeOf(options));
     if ('problem' in checked) return checked;
     const graph = new hnswlib.HierarchicalNSW('ip', options.dimensions);
     try {
@@ -159,7 +159,7 @@ export class VectorIndex {
    * null when it matches (or the index was not loaded from a file), else what is wrong.
    */
   async verify(): Promise<string | null> {
-    return this.loadedFrom && verifyIndexFiles(this.files, this.loadedFrom);
+    return this.loadedFrom && verifyVectorIndexFiles(this.files, this.loadedFrom);
   }
 
   /** True when the files on disk were missing or unusable and the index started empty. */
@@ -262,8 +262,10 @@ export class VectorIndex {
   }
 
   /** How the index differs from these vectors (the catalog's), without changing it. */
-  compareWith(entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>): IndexDifferences {
-    const differences: IndexDifferences = { missing: [], different: [], extra: [] };
+  compareWith(
+    entries: Iterable<{ photoId: number; vector: ArrayLike<number> }>,
+  ): VectorIndexDifferences {
+    const differences: VectorIndexDifferences = { missing: [], different: [], extra: [] };
     const wanted = new Set<number>();
     for (const { photoId, vector } of entries) {
       wanted.add(photoId);
@@ -285,7 +287,7 @@ export class VectorIndex {
   save(): boolean {
     if (!this.changed) return false;
     const ids = [...this.live].sort((a, b) => a - b);
-    writeIndexFiles(this.files, (file) => this.graph.writeIndexSync(file), {
+    writeVectorIndexFiles(this.files, (file) => this.graph.writeIndexSync(file), {
       modelKey: this.modelKey,
       dimensions: this.dimensions,
       count: ids.length,
@@ -357,11 +359,14 @@ function checkLabel(id: number): number {
   return id;
 }
 
-function prepare(options: VectorIndexOptions): { files: IndexFiles; ef: number } {
+function prepare(options: VectorIndexOptions): { files: VectorIndexFiles; ef: number } {
   if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) {
     throw new Error(`vector index ${options.modelKey}: dimensions must be a positive integer`);
   }
-  return { files: indexFilesFor(options.dir, options.modelKey), ef: options.ef ?? DEFAULT_EF };
+  return {
+    files: vectorIndexFilesFor(options.dir, options.modelKey),
+    ef: options.ef ?? DEFAULT_EF,
+  };
 }
 
 function shapeOf(options: VectorIndexOptions) {

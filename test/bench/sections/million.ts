@@ -96,7 +96,7 @@ export async function runMillionSection(options: {
   const built = await timed(async () => {
     const store = VectorStore.open({
       catalog,
-      indexDir: paths.indexDir,
+      vectorIndexDir: paths.vectorIndexDir,
       modelKey: key,
       dimensions,
       logger: silentLogger,
@@ -109,7 +109,7 @@ export async function runMillionSection(options: {
   const modelId = catalog.registerModel(key, dimensions);
   const truth = exactNeighbours(catalog, modelId, queryIds);
   const exactWhileRebuildingMs = await exactSearchWhileRebuilding(catalog, key, dimensions, {
-    indexDir: await options.scratchDir('million-no-index'),
+    vectorIndexDir: await options.scratchDir('million-no-index'),
     query: catalog.getVector(queryIds[0]!, modelId)!,
   });
   catalog.close();
@@ -316,11 +316,11 @@ async function exactSearchWhileRebuilding(
   catalog: Catalog,
   key: string,
   dimensions: number,
-  options: { indexDir: string; query: Float32Array },
+  options: { vectorIndexDir: string; query: Float32Array },
 ): Promise<number> {
   const store = VectorStore.open({
     catalog,
-    indexDir: options.indexDir,
+    vectorIndexDir: options.vectorIndexDir,
     modelKey: key,
     dimensions,
     logger: silentLogger,

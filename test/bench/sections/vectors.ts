@@ -105,7 +105,7 @@ async function measureScale(options: {
   const built = await timed(async () => {
     const store = VectorStore.open({
       catalog,
-      indexDir: paths.indexDir,
+      vectorIndexDir: paths.vectorIndexDir,
       modelKey: key,
       dimensions,
       logger: silentLogger,
@@ -130,7 +130,7 @@ async function measureScale(options: {
   let indexLoadMs = Infinity;
   for (const ef of config.efValues) {
     const loaded = await timed(() =>
-      VectorIndex.open({ dir: paths.indexDir, modelKey: key, dimensions, ef }),
+      VectorIndex.open({ dir: paths.vectorIndexDir, modelKey: key, dimensions, ef }),
     );
     indexLoadMs = Math.min(indexLoadMs, loaded.ms);
     const found: number[][] = [];
