@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createBackend } from '../../src-main/engine/backend.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { startServer } from '../../src-main/server/server.js';
+import type { Backend } from '../../src-main/engine/backend.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 import { tinyModelDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
-import { buildRenderer, openBrowser } from './browser.js';
+import { startAppSession } from './app-session.js';
+import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
 
 /**
@@ -22,44 +19,36 @@ import type { Browser } from './browser.js';
 
 const INDEXING_TIMEOUT_MS = 300_000;
 
-let dir: string;
 let modelDir: string;
 let photosDir: string;
 let photoCount: number;
 let original: string;
 let copy: string;
-let engine: Engine;
-let backend: ReturnType<typeof createBackend>;
+let session: AppSession;
+let backend: Backend;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-'));
-  photosDir = path.join(dir, 'photos');
-  const photos = await copyCorpusPhotos(photosDir, Infinity);
-  // The photo to look for, and a byte-for-byte copy of it that must come back first.
-  original = path.basename(photos.find((file) => /\.jpe?g$/i.test(file))!);
-  copy = `copy-of-${original}`;
-  await copyFile(path.join(photosDir, original), path.join(photosDir, copy));
-  photoCount = photos.length + 1;
-
   modelDir = await tinyModelDir();
-  const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
   // No model yet: the first-run screen gets it from a folder, as a user would.
-  engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
-  backend = createBackend(engine);
-  server = await startServer({ backend, rendererDir });
-  browser = await openBrowser();
-  page = browser.page;
+  session = await startAppSession('app', {
+    prepare: async (dir) => {
+      photosDir = path.join(dir, 'photos');
+      const photos = await copyCorpusPhotos(photosDir, Infinity);
+      // The photo to look for, and a byte-for-byte copy of it that must come back first.
+      original = path.basename(photos.find((file) => /\.jpe?g$/i.test(file))!);
+      copy = `copy-of-${original}`;
+      await copyFile(path.join(photosDir, original), path.join(photosDir, copy));
+      photoCount = photos.length + 1;
+    },
+  });
+  ({ backend, server, browser, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await backend?.close();
-  await engine?.close();
-  await rm(dir, { recursive: true, force: true });
+  await session?.close();
 });
 
 /** Scrolls the virtualised grid until the tile of `name` is in the DOM; returns its locator. */

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PhotoSummary } from '../../src-main/contract/api.js';
-import { createBackend } from '../../src-main/engine/backend.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { startServer } from '../../src-main/server/server.js';
-import type { RunningServer } from '../../src-main/server/server.js';
+import type { Backend } from '../../src-main/engine/backend.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { waitFor } from '../helpers/live.js';
-import { buildRenderer, openBrowser } from './browser.js';
+import { startAppSession } from './app-session.js';
+import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
 
 /**
@@ -37,46 +33,43 @@ const PHOTOS = [
 ];
 const GONE = 'opencv-home.jpg';
 
-let dir: string;
 let photosDir: string;
 let modelDir: string | undefined;
-let engine: Engine;
-let backend: ReturnType<typeof createBackend>;
-let server: RunningServer | undefined;
+let session: AppSession;
+let backend: Backend;
 let browser: Browser;
 let page: Page;
 /** The grid's order, as the engine lists it. */
 let order: PhotoSummary[];
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-viewer-'));
-  photosDir = path.join(dir, 'photos');
-  await mkdir(photosDir);
-  const corpus = await corpusDir();
-  for (const name of PHOTOS) await copyFile(path.join(corpus, name), path.join(photosDir, name));
-  const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
-  // No model at first: what the app offers without one is part of the test.
-  engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
-  // A file deleted here stays catalogued (its removal waits for a matching add that never
-  // comes within the test), which is the state of a file moved away while Ferret was closed.
-  backend = createBackend(engine, undefined, { removalGraceMs: 600_000 });
-  server = await startServer({ backend, rendererDir });
-  await backend.handle('addFolder', { path: photosDir });
-  await waitFor(
-    async () => (await backend.handle('getStatus', {})).indexed === PHOTOS.length,
-    'the photos to be catalogued',
-    120_000,
-  );
-  browser = await openBrowser();
-  page = browser.page;
+  session = await startAppSession('viewer', {
+    prepare: async (dir) => {
+      photosDir = path.join(dir, 'photos');
+      await mkdir(photosDir);
+      const corpus = await corpusDir();
+      for (const name of PHOTOS) {
+        await copyFile(path.join(corpus, name), path.join(photosDir, name));
+      }
+    },
+    // No model at first: what the app offers without one is part of the test.
+    // A file deleted here stays catalogued (its removal waits for a matching add that never
+    // comes within the test), which is the state of a file moved away while Ferret was closed.
+    live: { removalGraceMs: 600_000 },
+    beforeBrowser: async (backend) => {
+      await backend.handle('addFolder', { path: photosDir });
+      await waitFor(
+        async () => (await backend.handle('getStatus', {})).indexed === PHOTOS.length,
+        'the photos to be catalogued',
+        120_000,
+      );
+    },
+  });
+  ({ backend, browser, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await backend?.close();
-  await engine?.close();
-  await rm(dir, { recursive: true, force: true });
+  await session?.close();
   if (modelDir) await rm(modelDir, { recursive: true, force: true });
 });
 
@@ -106,7 +99,7 @@ async function imageOffset(): Promise<{ x: number; y: number }> {
 }
 
 test('without a model Find similar is not offered, and says what it needs', async () => {
-  await page.goto(server!.url);
+  await page.goto(session.server.url);
   await tile(0).waitFor();
   await tile(0).click({ button: 'right' });
   const menu = page.getByTestId('context-menu');
@@ -321,8 +314,7 @@ test('a photo whose file has gone says why instead of showing a broken image', a
 });
 
 test('when the server goes away the app says so at once, before any action fails', async () => {
-  await server!.close();
-  server = undefined;
+  await session.stopServer();
   const banner = page.getByTestId('disconnected');
   await banner.getByText('Disconnected from Ferret').waitFor({ timeout: 15_000 });
   assert.match((await banner.textContent())!, /reconnecting/);

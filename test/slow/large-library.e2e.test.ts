@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { link, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import type { PhotoRow } from '../../src-main/engine/catalog/catalog.js';
-import { createBackend } from '../../src-main/engine/backend.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { startServer } from '../../src-main/server/server.js';
+import type { Backend } from '../../src-main/engine/backend.js';
+import type { Engine } from '../../src-main/engine/engine.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 import { waitFor } from '../helpers/live.js';
-import { ARTIFACTS_DIR, buildRenderer, openBrowser } from '../e2e/browser.js';
+import { startAppSession } from '../e2e/app-session.js';
+import type { AppSession } from '../e2e/app-session.js';
+import { ARTIFACTS_DIR } from '../e2e/browser.js';
 import type { Browser } from '../e2e/browser.js';
 
 /**
@@ -32,9 +31,10 @@ const MAX_ELEMENTS = 3000;
 /** Generous: the point is that frames stay short, not to benchmark a loaded test machine. */
 const MAX_MEDIAN_FRAME_MS = 100;
 
-let dir: string;
+let photosDir: string;
+let session: AppSession;
 let engine: Engine;
-let backend: ReturnType<typeof createBackend>;
+let backend: Backend;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
@@ -99,36 +99,35 @@ function libraryStarted(timeoutMs = 300_000): Promise<void> {
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-large-'));
-  const photosDir = path.join(dir, 'photos');
-  await copyCorpusPhotos(photosDir, SEEDS);
-  const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
   // No model: with one, every catalogued photo would be queued for its missing vector.
-  engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
-  const summary = await engine.indexFolder(photosDir);
-  const seeds = engine.catalog
-    .photosInFolder(summary.folder.id)
-    .filter((photo) => photo.status === 'indexed' && photo.contentHash !== null);
-  assert.ok(seeds.length > 0, 'some seed photos have thumbnails');
-  const catalogued = engine.catalog.listPhotos(0, 1).total;
-  await growLibrary(summary.folder.id, summary.folder.path, seeds, PHOTOS - catalogued);
-  assert.equal(engine.catalog.listPhotos(0, 1).total, PHOTOS);
-
-  backend = createBackend(engine);
-  // Measured once the library has walked and reconciled its 100,000 files at start-up: the UI
-  // is what this file tests, and the walk competes with the server for the disk meanwhile.
-  await libraryStarted();
-  server = await startServer({ backend, rendererDir });
-  browser = await openBrowser();
-  page = browser.page;
+  session = await startAppSession('large', {
+    prepare: async (dir) => {
+      photosDir = path.join(dir, 'photos');
+      await copyCorpusPhotos(photosDir, SEEDS);
+    },
+    beforeBackend: async (opened) => {
+      engine = opened;
+      const summary = await engine.indexFolder(photosDir);
+      const seeds = engine.catalog
+        .photosInFolder(summary.folder.id)
+        .filter((photo) => photo.status === 'indexed' && photo.contentHash !== null);
+      assert.ok(seeds.length > 0, 'some seed photos have thumbnails');
+      const catalogued = engine.catalog.listPhotos(0, 1).total;
+      await growLibrary(summary.folder.id, summary.folder.path, seeds, PHOTOS - catalogued);
+      assert.equal(engine.catalog.listPhotos(0, 1).total, PHOTOS);
+    },
+    // Measured once the library has walked and reconciled its 100,000 files at start-up: the
+    // UI is what this file tests, and the walk competes with the server for the disk meanwhile.
+    beforeServer: (opened) => {
+      backend = opened;
+      return libraryStarted();
+    },
+  });
+  ({ server, browser, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await backend?.close();
-  await engine?.close();
-  await rm(dir, { recursive: true, force: true });
+  await session?.close();
 });
 
 interface DomCount {
