@@ -18,6 +18,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { Catalog } from '../../src-main/engine/catalog/catalog.js';
 import { VectorIndex, type Neighbour } from '../../src-main/engine/vector-index/vector-index.js';
+import { cosine, exactNearest, seededVectors } from '../helpers/random-vectors.js';
 
 const DIMS = 32;
 const MODEL = 'test-model@0123456789ab';
@@ -30,38 +31,7 @@ function newDir(): string {
   return path.join(scratch, `index-${++dirs}`);
 }
 
-/** Deterministic pseudo-random vectors (mulberry32), so every run builds the same graph. */
-function vectorSource(seed: number): () => Float32Array {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-  return () => Float32Array.from({ length: DIMS }, next);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
-}
-
-/** The exact answer, by comparing the query with every vector. */
-function bruteForce(vectors: Map<number, Float32Array>, query: Float32Array, k: number): number[] {
-  return [...vectors]
-    .map(([id, vector]) => ({ id, score: cosine(vector, query) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k)
-    .map(({ id }) => id);
-}
+const vectorSource = (seed: number) => seededVectors(seed, DIMS);
 
 function ids(hits: Neighbour[]): number[] {
   return hits.map(({ id }) => id);
@@ -90,7 +60,7 @@ test('search returns the nearest photos, closest first, with cosine scores', () 
   for (let q = 0; q < 20; q++) {
     const query = queries();
     const hits = index.search(query, 10);
-    assert.deepEqual(ids(hits), bruteForce(vectors, query, 10));
+    assert.deepEqual(ids(hits), exactNearest(vectors, query, 10));
     for (const hit of hits) {
       assert.ok(Math.abs(hit.score - cosine(vectors.get(hit.id)!, query)) < 1e-5);
     }
@@ -109,7 +79,7 @@ test('excluded and removed photos are never returned, and k results still come b
   const index = VectorIndex.open({ dir: newDir(), modelKey: MODEL, dimensions: DIMS });
   const vectors = fill(index, 200);
   const query = vectors.get(5)!;
-  const nearest = bruteForce(vectors, query, 12);
+  const nearest = exactNearest(vectors, query, 12);
   assert.equal(nearest[0], 5);
 
   const exclude = new Set(nearest.slice(0, 4));
@@ -436,7 +406,7 @@ test('syncFrom brings an index saved before later catalog writes in line with th
   assert.equal(index.size, truth.size);
   assert.ok(!index.has(2) && !index.has(3) && index.has(added));
   for (const query of [...library.queries, changed, addedVector]) {
-    assert.deepEqual(ids(index.search(query, 10)), bruteForce(truth, query, 10));
+    assert.deepEqual(ids(index.search(query, 10)), exactNearest(truth, query, 10));
   }
   assert.deepEqual(index.syncFrom(catalog.iterateVectors(modelId)), {
     added: 0,

@@ -17,6 +17,7 @@ import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
 import { VectorStore } from '../../src-main/engine/vector-store.js';
+import { exactNearest, seededVectors } from '../helpers/random-vectors.js';
 
 /**
  * The vector store at a size CI affords, with a real catalog file and a real index on disk:
@@ -33,16 +34,7 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'ferret-vector-store-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let libraries = 0;
 
-function vectorSource(seed: number): () => Float32Array {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-  return () => Float32Array.from({ length: DIMS }, next);
-}
+const vectorSource = (seed: number) => seededVectors(seed, DIMS);
 
 /** A library folder whose catalog holds PHOTOS photos with vectors, and no index yet. */
 function newLibrary() {
@@ -83,15 +75,6 @@ function newLibrary() {
   return { root, paths, catalog, folder, truth, open, indexFile };
 }
 
-function exact(truth: Map<number, Float32Array>, query: Float32Array, k: number): number[] {
-  const norm = (v: Float32Array) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
-  return [...truth]
-    .map(([id, v]) => ({ id, score: v.reduce((s, x, i) => s + x * query[i]!, 0) / norm(v) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k)
-    .map(({ id }) => id);
-}
-
 test('a missing index is rebuilt in the background; searches meanwhile are exact', async () => {
   const library = newLibrary();
   const store = library.open();
@@ -110,7 +93,7 @@ test('a missing index is rebuilt in the background; searches meanwhile are exact
     const hits = await store.search(query, 10);
     assert.deepEqual(
       hits.map((hit) => hit.id),
-      exact(library.truth, query, 10),
+      exactNearest(library.truth, query, 10),
     );
   }
   // Writes made while it is rebuilt reach the rebuilt index.
@@ -129,7 +112,7 @@ test('a missing index is rebuilt in the background; searches meanwhile are exact
   });
   let found = 0;
   for (const query of queries) {
-    const expected = exact(library.truth, query, 10);
+    const expected = exactNearest(library.truth, query, 10);
     found += (await store.search(query, 10)).filter((hit) => expected.includes(hit.id)).length;
   }
   assert.ok(found >= 45, `recall@10 over 5 queries: ${found / 50}`);
