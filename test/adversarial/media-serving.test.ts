@@ -9,7 +9,6 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -20,37 +19,15 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer, type RunningServer } from '../../src-main/server/server.js';
 import { FORMATS_DIR, corpusDir } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { httpRequest, type Reply } from '../helpers/http.js';
 import { waitFor } from '../helpers/live.js';
 import { pictureDifference } from '../helpers/pictures.js';
 
 /** A GET as the renderer makes it: the token cookie, the server's own Host. */
-function getMedia(
-  server: RunningServer,
-  pathname: string,
-): Promise<{ status: number; type: string; body: Buffer }> {
+function getMedia(server: RunningServer, pathname: string): Promise<Reply> {
   const url = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    http
-      .get(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: pathname,
-          headers: { Host: url.host, Cookie: `ferret_token=${server.token}` },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              type: String(res.headers['content-type']),
-              body: Buffer.concat(chunks),
-            }),
-          );
-        },
-      )
-      .on('error', reject);
+  return httpRequest(url.port, pathname, {
+    headers: { Host: url.host, Cookie: `ferret_token=${server.token}` },
   });
 }
 

@@ -10,20 +10,9 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
+import { httpRequest, type Reply, type RequestOptions } from '../helpers/http.js';
 import { waitFor } from '../helpers/live.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-interface RequestOptions {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
 
 let dir: string;
 let engine: Engine;
@@ -41,32 +30,8 @@ async function indexingSettled(): Promise<void> {
   );
 }
 
-function request(pathname: string, options: RequestOptions = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: pathname,
-        method: options.method ?? 'GET',
-        headers: { Host: `127.0.0.1:${port}`, ...options.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const request = (pathname: string, options?: RequestOptions) =>
+  httpRequest(port, pathname, options);
 
 function api(method: string, args: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   return request(`/api/${method}`, {
