@@ -503,7 +503,9 @@ export class Engine {
     const stat = await fs.stat(row.path).catch(() => null);
     const missing = stat?.isFile() ? null : this.whyMissing(row.folderId, row.path);
     const capture =
-      missing === null && row.status === 'indexed' ? await readCaptureSettings(row.path) : null;
+      missing === null && row.status === 'indexed'
+        ? await readCaptureSettings(row.path, row.format)
+        : null;
     return {
       photo,
       fileBytes: stat?.isFile() ? stat.size : null,

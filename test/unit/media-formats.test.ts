@@ -8,8 +8,8 @@ import type { PhotoAnalysis } from '../../src-main/engine/media/analyze.js';
 import { PhotoDecodeError } from '../../src-main/engine/media/errors.js';
 import type { PhotoDecodeReason } from '../../src-main/engine/media/errors.js';
 import { HeifDecoder, heifDecoder } from '../../src-main/engine/media/heif-decoder.js';
-import { readPhotoMetadata } from '../../src-main/engine/media/metadata.js';
-import type { PhotoMetadata } from '../../src-main/engine/media/metadata.js';
+import { readCaptureSettings, readPhotoMetadata } from '../../src-main/engine/media/metadata.js';
+import type { CaptureSettings, PhotoMetadata } from '../../src-main/engine/media/metadata.js';
 import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { makeThumbnail } from '../../src-main/engine/media/thumbnail.js';
 import { FORMATS_DIR, corpusDir } from '../helpers/corpus.js';
@@ -117,8 +117,10 @@ describe('HEIC', () => {
   });
 
   test('orientation comes from the container: an EXIF orientation is not applied on top', async () => {
-    // Made from the golden JPEG stored turned and tagged Orientation 6: the HEIC holds the same
-    // stored pixels, no irot/imir, and still the EXIF tag, which HEIF readers must ignore.
+    // Made from the golden JPEG (stored 563x751, tagged Orientation 6, so a JPEG viewer shows
+    // it 751x563) by a heif-enc that copied the stored pixels and the EXIF block but wrote no
+    // irot/imir: as HEIF and MIAF require (and libheif, libvips and browsers do), the EXIF tag
+    // is ignored, so the HEIC shows the stored pixels, portrait, not what the JPEG shows.
     const jpeg = await readFile(path.join(GOLDEN_IMAGES, 'leuvenA_rot6.jpg'));
     const heic = await analyze('heic', 'leuvenA_rot6.heic');
     assert.equal(heic.metadata.orientation, null);
@@ -128,6 +130,9 @@ describe('HEIC', () => {
     const storedPixels = await sharp(jpeg).resize(300, 400).png().toBuffer();
     const difference = await pictureDifference(heic.thumbnail, storedPixels);
     assert.ok(difference < 6, `thumbnail differs from the stored pixels by ${difference}`);
+    const asJpegViewersShow = await sharp(jpeg).autoOrient().png().toBuffer();
+    const turned = await pictureDifference(heic.thumbnail, asJpegViewersShow);
+    assert.ok(turned > 40, `the EXIF turn is not applied (difference ${turned})`);
   });
 
   test('the primary image of a file holding two', async () => {
@@ -185,6 +190,51 @@ describe('camera RAW', () => {
       assert.ok(error.known.takenAt?.startsWith(date), `${name}: ${error.known.takenAt}`);
     }
   });
+});
+
+describe('lens and exposure for the info panel', () => {
+  // As ExifTool 12.57 reads them from the shared files. mate-Storm's lens is only in Canon's
+  // maker notes, which Ferret does not read.
+  const expected: Record<string, [string | null, CaptureSettings]> = {
+    'heic/opencv-leuvenA.heic': [
+      'heic',
+      {
+        lens: 'Apple iPhone 6 back camera 4.15mm f/2.2',
+        aperture: 2.2,
+        shutterSeconds: 1 / 1799,
+        iso: 32,
+        focalLength: 4.15,
+      },
+    ],
+    'heic/mate-Storm.heic': [
+      'heic',
+      { lens: null, aperture: 3.5, shutterSeconds: 0.4, iso: 100, focalLength: 18 },
+    ],
+    'raw/FujiFilm.raf': [
+      'raf',
+      { lens: null, aperture: 8, shutterSeconds: 1 / 250, iso: 100, focalLength: 70 },
+    ],
+    'raw/CanonRaw.cr3': [
+      // Catalogued with an error (no preview): the file still says how it was taken.
+      null,
+      {
+        lens: 'EF-M15-45mm f/3.5-6.3 IS STM',
+        aperture: 3.5,
+        shutterSeconds: 1 / 80,
+        iso: 12800,
+        focalLength: 15,
+      },
+    ],
+  };
+  for (const [file, [format, settings]] of Object.entries(expected)) {
+    test(file, async () => {
+      const read = await readCaptureSettings(path.join(FORMATS_DIR, file), format);
+      assert.deepEqual(
+        { ...read, shutterSeconds: Number(read.shutterSeconds?.toPrecision(3)) },
+        { ...settings, shutterSeconds: Number(settings.shutterSeconds?.toPrecision(3)) },
+      );
+    });
+  }
 });
 
 describe('GIF', () => {

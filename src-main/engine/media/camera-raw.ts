@@ -114,10 +114,16 @@ async function ownExif(bytes: Buffer, container: Container): Promise<ExifFields>
 
 /** CR3 EXIF tags that are stored outside IFD0, by number (CMT2 holds the EXIF IFD on its own). */
 const CR3_EXIF_TAGS: Record<string, string> = {
+  '33434': 'ExposureTime',
+  '33437': 'FNumber',
+  '34855': 'ISO',
   '36867': 'DateTimeOriginal',
   '36868': 'CreateDate',
   '36881': 'OffsetTimeOriginal',
   '36882': 'OffsetTimeDigitized',
+  '37386': 'FocalLength',
+  '42035': 'LensMake',
+  '42036': 'LensModel',
 };
 
 /**

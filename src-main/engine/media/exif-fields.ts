@@ -20,6 +20,16 @@ export interface ExifDescription {
 /** EXIF fields as exifr names them, raw (dates as the camera wrote them). */
 export type ExifFields = Record<string, unknown>;
 
+/** The lens and exposure tags, as exifr names them. */
+export const CAPTURE_TAGS = [
+  'LensModel',
+  'LensMake',
+  'FNumber',
+  'ExposureTime',
+  'ISO',
+  'FocalLength',
+];
+
 const EXIF_TAGS = [
   'Orientation',
   'Make',
@@ -32,6 +42,8 @@ const EXIF_TAGS = [
   'GPSLatitudeRef',
   'GPSLongitude',
   'GPSLongitudeRef',
+  // How it was taken, for the info panel: read with the rest when the whole file is read anyway.
+  ...CAPTURE_TAGS,
 ];
 
 /**

@@ -1,9 +1,18 @@
 import exifr from 'exifr';
-import { describeExif, exifText, readExifBlock, readExifFields } from './exif-fields.js';
+import {
+  CAPTURE_TAGS,
+  describeExif,
+  exifText,
+  readExifBlock,
+  readExifFields,
+} from './exif-fields.js';
 import type { ExifDescription, ExifFields } from './exif-fields.js';
+import { readCameraRaw } from './camera-raw.js';
+import { rawFormatOf } from './image-files.js';
 import { openImage } from './image-source.js';
 import type { ImageSource } from './image-source.js';
 import { swapsAxes } from './orientation.js';
+import { readPhotoFile } from './photo-file.js';
 import type { Orientation } from './orientation.js';
 
 export type { GpsPosition } from './exif-fields.js';
@@ -52,17 +61,27 @@ export interface CaptureSettings {
   focalLength: number | null;
 }
 
-const CAPTURE_TAGS = ['LensModel', 'LensMake', 'FNumber', 'ExposureTime', 'ISO', 'FocalLength'];
-
 /**
- * The lens and exposure of a photo file. exifr reads only the chunks that hold the EXIF, so the
- * info panel does not cost a full read of a large file; a file without EXIF has none of them.
+ * The lens and exposure of a photo file (`format` as the catalog records it). exifr reads only
+ * the chunks that hold the EXIF, so the info panel does not cost a full read of a large file.
+ * A HEIC's EXIF item and a camera RAW's EXIF (a RAF's inside its JPEG, a CR3's in its CMT
+ * boxes) are read as indexing reads them. A file without EXIF has none of them.
  */
-export async function readCaptureSettings(file: string): Promise<CaptureSettings> {
-  let exif: Record<string, unknown> = {};
+export async function readCaptureSettings(
+  file: string,
+  format: string | null,
+): Promise<CaptureSettings> {
+  let exif: ExifFields = {};
   try {
-    const fields: unknown = await exifr.parse(file, { pick: CAPTURE_TAGS });
-    if (typeof fields === 'object' && fields !== null) exif = fields as Record<string, unknown>;
+    const raw = rawFormatOf(file);
+    if (raw !== null) {
+      exif = (await readCameraRaw(await readPhotoFile(file), raw)).exif;
+    } else if (format === 'heic') {
+      exif = await readExif(await openImage(await readPhotoFile(file), file));
+    } else {
+      const fields: unknown = await exifr.parse(file, { pick: CAPTURE_TAGS });
+      if (typeof fields === 'object' && fields !== null) exif = fields as ExifFields;
+    }
   } catch {
     // A damaged EXIF block leaves the fields unknown, as at indexing.
   }
