@@ -45,6 +45,7 @@ import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { readCaptureSettings } from './media/metadata.js';
+import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch, type SearchOptions } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
@@ -175,6 +176,11 @@ export class Engine {
       (this.catalog.getSetting(PROVIDERS_SETTING) as ExecutionProviderName[] | undefined) ??
       defaultProviderOrder()
     );
+  }
+
+  /** How photos are prepared for the image tower (the bundled model's, while none is installed). */
+  get imageSpec(): ClipImageSpec {
+    return (this.loaded?.model.manifest ?? this.bundledManifest).image;
   }
 
   get model(): ClipModel | null {
@@ -438,7 +444,7 @@ export class Engine {
       catalog: this.catalog,
       thumbnailsDir: this.paths.thumbnailsDir,
       embedding: this.loaded && embedder ? { embedder, vectors: this.loaded.vectors } : null,
-      imageSpec: (this.loaded?.model.manifest ?? this.bundledManifest).image,
+      imageSpec: this.imageSpec,
       logger: this.logger,
       batchSize: this.options.tuning?.batchSize,
       decodeConcurrency: this.options.tuning?.decodeConcurrency,

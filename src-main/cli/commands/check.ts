@@ -14,6 +14,7 @@ function describe(report: CheckReport): string[] {
     [report.photosWithoutVector.length, 'indexed photos without a vector'],
     [report.missingFiles.length, 'photos whose files are gone'],
     [report.missingThumbnails.length, 'missing thumbnails'],
+    [report.staleErrors.length, 'photos recorded as unreadable that read fine now'],
     [report.pendingJobs.index, 'files queued for indexing'],
     [report.pendingJobs.remove, 'files queued for removal'],
   ];

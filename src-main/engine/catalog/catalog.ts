@@ -286,6 +286,14 @@ export class Catalog {
     );
   }
 
+  /**
+   * Forgets the file's recorded size, so that the next look at it (an index run, a
+   * queued job) reads it again instead of counting it unchanged.
+   */
+  forgetFileSize(photoId: number): void {
+    this.statement('UPDATE photos SET size = -1 WHERE id = ?').run(photoId);
+  }
+
   /** Removes the photo and its vectors; false when there was no such photo. */
   deletePhoto(photoId: number): boolean {
     return this.statement('DELETE FROM photos WHERE id = ?').run(photoId).changes > 0;

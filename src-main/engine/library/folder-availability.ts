@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Catalog, FolderRow } from '../catalog/catalog.js';
 import type { ScanProblem } from './scan.js';
+import { UserError } from '../../contract/errors.js';
 import { errorMessage } from '../../contract/format.js';
 
 /**
@@ -38,13 +39,28 @@ export function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Writing one of Ferret's own files (a thumbnail) failed, whatever the cause: its folder is not
+ * writable or is a file, the disk is full. The library is at fault, never the photo being
+ * indexed, so this is an environment error: the run stops and nothing is recorded against photos.
+ */
+export class LibraryWriteError extends UserError {
+  constructor(place: string, cause: unknown) {
+    super(`cannot write to ${place}: ${describeFsError(cause)}`, { cause });
+  }
+}
+
 export function isEnvironmentError(error: unknown): boolean {
+  if (error instanceof LibraryWriteError) return true;
   const code = errorCode(error);
   return code !== undefined && (ENVIRONMENT_CODES.has(code) || code.startsWith('SQLITE_IOERR'));
 }
 
 /** One line for a person: what is wrong with the machine and that work resumes. */
 export function describeEnvironmentError(error: unknown): string {
+  if (error instanceof LibraryWriteError) {
+    return `${error.message}: indexing is paused and retried`;
+  }
   const code = errorCode(error);
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
     return 'the disk is full: indexing is paused and resumes when there is space again';
@@ -81,7 +97,13 @@ export function describeFsError(error: unknown): string {
     case 'ELOOP':
       return 'symbolic link loop';
     case 'ENOSPC':
+    case 'EDQUOT':
       return 'the disk is full';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file stands where a folder should be';
+    case 'EROFS':
+      return 'the disk is read-only';
     case 'EIO':
       return 'input/output error (is the drive still connected?)';
     default:

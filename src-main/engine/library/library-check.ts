@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
+import type { PhotoRow } from '../catalog/catalog.js';
 import type { LibraryServices } from './library-services.js';
+import { analyzePhoto } from '../media/analyze.js';
 import { readPhotoFile } from '../media/photo-file.js';
-import {
-  THUMBNAIL_MAX_SIDE,
-  makeThumbnail,
-  thumbnailPath,
-  writeThumbnail,
-} from '../media/thumbnail.js';
+import { THUMBNAIL_MAX_SIDE, makeThumbnail, thumbnailPath } from '../media/thumbnail.js';
+import { mapConcurrent } from '../util/concurrency.js';
 import type { VectorIndexDifferences } from '../vector-index/vector-index.js';
-import { fileIsGone } from './folder-availability.js';
+import { fileIsGone, isEnvironmentError } from './folder-availability.js';
+import { saveThumbnail } from './thumbnail-store.js';
 import { errorMessage } from '../../contract/format.js';
+
+/** Photos recorded as failed that are read again at once, to see whether they still fail. */
+const RECHECK_CONCURRENCY = 4;
 
 export interface CheckReport {
   /** True when the catalog, the vector index, the thumbnails and the disk agree. */
@@ -26,6 +28,11 @@ export interface CheckReport {
   /** Folders that cannot be read now: their photos are kept and not checked against the disk. */
   unavailableFolders: string[];
   missingThumbnails: number[];
+  /**
+   * Photos recorded as unreadable whose files now decode: the error was not the photo's (a
+   * thumbnails folder that could not be written, before Ferret told the two apart) or is fixed.
+   */
+  staleErrors: number[];
   /** Work still queued (left by a stop or a crash). */
   pendingJobs: { index: number; remove: number };
 }
@@ -57,15 +64,17 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
     missingFiles: [],
     unavailableFolders: folders.filter((f) => unavailable.has(f.id)).map((f) => f.path),
     missingThumbnails: [],
+    staleErrors: [],
     pendingJobs: catalog.countJobs(),
   };
   if (vectors !== null) report.vectors = catalog.countVectors(vectors.modelId);
+  const failed: PhotoRow[] = [];
   for (const folder of folders) {
     for (const photo of catalog.photosInFolder(folder.id)) {
       report.photos++;
-      if (!unavailable.has(folder.id) && fileIsGone(photo.path)) {
-        report.missingFiles.push(photo.path);
-      }
+      const gone = !unavailable.has(folder.id) && fileIsGone(photo.path);
+      if (gone) report.missingFiles.push(photo.path);
+      if (photo.status === 'error' && !gone && !unavailable.has(folder.id)) failed.push(photo);
       if (photo.status !== 'indexed') continue;
       if (vectors !== null && vectors.get(photo.id) === undefined) {
         report.photosWithoutVector.push(photo.id);
@@ -78,6 +87,12 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
       }
     }
   }
+  for await (const recovered of mapConcurrent(failed, RECHECK_CONCURRENCY, (photo) =>
+    decodesNow(photo, services),
+  )) {
+    if (recovered !== null) report.staleErrors.push(recovered);
+  }
+  report.staleErrors.sort((a, b) => a - b);
   const differences = report.vectorIndexDifferences;
   report.consistent =
     (differences === null ||
@@ -85,14 +100,25 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
     report.photosWithoutVector.length === 0 &&
     report.missingFiles.length === 0 &&
     report.missingThumbnails.length === 0 &&
+    report.staleErrors.length === 0 &&
     report.pendingJobs.index + report.pendingJobs.remove === 0;
   return report;
 }
 
+/** The photo's id when its file, recorded as failed, reads and decodes now; else null. */
+async function decodesNow(photo: PhotoRow, services: LibraryServices): Promise<number | null> {
+  try {
+    await analyzePhoto(await readPhotoFile(photo.path), services.imageSpec, photo.path);
+    return photo.id;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Restores consistency: the index is rebuilt from the catalog's vectors, missing thumbnails
- * are made again, photos whose files are gone are queued for removal and photos without a
- * vector for indexing, and the queue is worked off. Then checks again.
+ * are made again, photos whose files are gone are queued for removal, and photos without a
+ * vector or with a stale error for indexing, and the queue is worked off. Then checks again.
  */
 export async function repairLibrary(services: LibraryServices): Promise<RepairReport> {
   const before = await checkLibrary(services);
@@ -109,9 +135,11 @@ export async function repairLibrary(services: LibraryServices): Promise<RepairRe
         THUMBNAIL_MAX_SIDE,
         photo.path,
       );
-      await writeThumbnail(services.paths.thumbnailsDir, photo.contentHash, thumbnail);
+      await saveThumbnail(services.paths.thumbnailsDir, photo.contentHash, thumbnail);
       thumbnailsWritten++;
     } catch (error) {
+      // The library's own folder failing stops the repair: every other thumbnail would too.
+      if (isEnvironmentError(error)) throw error;
       thumbnailFailures.push({ path: photo.path, message: errorMessage(error) });
     }
   }
@@ -123,8 +151,12 @@ export async function repairLibrary(services: LibraryServices): Promise<RepairRe
       }),
     );
   requeue(before.missingFiles, 'remove');
+  // A stale error is read again only once its recorded size no longer matches the file's.
+  catalog.transaction(() => before.staleErrors.forEach((id) => catalog.forgetFileSize(id)));
   requeue(
-    before.photosWithoutVector.flatMap((id) => catalog.getPhoto(id)?.path ?? []),
+    [...before.photosWithoutVector, ...before.staleErrors].flatMap(
+      (id) => catalog.getPhoto(id)?.path ?? [],
+    ),
     'index',
   );
   await services

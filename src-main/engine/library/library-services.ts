@@ -3,6 +3,7 @@ import type { Catalog, PhotoRow } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
 import type { SessionTuning } from '../embedder/providers.js';
 import type { LibraryPaths } from '../library-paths.js';
+import type { ClipImageSpec } from '../media/preprocess.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 import type { WatcherCatalog } from './folder-watcher.js';
@@ -57,4 +58,6 @@ export interface LibraryServices extends LiveLibraryServices {
   readonly catalog: Catalog;
   /** The active model's vectors; null while no model is installed. */
   readonly vectors: VectorStore | null;
+  /** How photos are prepared for the image tower (the bundled model's, while none is installed). */
+  readonly imageSpec: ClipImageSpec;
 }

@@ -5,12 +5,12 @@ import { PhotoDecodeError } from '../media/errors.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import type { PhotoMetadata } from '../media/metadata.js';
 import type { ClipImageSpec } from '../media/preprocess.js';
-import { writeThumbnail } from '../media/thumbnail.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 import { errorCode, fileIsGone, isEnvironmentError } from './folder-availability.js';
 import type { ScannedFile } from './scan.js';
+import { saveThumbnail } from './thumbnail-store.js';
 import { errorMessage } from '../../contract/format.js';
 
 /** Turns preprocessed image tensors into vectors: the model itself, or a worker running it. */
@@ -221,22 +221,24 @@ export class PhotoIndexer {
         return { kind: 'moved', file, photoId: original.id, from: original.path };
       }
     }
+    let analyzed;
     try {
-      const analyzed = await analyzePhoto(bytes, this.options.imageSpec, file.path);
-      await writeThumbnail(this.options.thumbnailsDir, contentHash, analyzed.thumbnail);
-      return {
-        kind: 'decoded',
-        file,
-        existingId: existing?.id ?? null,
-        contentHash,
-        metadata: analyzed.metadata,
-        tensor: analyzed.tensor,
-      };
+      analyzed = await analyzePhoto(bytes, this.options.imageSpec, file.path);
     } catch (error) {
       if (isEnvironmentError(error)) throw error;
       const known = error instanceof PhotoDecodeError ? error.known : {};
       return { kind: 'failed', file, message: errorMessage(error), contentHash, known };
     }
+    // Outside the photo's try: a thumbnail that cannot be written is the library's problem.
+    await saveThumbnail(this.options.thumbnailsDir, contentHash, analyzed.thumbnail);
+    return {
+      kind: 'decoded',
+      file,
+      existingId: existing?.id ?? null,
+      contentHash,
+      metadata: analyzed.metadata,
+      tensor: analyzed.tensor,
+    };
   }
 
   /** Embeds a batch, then writes each photo row with its vector in one transaction. */
