@@ -17,6 +17,13 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
  */
 export const MAX_QUERY_LENGTH = 1000;
 
+/**
+ * The largest picture Find similar takes from outside the library (dropped, pasted or chosen in
+ * the app, uploaded to `ferret serve`): far above any photo from a phone or a camera's JPEG,
+ * and a bound on the memory one search can take.
+ */
+export const MAX_PICTURE_BYTES = 100 * 1000 * 1000;
+
 /** A method that takes no arguments. */
 export type NoArgs = Record<string, never>;
 
@@ -35,6 +42,11 @@ export interface RequestTypes {
    */
   searchText: { query: string; limit?: number; step?: number };
   findSimilar: { photoId: number; limit?: number; step?: number };
+  /**
+   * Find similar for a picture that is not in the library: its bytes (1 to MAX_PICTURE_BYTES),
+   * whose type the engine reads from the bytes themselves. Nothing of it is stored.
+   */
+  findSimilarToPicture: { picture: Uint8Array; limit?: number; step?: number };
   listFolders: NoArgs;
   addFolder: { path: string };
   removeFolder: { folderId: number };
@@ -56,7 +68,8 @@ export type Method = keyof RequestTypes;
 /** What a caller passes (defaults may be left out). */
 export type RequestOf<M extends Method> = RequestTypes[M];
 /** What a handler receives after validation: defaults filled in. */
-export type ParsedRequestOf<M extends Method> = M extends 'searchText' | 'findSimilar'
+export type ParsedRequestOf<M extends Method> = M extends
+  'searchText' | 'findSimilar' | 'findSimilarToPicture'
   ? Required<RequestTypes[M]>
   : RequestTypes[M];
 
@@ -303,6 +316,7 @@ export interface ResponseTypes {
   getPhotoDetails: PhotoDetails;
   searchText: SearchResults;
   findSimilar: SimilarResults;
+  findSimilarToPicture: SearchResults;
   listFolders: FolderInfo[];
   addFolder: AddedFolder;
   removeFolder: { removedPhotos: number };

@@ -1,8 +1,14 @@
 import type { IndexingProgress, ModelDownloadProgress, ModelProblem } from './api.js';
+import { MAX_PICTURE_BYTES } from './api.js';
 
 /** The message of anything thrown: an Error's message, or the value as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a picture is refused for Find similar before it is sent: the same words in every door. */
+export function pictureTooLarge(name: string, bytes: number): string {
+  return `${name} is ${formatBytes(bytes)}; Find similar takes pictures of at most ${formatBytes(MAX_PICTURE_BYTES)}`;
 }
 
 /**

@@ -6,8 +6,9 @@ import type {
   ParsedRequestOf,
   RequestTypes,
 } from './api.js';
-import { EXECUTION_PROVIDERS, MAX_QUERY_LENGTH } from './api.js';
+import { EXECUTION_PROVIDERS, MAX_PICTURE_BYTES, MAX_QUERY_LENGTH } from './api.js';
 import { ApiValidationError, UserError } from './errors.js';
+import { pictureTooLarge } from './format.js';
 
 /**
  * The zod schemas the engine side validates every request with, before any handler sees it.
@@ -59,6 +60,18 @@ export const requestSchemas = {
     })
     .strict(),
   findSimilar: z.object({ photoId, limit, step: relevanceStep }).strict(),
+  findSimilarToPicture: z
+    .object({
+      picture: z
+        .custom<Uint8Array>((value) => value instanceof Uint8Array, 'the picture must be bytes')
+        .refine((bytes) => bytes.length > 0, 'the picture is empty (0 bytes)')
+        .refine((bytes) => bytes.length <= MAX_PICTURE_BYTES, {
+          error: (issue) => pictureTooLarge('the picture', (issue.input as Uint8Array).length),
+        }),
+      limit,
+      step: relevanceStep,
+    })
+    .strict(),
   listFolders: noArgs,
   addFolder: z.object({ path: folderPath }).strict(),
   removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),

@@ -332,6 +332,11 @@ export class Backend implements ApiBackend {
       getPhotoDetails: ({ photoId }) => engine.photoDetails(photoId),
       searchText: ({ query, limit, step }) => engine.searchText(query, { limit, step }),
       findSimilar: async ({ photoId, limit, step }) => engine.findSimilar(photoId, { limit, step }),
+      findSimilarToPicture: ({ picture, limit, step }) =>
+        engine.findSimilarToPicture(
+          Buffer.from(picture.buffer, picture.byteOffset, picture.byteLength),
+          { limit, step },
+        ),
       listFolders: async () => engine.listFolders(),
       addFolder: async ({ path }) => {
         const folder = await library.addFolder(path);

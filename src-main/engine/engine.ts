@@ -469,6 +469,10 @@ export class Engine {
     return this.requireSearch().similarToFile(file, options);
   }
 
+  findSimilarToPicture(picture: Buffer, options: SearchOptions): Promise<SearchResults> {
+    return this.requireSearch().similarToPicture(picture, options);
+  }
+
   private requireSearch(): PhotoSearch {
     if (this.loaded === null) {
       throw this.modelProblem

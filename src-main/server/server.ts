@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseRequest } from '../contract/schemas.js';
 import type { ApiBackend, ApiErrorBody, EngineEvent } from '../contract/api.js';
+import { MAX_PICTURE_BYTES } from '../contract/api.js';
 import {
   hasValidCookie,
   isAllowedHost,
@@ -16,7 +17,7 @@ import { ApiValidationError, UserError } from '../contract/errors.js';
 import { contentSecurityPolicy } from '../web/csp.js';
 import { resolveInside } from '../web/resolve-inside.js';
 import { sendFile, sendMedia } from './files.js';
-import { errorMessage } from '../contract/format.js';
+import { errorMessage, pictureTooLarge } from '../contract/format.js';
 
 /**
  * `ferret serve`: the renderer and the engine API over loopback HTTP, so the same UI runs in a
@@ -41,6 +42,12 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The one call whose body is not JSON: a picture for Find similar travels as its own bytes
+ * (`application/octet-stream`, a type no cross-site form can send), with `limit` and `step` in
+ * the query string. It is held in memory only.
+ */
+const PICTURE_METHOD = 'findSimilarToPicture';
 const SSE_HEARTBEAT_MS = 20_000;
 
 const COMMON_HEADERS = {
@@ -77,26 +84,51 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, body);
 }
 
+/** The body, refused as soon as its declared or its actual size passes `maxBytes`. */
+async function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  tooLarge: (bytes: number) => string,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, tooLarge(declared));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, tooLarge(size));
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   // A cross-site <form> cannot send application/json, so this also closes off form-based CSRF.
   if (!/^application\/json\b/i.test(type)) {
     throw new HttpError(415, 'requests must be sent as application/json');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body is too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readBody(req, MAX_BODY_BYTES, () => 'request body is too large');
+  const text = body.toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'request body is not valid JSON');
   }
+}
+
+/** A picture upload as the request its schema validates: the bytes, and numbers from the URL. */
+async function readPicture(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
+  if (!/^application\/octet-stream\b/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'a picture must be sent as application/octet-stream');
+  }
+  const picture = await readBody(req, MAX_PICTURE_BYTES, (bytes) =>
+    pictureTooLarge('the picture', bytes),
+  );
+  const request: Record<string, unknown> = { picture };
+  for (const [key, value] of url.searchParams) request[key] = Number(value);
+  return request;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -106,9 +138,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = newAccessToken();
   let port = 0;
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string) {
+  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string, url: URL) {
     if (req.method !== 'POST') throw new HttpError(405, 'API calls must use POST');
-    const body = await readJsonBody(req);
+    const body = name === PICTURE_METHOD ? await readPicture(req, url) : await readJsonBody(req);
     let call;
     try {
       call = parseRequest(name, body);
@@ -190,7 +222,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (req.method !== 'GET') throw new HttpError(405, 'events are read with GET');
       handleEvents(req, res);
     } else if (api) {
-      await handleApi(req, res, api[1]!);
+      await handleApi(req, res, api[1]!, url);
     } else if (url.pathname.startsWith('/api/')) {
       throw new HttpError(404, `unknown API path ${url.pathname}`);
     } else if (url.pathname.startsWith('/media/')) {

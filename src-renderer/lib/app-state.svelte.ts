@@ -9,14 +9,19 @@ import type {
   SearchResults,
   Settings,
 } from '../../src-main/contract/api.js';
-import { downloadFailure, errorMessage } from './format.js';
+import { MAX_PICTURE_BYTES } from '../../src-main/contract/api.js';
+import { downloadFailure, errorMessage, pictureTooLarge } from './format.js';
 import { modelProblemText } from './model-problem.js';
 import { LibrarySource, ResultSource } from './photo-source.svelte.js';
 import type { PhotoSource } from './photo-source.svelte.js';
 import { throttle } from './throttle.js';
 
 export type View =
-  { kind: 'library' } | { kind: 'search'; query: string } | { kind: 'similar'; photoId: number };
+  | { kind: 'library' }
+  | { kind: 'search'; query: string }
+  | { kind: 'similar'; photoId: number }
+  /** Find similar for a picture from outside the library; `preview` is its blob: URL. */
+  | { kind: 'picture'; picture: File; preview: string };
 
 export interface Results {
   state: 'loading' | 'ready' | 'error';
@@ -167,8 +172,20 @@ export class AppState {
 
   showLibrary(): void {
     this.#requestSerial++;
-    this.view = { kind: 'library' };
+    this.#setView({ kind: 'library' });
     this.results = null;
+  }
+
+  /** The one place the view changes: a picture's preview URL is let go with its view. */
+  #setView(view: View): void {
+    const leaving = this.view;
+    if (
+      leaving.kind === 'picture' &&
+      (view.kind !== 'picture' || view.preview !== leaving.preview)
+    ) {
+      URL.revokeObjectURL(leaving.preview);
+    }
+    this.view = view;
   }
 
   async search(query: string, step = 0): Promise<void> {
@@ -177,7 +194,7 @@ export class AppState {
       this.showLibrary();
       return;
     }
-    this.view = { kind: 'search', query: trimmed };
+    this.#setView({ kind: 'search', query: trimmed });
     await this.#loadResults(async () => ({
       answer: await this.api.call('searchText', { query: trimmed, limit: RESULT_LIMIT, step }),
       query: null,
@@ -185,7 +202,7 @@ export class AppState {
   }
 
   async findSimilar(photoId: number, step = 0): Promise<void> {
-    this.view = { kind: 'similar', photoId };
+    this.#setView({ kind: 'similar', photoId });
     await this.#loadResults(async () => {
       const { query, ...answer } = await this.api.call('findSimilar', {
         photoId,
@@ -196,11 +213,48 @@ export class AppState {
     });
   }
 
+  /**
+   * Find similar for a picture that is not in the library (dropped, pasted or chosen). A picture
+   * that cannot be used (too large, not an image) is refused with a notice and the view stays
+   * as it was; the picture is sent as bytes and nothing of it is kept but in this page.
+   */
+  async findSimilarToPicture(picture: File, step = 0): Promise<void> {
+    if (picture.size > MAX_PICTURE_BYTES) {
+      this.notify(pictureTooLarge(picture.name || 'The picture', picture.size));
+      return;
+    }
+    const serial = ++this.#requestSerial;
+    let answer: SearchResults;
+    try {
+      const bytes = new Uint8Array(await picture.arrayBuffer());
+      answer = await this.api.call('findSimilarToPicture', {
+        picture: bytes,
+        limit: RESULT_LIMIT,
+        step,
+      });
+    } catch (error) {
+      if (serial === this.#requestSerial) {
+        const reason = errorMessage(error);
+        this.notify(picture.name ? `${picture.name}: ${reason}` : reason);
+      }
+      return;
+    }
+    if (serial !== this.#requestSerial) return;
+    const current = this.view;
+    const preview =
+      current.kind === 'picture' && current.picture === picture
+        ? current.preview
+        : URL.createObjectURL(picture);
+    this.#setView({ kind: 'picture', picture, preview });
+    this.results = { state: 'ready', answer, query: null, error: null };
+  }
+
   /** The same query one threshold step looser: weaker matches join the strong ones. */
   async showMore(): Promise<void> {
     const step = (this.results?.answer?.step ?? 0) + 1;
     if (this.view.kind === 'search') await this.search(this.view.query, step);
     else if (this.view.kind === 'similar') await this.findSimilar(this.view.photoId, step);
+    else if (this.view.kind === 'picture') await this.findSimilarToPicture(this.view.picture, step);
   }
 
   async #loadResults(load: () => Promise<{ answer: SearchResults; query: PhotoSummary | null }>) {

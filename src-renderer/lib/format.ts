@@ -5,6 +5,7 @@ export {
   errorMessage,
   formatBytes,
   formatDuration,
+  pictureTooLarge,
 } from '../../src-main/contract/format.js';
 
 export function formatCount(n: number): string {

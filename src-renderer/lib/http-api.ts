@@ -7,6 +7,19 @@ import type {
   ResponseTypes,
 } from '../../src-main/contract/api.js';
 
+/** A picture for Find similar travels as its own bytes, its other arguments in the query string. */
+function isPicture(args: object): args is RequestOf<'findSimilarToPicture'> {
+  return 'picture' in args && args.picture instanceof Uint8Array;
+}
+
+function query(args: object): string {
+  if (!isPicture(args)) return '';
+  const params = new URLSearchParams();
+  if (args.limit !== undefined) params.set('limit', String(args.limit));
+  if (args.step !== undefined) params.set('step', String(args.step));
+  return params.size === 0 ? '' : `?${params}`;
+}
+
 /**
  * The FerretApi of `ferret serve`: calls are POST /api/<method> with a JSON body, events come as
  * server-sent events, media is addressed by photo id. The access cookie rides along on its own.
@@ -41,11 +54,13 @@ export function createHttpApi(base = ''): FerretApi {
     async call<M extends Method>(method: M, args: RequestOf<M>): Promise<ResponseTypes[M]> {
       let response: Response;
       try {
-        response = await fetch(`${base}/api/${method}`, {
+        response = await fetch(`${base}/api/${method}${query(args)}`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: {
+            'Content-Type': isPicture(args) ? 'application/octet-stream' : 'application/json',
+          },
           credentials: 'same-origin',
-          body: JSON.stringify(args),
+          body: isPicture(args) ? (args.picture as Uint8Array<ArrayBuffer>) : JSON.stringify(args),
         });
       } catch {
         throw new Error('Ferret is not reachable: is `ferret serve` still running?');

@@ -22,6 +22,7 @@ import type {
   ModelInfo,
   RequestOf,
 } from '../../src-main/contract/api.js';
+import { MAX_PICTURE_BYTES } from '../../src-main/contract/api.js';
 import { createBackend } from '../../src-main/engine/backend.js';
 import type { DesktopActions } from '../../src-main/engine/backend.js';
 import { Engine } from '../../src-main/engine/engine.js';
@@ -41,6 +42,7 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   getPhotoDetails: { photoId: 2 },
   searchText: { query: 'a dog on a beach' },
   findSimilar: { photoId: 3, limit: 10 },
+  findSimilarToPicture: { picture: new Uint8Array([0xff, 0xd8, 0xff]), step: 1 },
   listFolders: {},
   addFolder: { path: '/home/me/Pictures' },
   removeFolder: { folderId: 2 },
@@ -122,6 +124,20 @@ describe('parseRequest', () => {
     refuses('addFolder', { path: '' }, /addFolder/);
     refuses('addFolder', { path: 'x'.repeat(4097) }, /addFolder/);
     refuses('addFolder', {}, /addFolder/);
+  });
+
+  test('takes a picture as bytes only, never empty and never over the size limit', () => {
+    for (const picture of ['/etc/passwd', [255, 216, 255], { 0: 255 }, null]) {
+      refuses('findSimilarToPicture', { picture }, /findSimilarToPicture/);
+    }
+    refuses('findSimilarToPicture', { picture: new Uint8Array(0) }, /the picture is empty/);
+    refuses(
+      'findSimilarToPicture',
+      { picture: new Uint8Array(MAX_PICTURE_BYTES + 1) },
+      /the picture is 100 MB; Find similar takes pictures of at most 100 MB/,
+    );
+    const { args } = parseRequest('findSimilarToPicture', { picture: Buffer.from('x') });
+    assert.deepEqual(args, { picture: Buffer.from('x'), limit: 60, step: 0 });
   });
 
   test('refuses unknown execution providers and empty provider lists', () => {
@@ -315,6 +331,18 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
       message: 'no photo with id 999999',
     });
     assert.equal(await remote.media('photo', 999_999), null);
+  });
+
+  test('a picture crosses to the engine as bytes', async () => {
+    // No model in this library: the engine's own refusal (not a lost or mangled call) comes back.
+    await assert.rejects(
+      remote.handle('findSimilarToPicture', {
+        picture: new Uint8Array([0xff, 0xd8, 0xff]),
+        limit: 5,
+        step: 0,
+      }),
+      { message: /model/ },
+    );
   });
 
   test('desktop actions asked by the engine run in main', async () => {

@@ -3,6 +3,7 @@ import type { SearchResults, SimilarResults } from '../../contract/api.js';
 import { checkSearchText } from '../../contract/schemas.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
+import { PhotoDecodeError } from '../media/errors.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { clipTensor } from '../media/preprocess.js';
 import type { VectorStore } from '../vector-store.js';
@@ -76,10 +77,33 @@ export class PhotoSearch {
     if (self !== undefined && this.vectors.has(self.id)) {
       return this.similarToPhoto(self.id, options);
     }
-    const bytes = await readPhotoFile(absolute);
-    const tensor = await clipTensor(bytes, this.model.manifest.image, absolute);
+    const vector = await this.embedPicture(await readPhotoFile(absolute), absolute);
+    return this.matches(vector, 'similar', options, self ? new Set([self.id]) : undefined);
+  }
+
+  /**
+   * Neighbours of a picture given as bytes (dropped, pasted or uploaded): its type is read from
+   * the bytes alone, and it is embedded in memory, never written anywhere.
+   */
+  async similarToPicture(picture: Buffer, options: SearchOptions): Promise<SearchResults> {
+    let vector: Float32Array;
+    try {
+      vector = await this.embedPicture(picture, '');
+    } catch (error) {
+      if (!(error instanceof PhotoDecodeError)) throw error;
+      throw new UserError(
+        error.reason === 'not-an-image' || error.reason === 'empty'
+          ? 'not a picture Ferret can read: use a JPEG, PNG, WebP, TIFF, GIF, HEIC or AVIF image'
+          : `the picture cannot be read: ${error.message}`,
+      );
+    }
+    return this.matches(vector, 'similar', options);
+  }
+
+  private async embedPicture(bytes: Buffer, fileName: string): Promise<Float32Array> {
+    const tensor = await clipTensor(bytes, this.model.manifest.image, fileName);
     const [vector] = await this.model.embedImages([tensor]);
-    return this.matches(vector!, 'similar', options, self ? new Set([self.id]) : undefined);
+    return vector!;
   }
 
   /** The photos at or above the threshold for this kind of query, best first, and their count. */
