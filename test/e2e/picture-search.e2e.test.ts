@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createBackend } from '../../src-main/engine/backend.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { startServer } from '../../src-main/server/server.js';
-import type { RunningServer } from '../../src-main/server/server.js';
 import { nearDuplicateCopies } from '../calibration/near-duplicates.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { waitFor } from '../helpers/live.js';
 import { mobilenetModelDir } from '../helpers/mobilenet.js';
-import { buildRenderer, openBrowser } from './browser.js';
+import { startAppSession } from './app-session.js';
+import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
 
 /**
@@ -37,51 +32,46 @@ const PHOTOS = [
 /** The photo whose resized copy is searched with: the original must come back first. */
 const ORIGINAL = 'opencv-fruits.jpg';
 
-let dir: string;
+let session: AppSession;
+let page: Page;
+let browser: Browser;
 let photosDir: string;
 let modelDir: string;
 /** A half-size, re-encoded copy of ORIGINAL, outside the library. */
 let resizedCopy: Buffer;
-let engine: Engine;
-let backend: ReturnType<typeof createBackend>;
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-picture-'));
-  photosDir = path.join(dir, 'photos');
-  await mkdir(photosDir);
-  const corpus = await corpusDir();
-  for (const name of PHOTOS) await copyFile(path.join(corpus, name), path.join(photosDir, name));
-  resizedCopy = (await nearDuplicateCopies(await readFile(path.join(corpus, ORIGINAL)))).resized;
   modelDir = await mobilenetModelDir();
-  const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
-  engine = await Engine.open({
-    libraryDir: path.join(dir, 'library'),
-    modelDir,
-    logger: silentLogger,
+  session = await startAppSession('picture', {
+    prepare: async (dir) => {
+      photosDir = path.join(dir, 'photos');
+      await mkdir(photosDir);
+      const corpus = await corpusDir();
+      for (const name of PHOTOS) {
+        await copyFile(path.join(corpus, name), path.join(photosDir, name));
+      }
+      const original = await readFile(path.join(corpus, ORIGINAL));
+      resizedCopy = (await nearDuplicateCopies(original)).resized;
+    },
+    beforeBackend: async (engine) => {
+      await engine.useModelFolder(modelDir);
+    },
+    beforeBrowser: async (backend) => {
+      await backend.handle('addFolder', { path: photosDir });
+      await waitFor(
+        async () => (await backend.handle('getStatus', {})).embedded === PHOTOS.length,
+        'the photos to be embedded',
+        300_000,
+      );
+    },
   });
-  backend = createBackend(engine);
-  server = await startServer({ backend, rendererDir });
-  await backend.handle('addFolder', { path: photosDir });
-  await waitFor(
-    async () => (await backend.handle('getStatus', {})).embedded === PHOTOS.length,
-    'the photos to be embedded',
-    300_000,
-  );
-  browser = await openBrowser();
-  page = browser.page;
-  await page.goto(server.url);
+  ({ page, browser } = session);
+  await page.goto(session.server.url);
   await page.locator('.tile[data-index="0"]').waitFor();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await backend?.close();
-  await engine?.close();
-  await rm(dir, { recursive: true, force: true });
+  await session?.close();
   await rm(modelDir, { recursive: true, force: true });
 });
 
@@ -218,7 +208,7 @@ test('a 200 MB dropped file is refused before it is sent', async () => {
 test('the server itself refuses a picture over the limit and one of the wrong type', async () => {
   // What a client other than the app would meet: the same words, from the server.
   const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-  const url = new URL('/api/findSimilarToPicture', server.url);
+  const url = new URL('/api/findSimilarToPicture', session.server.url);
   const tooLarge = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/octet-stream', Cookie: cookie },
