@@ -4,6 +4,7 @@ import { MAX_QUERY_LENGTH } from '../contract/api.js';
 import { UserError } from '../contract/errors.js';
 import { checkCommand } from './commands/check.js';
 import { debugCommand } from './commands/debug.js';
+import { duplicatesCommand } from './commands/duplicates.js';
 import { foldersCommand } from './commands/folders.js';
 import { indexCommand } from './commands/index-folder.js';
 import { modelsCommand } from './commands/models.js';
@@ -43,6 +44,7 @@ const program = new Command('ferret')
   .addCommand(checkCommand)
   .addCommand(searchCommand)
   .addCommand(similarCommand)
+  .addCommand(duplicatesCommand)
   .addCommand(statusCommand)
   .addCommand(doctorCommand)
   .addCommand(modelsCommand)

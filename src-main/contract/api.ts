@@ -62,6 +62,10 @@ export interface RequestTypes {
   updateSettings: { providers?: ExecutionProviderName[] };
   openPhoto: { photoId: number };
   showPhotoInFolder: { photoId: number };
+  /** 1 to 1000 photos, moved to the operating system's trash (never deleted for good). */
+  moveToTrash: { photoIds: number[] };
+  /** tier: only exact copies, or only near-duplicates; both when left out. */
+  listDuplicates: { tier?: DuplicateTier };
 }
 
 export type Method = keyof RequestTypes;
@@ -176,6 +180,51 @@ export interface Relevance {
   similar: number[];
   /** Photo → the same picture again: the near-identical (duplicate) tier. */
   nearIdentical: number;
+}
+
+/** Photos moved to the trash, and those that could not be, each with its reason. */
+export interface TrashResult {
+  trashed: number[];
+  failed: { photoId: number; reason: string }[];
+  /** The size of the files moved. */
+  freedBytes: number;
+}
+
+/**
+ * 'exact': the same file content (same SHA-256) in more than one place. 'near': the same
+ * picture again (resized, re-encoded, lightly edited), by the active model's near-identical
+ * threshold.
+ */
+export type DuplicateTier = 'exact' | 'near';
+
+export interface DuplicateMember {
+  photo: PhotoSummary;
+  /** The file's size as catalogued. */
+  fileBytes: number;
+  /** The suggested one to keep; the others are suggested for the trash. */
+  keeper: boolean;
+}
+
+/** Photos that are copies of one another, the suggested keeper first. */
+export interface DuplicateGroup {
+  /** 'exact' when every member has the same content; 'near' otherwise. */
+  tier: DuplicateTier;
+  members: DuplicateMember[];
+  /** What moving every member but the keeper to the trash frees. */
+  reclaimableBytes: number;
+}
+
+export interface DuplicateReport {
+  /** The groups that free the most first. */
+  groups: DuplicateGroup[];
+  reclaimableBytes: number;
+  /**
+   * The cosine two photos' vectors reach to count as near-duplicates (the model's
+   * near-identical threshold); null when there is no model, or its scores mean nothing.
+   */
+  nearThreshold: number | null;
+  /** Embedded photos not yet compared with their neighbours (their groups may be missing). */
+  uncompared: number;
 }
 
 export interface FolderInfo {
@@ -332,6 +381,8 @@ export interface ResponseTypes {
   updateSettings: Settings;
   openPhoto: { opened: boolean };
   showPhotoInFolder: { shown: boolean };
+  moveToTrash: TrashResult;
+  listDuplicates: DuplicateReport;
 }
 
 export type EngineEvent =

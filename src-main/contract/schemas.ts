@@ -88,6 +88,8 @@ export const requestSchemas = {
     .strict(),
   openPhoto: z.object({ photoId }).strict(),
   showPhotoInFolder: z.object({ photoId }).strict(),
+  moveToTrash: z.object({ photoIds: z.array(photoId).min(1).max(1000) }).strict(),
+  listDuplicates: z.object({ tier: z.enum(['exact', 'near']).optional() }).strict(),
 } as const satisfies Record<Method, z.ZodType>;
 
 export const METHODS = Object.keys(requestSchemas) as Method[];

@@ -384,6 +384,12 @@ export class Backend implements ApiBackend {
       showPhotoInFolder: async ({ photoId }) => ({
         shown: (await desktop?.showInFolder(this.photoPath(photoId))) ?? false,
       }),
+      moveToTrash: async ({ photoIds }) => {
+        const result = await engine.moveToTrash(photoIds);
+        if (result.trashed.length > 0) this.emit({ type: 'library-changed' });
+        return result;
+      },
+      listDuplicates: ({ tier }) => engine.listDuplicates(tier),
     };
   }
 }

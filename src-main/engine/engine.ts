@@ -14,12 +14,17 @@ import type {
   ModelInfo,
   ModelProblem,
   MonthCount,
+  DuplicateReport,
+  DuplicateTier,
+  TrashResult,
   PhotoDetails,
   PhotoSummary,
   SearchResults,
   SimilarResults,
 } from '../contract/api.js';
 import { Catalog } from './catalog/catalog.js';
+import { duplicateReport } from './duplicates/duplicate-report.js';
+import { NearDuplicates } from './duplicates/near-duplicates.js';
 import { ClipModel } from './embedder/clip-model.js';
 import {
   BUNDLED_MODELS_DIR,
@@ -44,6 +49,7 @@ import { ProgressTracker } from './library/progress-tracker.js';
 import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
+import { movePhotosToTrash } from './library/trash.js';
 import { readCaptureSettings } from './media/metadata.js';
 import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
@@ -85,6 +91,7 @@ interface LoadedModel {
   model: ClipModel;
   vectors: VectorStore;
   search: PhotoSearch;
+  duplicates: NearDuplicates;
 }
 
 /** Photos removed per transaction when a folder goes, and how long they hold the thread. */
@@ -252,6 +259,7 @@ export class Engine {
 
   /** (Re)loads the model from `modelDir`; a missing model is a state, not an error. */
   async loadModel(): Promise<ModelInfo> {
+    await this.loaded?.duplicates.close();
     await this.loaded?.vectors.close();
     await this.loaded?.model.close();
     this.loaded = null;
@@ -274,7 +282,20 @@ export class Engine {
       dimensions: found.manifest.dimensions,
       logger: this.logger,
     });
-    this.loaded = { model, vectors, search: new PhotoSearch(this.catalog, model, vectors) };
+    const { nearIdentical } = found.manifest.relevance;
+    const duplicates = new NearDuplicates(
+      this.catalog,
+      vectors,
+      // A model whose scores mean nothing (a random-weight test model) says -1: no near tier.
+      nearIdentical > -1 ? nearIdentical : null,
+      this.readOnly,
+      this.logger,
+    );
+    // Photos embedded before (an older Ferret, another model's turn) are compared once the
+    // index can answer: the groups "from scratch", one neighbour query per photo.
+    void vectors.whenSettled().then(() => duplicates.compare());
+    const search = new PhotoSearch(this.catalog, model, vectors);
+    this.loaded = { model, vectors, search, duplicates };
     this.modelProblem = null;
     return this.modelInfo();
   }
@@ -415,6 +436,7 @@ export class Engine {
         ),
       ),
     );
+    await this.loaded?.duplicates.compare();
     const { removed, ...indexingCounts } = counts;
     return {
       ...indexingCounts,
@@ -443,7 +465,14 @@ export class Engine {
     return new JobRunner({
       catalog: this.catalog,
       thumbnailsDir: this.paths.thumbnailsDir,
-      embedding: this.loaded && embedder ? { embedder, vectors: this.loaded.vectors } : null,
+      embedding:
+        this.loaded && embedder
+          ? {
+              embedder,
+              vectors: this.loaded.vectors,
+              onIndexed: () => void this.loaded?.duplicates.compare(),
+            }
+          : null,
       imageSpec: this.imageSpec,
       logger: this.logger,
       batchSize: this.options.tuning?.batchSize,
@@ -471,6 +500,23 @@ export class Engine {
 
   findSimilarToPicture(picture: Buffer, options: SearchOptions): Promise<SearchResults> {
     return this.requireSearch().similarToPicture(picture, options);
+  }
+
+  /**
+   * The duplicate groups, once every photo embedded so far is compared with its neighbours
+   * (nothing to do when indexing kept up; a library opened read-only says what is left).
+   */
+  async listDuplicates(tier?: DuplicateTier): Promise<DuplicateReport> {
+    await this.loaded?.duplicates.compare();
+    return duplicateReport(this.catalog, this.loaded, tier);
+  }
+
+  /** Moves photos to the operating system's trash; the catalog and index drop them at once. */
+  async moveToTrash(photoIds: readonly number[]): Promise<TrashResult> {
+    if (this.readOnly) throw new UserError('this library is open for reading only');
+    const result = await movePhotosToTrash(this.catalog, this.loaded?.vectors ?? null, photoIds);
+    void this.loaded?.duplicates.compare();
+    return result;
   }
 
   private requireSearch(): PhotoSearch {
@@ -571,6 +617,7 @@ export class Engine {
 
   async close(): Promise<void> {
     try {
+      await this.loaded?.duplicates.close();
       await this.loaded?.vectors.close();
       await this.loaded?.model.close();
       this.catalog.close();

@@ -53,6 +53,8 @@ export class AppState {
   settings = $state<Settings | null>(null);
   bundledModels = $state<BundledModel[] | null>(null);
   view = $state<View>({ kind: 'library' });
+  /** The Duplicates section is shown instead of the photos. */
+  duplicatesOpen = $state(false);
   results = $state<Results | null>(null);
   downloads = $state<Record<string, ModelDownloadProgress>>({});
   fetchingModel = $state(false);
@@ -170,14 +172,22 @@ export class AppState {
     }
   }
 
+  showDuplicates(): void {
+    this.duplicatesOpen = true;
+  }
+
   showLibrary(): void {
     this.#requestSerial++;
     this.#setView({ kind: 'library' });
     this.results = null;
   }
 
-  /** The one place the view changes: a picture's preview URL is let go with its view. */
+  /**
+   * The one place the view changes: a picture's preview URL is let go with its view, and the
+   * Duplicates section gives way to the photos.
+   */
   #setView(view: View): void {
+    this.duplicatesOpen = false;
     const leaving = this.view;
     if (
       leaving.kind === 'picture' &&

@@ -5,7 +5,8 @@
  * BENCHMARKS.md at the repository root (a quick run writes its Markdown next to the JSON).
  * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report, and
  * `npm run bench -- --only desktop` measures the CLI start-up and installer size alone, and
- * `npm run bench -- --only heic` HEIC against JPEG alone.
+ * `npm run bench -- --only heic` HEIC against JPEG alone, and `npm run bench -- --only duplicates`
+ * duplicate grouping at 100,000 photos alone (`--photos N` for another size).
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,6 +38,8 @@ import { runVectorSection } from './sections/vectors.js';
 import { runMillionSection, type MillionConfig } from './sections/million.js';
 import { MILLION_END, MILLION_START, renderMillion, spliceMillion } from './million-report.js';
 import { runHeicSection, type HeicReport } from './sections/heic.js';
+import { runDuplicatesSection } from './sections/duplicates.js';
+import { duplicatesSectionOf, renderDuplicates, spliceDuplicates } from './duplicates-report.js';
 import { checkTargets, heicTarget } from './targets.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -78,14 +81,21 @@ async function main(): Promise<void> {
   const started = performance.now();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-'));
   if (values.only !== undefined) {
-    if (values.only !== 'desktop' && values.only !== 'heic') {
-      throw new Error(`--only takes "desktop" or "heic", not "${values.only}"`);
+    if (values.only !== 'desktop' && values.only !== 'heic' && values.only !== 'duplicates') {
+      throw new Error(`--only takes "desktop", "heic" or "duplicates", not "${values.only}"`);
     }
     try {
       const written =
         values.only === 'desktop'
           ? await measureDesktopOnly(config, scratch)
-          : await measureHeicOnly(config);
+          : values.only === 'heic'
+            ? await measureHeicOnly(config)
+            : await measureDuplicatesOnly(
+                config,
+                scratch,
+                values.photos ? Number(values.photos) : 100_000,
+                outDir,
+              );
       log(`wrote ${written}`);
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -118,10 +128,47 @@ async function writeMarkdown(report: BenchReport, outDir: string): Promise<strin
     earlier.indexOf(MILLION_END) + MILLION_END.length,
   );
   const markdown = renderMarkdown(report);
+  const withMillion = earlier.includes(MILLION_START)
+    ? spliceMillion(markdown, million)
+    : `${markdown}\n`;
+  // So does the duplicates section (--only duplicates).
+  const duplicates = duplicatesSectionOf(earlier);
   await writeFile(
     file,
-    earlier.includes(MILLION_START) ? spliceMillion(markdown, million) : `${markdown}\n`,
+    duplicates === null ? withMillion : spliceDuplicates(withMillion, duplicates),
   );
+  return path.relative(process.cwd(), file);
+}
+
+/** Duplicate grouping at scale on synthetic vectors, into its own section of the Markdown. */
+async function measureDuplicatesOnly(
+  config: BenchConfig,
+  scratch: string,
+  photos: number,
+  outDir: string,
+): Promise<string> {
+  const machine = describeMachine();
+  const monitor = new CpuLoadMonitor();
+  const report = await runDuplicatesSection({
+    photos,
+    newPhotos: 200,
+    libraryDir: path.join(scratch, 'library-duplicates'),
+  });
+  const others = monitor.othersShare();
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'duplicates.json'), JSON.stringify(report, null, 2));
+  const section = renderDuplicates(report, {
+    machine: `${machine.cpuModel}, ${machine.cores} cores`,
+    contention:
+      others === null
+        ? ''
+        : `Other processes used ${(others * 100).toFixed(0)}% of the CPU time during the run (the machine is shared); the timings include that contention.`,
+    generatedAt: new Date().toISOString(),
+  });
+  const file = markdownFile(config.mode, outDir);
+  const earlier = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, spliceDuplicates(earlier, section));
+  log(section);
   return path.relative(process.cwd(), file);
 }
 

@@ -86,7 +86,8 @@ export function normalizeInPlace(vector: Float32Array): void {
 }
 
 /** Seeded uniform (mulberry32) and standard normal (Box-Muller) samples. */
-class Random {
+/** A seeded random source: the same numbers on every run. */
+export class Random {
   private state: number;
 
   constructor(seed: number) {

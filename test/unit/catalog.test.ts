@@ -287,7 +287,9 @@ test('a catalog from before the day counts gets them from its photos when it ope
   catalog.close();
   // Back to the schema before the listing migration, as an older Ferret left it.
   const db = new Database(file);
-  db.exec(`DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
+  db.exec(`DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
+    DROP INDEX vectors_by_near_group; ALTER TABLE vectors DROP COLUMN near_group;
+    DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
     DROP TRIGGER photo_days_update; DROP TABLE photo_days; DROP INDEX photos_by_day;
     DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN sort_day;
     ALTER TABLE photos DROP COLUMN sort_at;

@@ -57,6 +57,8 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   updateSettings: { providers: ['cuda', 'cpu'] },
   openPhoto: { photoId: 4 },
   showPhotoInFolder: { photoId: 5 },
+  moveToTrash: { photoIds: [6, 7] },
+  listDuplicates: { tier: 'near' },
 };
 
 const VALID_DESKTOP: { [M in DesktopMethod]: DesktopRequestOf<M> } = {

@@ -595,6 +595,73 @@ export class Catalog {
     ).all(modelId, limit) as PhotoRow[];
   }
 
+  // Near-duplicate groups (see the migration that added vectors.near_group)
+
+  /** Up to `limit` of a model's vectors not yet compared with their neighbours, in id order. */
+  uncomparedVectors(modelId: number, limit: number): StoredVectorBytes[] {
+    return this.statement(
+      `SELECT photo_id AS photoId, vector AS bytes FROM vectors
+       WHERE model_id = ? AND near_group IS NULL ORDER BY photo_id LIMIT ?`,
+    ).all(modelId, limit) as StoredVectorBytes[];
+  }
+
+  countUncomparedVectors(modelId: number): number {
+    return this.statement('SELECT count(*) FROM vectors WHERE model_id = ? AND near_group IS NULL')
+      .pluck()
+      .get(modelId) as number;
+  }
+
+  /**
+   * Records that a photo was compared and these are its near-identical neighbours: it joins
+   * their groups, which merge into one, labelled by the smallest photo id among them. A
+   * neighbour not compared yet is left for its own turn (it will find this photo then).
+   */
+  joinNearGroup(modelId: number, photoId: number, neighbourIds: readonly number[]): void {
+    this.transaction(() => {
+      const rows = this.statement(
+        `SELECT photo_id AS photoId, near_group AS nearGroup FROM vectors
+         WHERE model_id = ? AND near_group IS NOT NULL
+           AND photo_id IN (SELECT value FROM json_each(?))`,
+      ).all(modelId, JSON.stringify(neighbourIds)) as { photoId: number; nearGroup: number }[];
+      const alone = [
+        photoId,
+        ...rows.filter((row) => row.nearGroup === 0).map((row) => row.photoId),
+      ];
+      const groups = [
+        ...new Set(rows.filter((row) => row.nearGroup > 0).map((row) => row.nearGroup)),
+      ];
+      const label = rows.length === 0 ? 0 : Math.min(...alone, ...groups);
+      this.statement(
+        `UPDATE vectors SET near_group = ? WHERE model_id = ?
+           AND (photo_id IN (SELECT value FROM json_each(?))
+             OR near_group IN (SELECT value FROM json_each(?)))`,
+      ).run(label, modelId, JSON.stringify(alone), JSON.stringify(groups));
+    });
+  }
+
+  /** Every grouped vector of a model with its group's label. */
+  nearGroupMembers(modelId: number): { photoId: number; nearGroup: number }[] {
+    return this.statement(
+      `SELECT photo_id AS photoId, near_group AS nearGroup FROM vectors
+       WHERE model_id = ? AND near_group > 0`,
+    ).all(modelId) as { photoId: number; nearGroup: number }[];
+  }
+
+  /** Forgets a model's groups, to compare every vector again (its threshold changed). */
+  forgetNearGroups(modelId: number): void {
+    this.statement('UPDATE vectors SET near_group = NULL WHERE model_id = ?').run(modelId);
+  }
+
+  /** Indexed photos whose content (SHA-256) another indexed photo has too. */
+  exactCopies(): { photoId: number; contentHash: string }[] {
+    return this.statement(
+      `SELECT id AS photoId, content_hash AS contentHash FROM photos
+       WHERE status = 'indexed' AND content_hash IN (
+         SELECT content_hash FROM photos WHERE status = 'indexed' AND content_hash IS NOT NULL
+         GROUP BY content_hash HAVING count(*) > 1)`,
+    ).all() as { photoId: number; contentHash: string }[];
+  }
+
   // Settings
 
   /** The stored JSON value, or undefined when the setting was never written. */

@@ -125,6 +125,27 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: 'near-duplicate groups beside each vector, kept by triggers on deletion',
+    // near_group: NULL while the vector is not yet compared with its neighbours, 0 when it was
+    // and has none at the near-identical threshold, else the id of one photo of its group (the
+    // smallest when the group formed). A vector that goes or changes sends the rest of its
+    // group back to NULL, so only that group is compared again, whatever deleted it (a
+    // folder's removal, the watcher, the trash, a cascade from its photo).
+    sql: `
+      ALTER TABLE vectors ADD COLUMN near_group INTEGER;
+      CREATE INDEX vectors_by_near_group ON vectors (model_id, near_group);
+      CREATE TRIGGER near_group_delete AFTER DELETE ON vectors WHEN OLD.near_group > 0 BEGIN
+        UPDATE vectors SET near_group = NULL
+          WHERE model_id = OLD.model_id AND near_group = OLD.near_group;
+      END;
+      CREATE TRIGGER near_group_change AFTER UPDATE OF vector ON vectors
+        WHEN OLD.vector IS NOT NEW.vector BEGIN
+        UPDATE vectors SET near_group = NULL WHERE model_id = NEW.model_id
+          AND (photo_id = NEW.photo_id OR (OLD.near_group > 0 AND near_group = OLD.near_group));
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,6 +22,8 @@ export interface ImageEmbedder {
 export interface EmbeddingTarget {
   embedder: ImageEmbedder;
   vectors: VectorStore;
+  /** Told when new vectors are in the index (near-duplicate grouping compares them). */
+  onIndexed?: () => void;
 }
 
 /** A file to bring into the catalog, and the library folder it belongs to. */
@@ -278,6 +280,7 @@ export class PhotoIndexer {
       }),
     );
     embedding?.vectors.addToVectorIndex(embedded);
+    if (embedded.length > 0) embedding?.onIndexed?.();
     for (const photo of batch) {
       if (photo.existingId === null) counts.added++;
       else counts.updated++;
