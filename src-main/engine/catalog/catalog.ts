@@ -597,11 +597,14 @@ export class Catalog {
 
   // Near-duplicate groups (see the migration that added vectors.near_group)
 
-  /** Up to `limit` of a model's vectors not yet compared with their neighbours, in id order. */
+  /**
+   * Up to `limit` of a model's vectors not yet compared with their neighbours, in no
+   * particular order (ordering them would sort every one left at each call).
+   */
   uncomparedVectors(modelId: number, limit: number): StoredVectorBytes[] {
     return this.statement(
       `SELECT photo_id AS photoId, vector AS bytes FROM vectors
-       WHERE model_id = ? AND near_group IS NULL ORDER BY photo_id LIMIT ?`,
+       WHERE model_id = ? AND near_group IS NULL LIMIT ?`,
     ).all(modelId, limit) as StoredVectorBytes[];
   }
 
@@ -619,8 +622,9 @@ export class Catalog {
   joinNearGroup(modelId: number, photoId: number, neighbourIds: readonly number[]): void {
     this.transaction(() => {
       const rows = this.statement(
+        // "+near_group": looked up by photo (the primary key), not by scanning the compared.
         `SELECT photo_id AS photoId, near_group AS nearGroup FROM vectors
-         WHERE model_id = ? AND near_group IS NOT NULL
+         WHERE model_id = ? AND +near_group IS NOT NULL
            AND photo_id IN (SELECT value FROM json_each(?))`,
       ).all(modelId, JSON.stringify(neighbourIds)) as { photoId: number; nearGroup: number }[];
       const alone = [
@@ -631,11 +635,18 @@ export class Catalog {
         ...new Set(rows.filter((row) => row.nearGroup > 0).map((row) => row.nearGroup)),
       ];
       const label = rows.length === 0 ? 0 : Math.min(...alone, ...groups);
+      // Two statements, each on its own index (the primary key, vectors_by_near_group): one
+      // with OR between them would read every vector of the model.
       this.statement(
-        `UPDATE vectors SET near_group = ? WHERE model_id = ?
-           AND (photo_id IN (SELECT value FROM json_each(?))
-             OR near_group IN (SELECT value FROM json_each(?)))`,
-      ).run(label, modelId, JSON.stringify(alone), JSON.stringify(groups));
+        `UPDATE vectors SET near_group = ?
+         WHERE photo_id IN (SELECT value FROM json_each(?)) AND model_id = ?`,
+      ).run(label, JSON.stringify(alone), modelId);
+      if (groups.length > 0) {
+        this.statement(
+          `UPDATE vectors SET near_group = ?
+           WHERE model_id = ? AND near_group IN (SELECT value FROM json_each(?))`,
+        ).run(label, modelId, JSON.stringify(groups));
+      }
     });
   }
 
@@ -655,10 +666,12 @@ export class Catalog {
   /** Indexed photos whose content (SHA-256) another indexed photo has too. */
   exactCopies(): { photoId: number; contentHash: string }[] {
     return this.statement(
+      // The hashes come from the index on content_hash alone, never reading the rows.
       `SELECT id AS photoId, content_hash AS contentHash FROM photos
-       WHERE status = 'indexed' AND content_hash IN (
-         SELECT content_hash FROM photos WHERE status = 'indexed' AND content_hash IS NOT NULL
-         GROUP BY content_hash HAVING count(*) > 1)`,
+       WHERE content_hash IN (
+         SELECT content_hash FROM photos WHERE content_hash IS NOT NULL
+         GROUP BY content_hash HAVING count(*) > 1)
+       AND +status = 'indexed'`,
     ).all() as { photoId: number; contentHash: string }[];
   }
 

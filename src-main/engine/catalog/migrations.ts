@@ -141,8 +141,10 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       END;
       CREATE TRIGGER near_group_change AFTER UPDATE OF vector ON vectors
         WHEN OLD.vector IS NOT NEW.vector BEGIN
-        UPDATE vectors SET near_group = NULL WHERE model_id = NEW.model_id
-          AND (photo_id = NEW.photo_id OR (OLD.near_group > 0 AND near_group = OLD.near_group));
+        UPDATE vectors SET near_group = NULL
+          WHERE photo_id = NEW.photo_id AND model_id = NEW.model_id;
+        UPDATE vectors SET near_group = NULL
+          WHERE OLD.near_group > 0 AND model_id = NEW.model_id AND near_group = OLD.near_group;
       END;
     `,
   },

@@ -90,19 +90,21 @@ export class NearDuplicates {
     for (;;) {
       const rows = this.catalog.uncomparedVectors(modelId, BATCH);
       if (rows.length === 0 || this.closed) return;
+      const found: { photoId: number; near: number[] }[] = [];
       for (const { photoId, bytes } of rows) {
         const vector = this.catalog.decodeVector(modelId, bytes);
-        const found = await this.vectors.search(vector, NEIGHBOURS, new Set([photoId]));
-        const near = found.filter((neighbour) => neighbour.score >= threshold);
-        this.catalog.joinNearGroup(
-          modelId,
-          photoId,
-          near.map((neighbour) => neighbour.id),
-        );
-        if (performance.now() > sliceEnd) {
-          await yieldToOthers();
-          sliceEnd = performance.now() + SLICE_MS;
-        }
+        const neighbours = await this.vectors.search(vector, NEIGHBOURS, new Set([photoId]));
+        const near = neighbours.filter((neighbour) => neighbour.score >= threshold);
+        found.push({ photoId, near: near.map((neighbour) => neighbour.id) });
+        if (performance.now() > sliceEnd) break;
+      }
+      // One transaction for the batch; joined in turn, so photos of one batch find each other.
+      this.catalog.transaction(() => {
+        for (const { photoId, near } of found) this.catalog.joinNearGroup(modelId, photoId, near);
+      });
+      if (performance.now() > sliceEnd) {
+        await yieldToOthers();
+        sliceEnd = performance.now() + SLICE_MS;
       }
     }
   }

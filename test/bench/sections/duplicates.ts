@@ -96,7 +96,7 @@ export async function runDuplicatesSection(options: {
         const hash = row.toString(16).padStart(64, '0');
         const original = addPhoto(vector, hash);
         if (i % nearEvery === 1 && row < photos) {
-          const copy = addPhoto(nearCopyOf(vector), `near-${hash}`.slice(0, 64));
+          const copy = addPhoto(nearCopyOf(vector), `near-${row}`.padStart(64, '0'));
           nearPairs.push([original, copy]);
         } else if (i % exactEvery === 2 && row < photos) {
           addPhoto(vector, hash);
