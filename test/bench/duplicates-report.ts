@@ -1,6 +1,7 @@
 import type { DuplicatesBenchReport } from './sections/duplicates.js';
 
-export const DUPLICATES_START = '## Duplicate groups at 100,000 photos';
+/** The heading's start, whatever the size measured (`--photos`). */
+export const DUPLICATES_START = '## Duplicate groups at ';
 export const DUPLICATES_END = '<!-- end of the duplicates section -->';
 
 const ms = (value: number) =>
@@ -13,7 +14,7 @@ export function renderDuplicates(
 ): string {
   const perPhoto = report.perNewPhotoMs;
   return [
-    DUPLICATES_START,
+    `${DUPLICATES_START}${report.photos.toLocaleString('en')} photos`,
     '',
     `${report.photos.toLocaleString('en')} synthetic photos (${report.dimensions}-dimensional CLIP-like vectors, test/bench/synthetic-vectors.ts) with ${report.plantedNearCopies.toLocaleString('en')} planted near copies (the vector plus noise, cosine about 0.99) and ${report.plantedExactCopies.toLocaleString('en')} exact copies (same content hash), near-identical threshold ${report.threshold}; ${context.machine}, ${context.generatedAt}. ${context.contention}`,
     '',
