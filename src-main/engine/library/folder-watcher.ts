@@ -3,7 +3,13 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Catalog, FolderRow, JobInput } from '../catalog/catalog.js';
 import { isImagePath } from '../media/image-files.js';
-import { isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
+import {
+  insideFerretFolder,
+  isFerretFolder,
+  isSameOrInside,
+  scanFolder,
+  type ScanProblem,
+} from './scan.js';
 
 /** Events are written to the queue in one transaction per this interval: bursts stay cheap. */
 const FLUSH_MS = 100;
@@ -34,8 +40,9 @@ export type WatcherCatalog = Pick<Catalog, 'photosUnder' | 'enqueueJobs'>;
 /**
  * Turns one library folder's file-system events into queued jobs: additions and edits become
  * index jobs, deletions become removal jobs after a grace period (so that a move's addition,
- * which may arrive before or after, claims the photo first). Hidden entries, non-image files
- * and the library's own folder are ignored.
+ * which may arrive before or after, claims the photo first). Hidden entries, non-image files,
+ * the library's own folder and any folder that is Ferret's own (as the scan skips them) are
+ * ignored.
  */
 export class FolderWatcher {
   private readonly watcher: FSWatcher;
@@ -87,7 +94,10 @@ export class FolderWatcher {
     if (isSameOrInside(file, this.libraryRoot)) return true;
     const relative = path.relative(this.folder.path, file);
     if (relative.split(path.sep).some((part) => part.startsWith('.'))) return true;
-    return stats?.isFile() === true && !isImagePath(file);
+    if (stats?.isFile() === true) return !isImagePath(file);
+    // The scan's rule: a library, a model or another library's folder holds no photos. (Asked
+    // without stats too: for a file, the look-up fails at once.)
+    return file !== this.folder.path && isFerretFolder(file);
   }
 
   private indexLater(file: string, stats?: Stats): void {
@@ -111,7 +121,7 @@ export class FolderWatcher {
 
   /** A folder appeared (created, moved or renamed into place): its photos may be new to us. */
   private async scanLater(dir: string): Promise<void> {
-    if (dir === this.folder.path) return;
+    if (dir === this.folder.path || insideFerretFolder(dir, this.folder.path)) return;
     const { files, problems } = await scanFolder(dir, { within: this.folder.path });
     if (problems.length > 0) this.events.onScanProblems(problems);
     for (const file of files) {
@@ -133,7 +143,9 @@ export class FolderWatcher {
   }
 
   private queue(job: JobInput): void {
-    if (this.closed) return;
+    // Any event inside a library or model made here while watching (its thumbnails being
+    // written, replaced or removed) is Ferret's own, whichever way it arrives.
+    if (this.closed || insideFerretFolder(job.path, this.folder.path)) return;
     this.pending.set(job.path, job);
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }

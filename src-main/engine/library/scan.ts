@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { existsSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_MANIFEST_FILE } from '../embedder/manifest.js';
@@ -139,6 +139,24 @@ function fsProblem(error: unknown): Pick<ScanProblem, 'kind' | 'message'> {
     kind: errorCode(error) === 'ELOOP' ? 'loop' : 'unreadable',
     message: describeFsError(error),
   };
+}
+
+/** Whether a folder is Ferret's own (FERRET_FILES), looked up on disk: the watcher's form of the scan's rule. */
+export function isFerretFolder(dir: string): boolean {
+  for (const name of FERRET_FILES) if (existsSync(path.join(dir, name))) return true;
+  return false;
+}
+
+/**
+ * Whether `entry` lies inside one of Ferret's own folders between it and `root` (the library
+ * folder it was found in): a library or model made inside a watched folder after the watch began.
+ */
+export function insideFerretFolder(entry: string, root: string): boolean {
+  for (let dir = path.dirname(entry); isSameOrInside(dir, root); dir = path.dirname(dir)) {
+    if (isFerretFolder(dir)) return true;
+    if (dir === root) break;
+  }
+  return false;
 }
 
 export function isSameOrInside(file: string, dir: string): boolean {
