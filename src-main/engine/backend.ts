@@ -220,9 +220,19 @@ export class Backend implements ApiBackend {
     return folder;
   }
 
+  /** `ferret folders remove <path>`: the library folder a path names (links followed). */
+  findFolder(folderPath: string): Promise<FolderInfo | undefined> {
+    return this.engine.findFolder(folderPath);
+  }
+
   /** Photos like an image file: its stored vector when it is in the library, else embedded now. */
   findSimilarToFile(file: string, options: SearchOptions): Promise<SearchResults> {
     return this.engine.findSimilarToFile(file, options);
+  }
+
+  /** `ferret status`: a damaged catalog is refused with what is damaged (see Catalog.assertSound). */
+  assertCatalogSound(): void {
+    this.engine.catalog.assertSound();
   }
 
   /** Compares the library as a whole: waits for the vector index to be read (or rebuilt). */

@@ -50,6 +50,7 @@ import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { movePhotosToTrash } from './library/trash.js';
+import { removeStrayThumbnailFiles, removeUnusedThumbnails } from './library/thumbnail-store.js';
 import { readCaptureSettings } from './media/metadata.js';
 import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
@@ -147,6 +148,9 @@ export class Engine {
       lock = LibraryLock.acquire(paths.lock);
     }
     try {
+      // Holding the lock, no other process is writing a thumbnail: any temporary file is one
+      // that a killed process left.
+      if (lock !== null) await removeStrayThumbnailFiles(paths.thumbnailsDir);
       const catalog = Catalog.open(paths.catalog, {
         readOnly,
         sqliteBinding: options.sqliteBinding,
@@ -364,15 +368,17 @@ export class Engine {
   async removeFolder(folderId: number): Promise<{ removedPhotos: number }> {
     if (this.catalog.getFolder(folderId) === undefined) return { removedPhotos: 0 };
     let removedPhotos = 0;
+    const contents: (string | null)[] = [];
     for (;;) {
       const sliceEnd = performance.now() + REMOVAL_SLICE_MS;
       let removed: number[];
       let chunks = 0;
       do {
         removed = this.catalog.transaction(() => {
-          const ids = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
-          if (ids.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
-          return ids;
+          const photos = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
+          if (photos.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
+          for (const photo of photos) contents.push(photo.contentHash);
+          return photos.map((photo) => photo.id);
         });
         this.loaded?.vectors.removeFromVectorIndex(removed);
         removedPhotos += removed.length;
@@ -387,7 +393,18 @@ export class Engine {
     // Not saved here: writing a large index holds the thread for seconds. The generation
     // counter tells the next start to catch the saved index up if none comes before.
     removedPhotos += this.catalog.removeFolder(folderId);
+    await removeUnusedThumbnails(this.catalog, this.paths.thumbnailsDir, contents);
     return { removedPhotos };
+  }
+
+  /**
+   * The library folder a path names, matched the way addFolder records it (links followed), so
+   * a folder added through a symbolic link is found by that link too; undefined for none.
+   */
+  async findFolder(folderPath: string): Promise<FolderInfo | undefined> {
+    const absolute = fullPathFromUser(folderPath);
+    const real = await fs.realpath(absolute).catch(() => absolute);
+    return this.listFolders().find((folder) => folder.path === real || folder.path === absolute);
   }
 
   listFolders(): FolderInfo[] {

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import type { FolderInfo } from '../../contract/api.js';
 import { UserError } from '../../contract/errors.js';
@@ -11,7 +10,7 @@ async function findFolder(backend: Backend, idOrPath: string): Promise<FolderInf
   const byId = /^\d+$/.test(idOrPath)
     ? folders.find((folder) => folder.id === Number(idOrPath))
     : undefined;
-  const found = byId ?? folders.find((folder) => folder.path === path.resolve(idOrPath));
+  const found = byId ?? (await backend.findFolder(terminalPath(idOrPath)));
   if (found === undefined) {
     throw new UserError(`${idOrPath} is not a library folder (see ferret folders list)`);
   }

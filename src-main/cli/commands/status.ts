@@ -6,6 +6,7 @@ export const statusCommand = new Command('status')
   .description('what the library holds and whether search is ready')
   .action(async (_options, command: Command) => {
     await withReadBackend(command, async (backend, output) => {
+      backend.assertCatalogSound();
       await backend.vectorIndexOpened();
       const status = await backend.handle('getStatus', {});
       output.result({ library: backend.libraryDir, ...status }, () => {

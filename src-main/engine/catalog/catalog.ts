@@ -92,6 +92,26 @@ export class Catalog {
     this.db.close();
   }
 
+  /**
+   * Refuses a damaged catalog file with a one-line UserError saying what SQLite's quick_check
+   * found (it tests every page, index and constraint, not index contents). Reads the whole file,
+   * so it is for commands that report on the library, not for every query: a damaged page that
+   * no query of theirs touches would otherwise let them call the library sound.
+   */
+  assertSound(): void {
+    let problem: string | null;
+    try {
+      const found = this.db.pragma('quick_check(1)', { simple: true }) as string;
+      problem = found === 'ok' ? null : found.replace('*** in database main ***', '');
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (problem === null) return;
+    throw new UserError(
+      `the catalog ${this.file} is damaged (${problem.replace(/\s+/g, ' ').trim()}): restore it from a backup, or move it aside and index the folders again`,
+    );
+  }
+
   /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -134,17 +154,20 @@ export class Catalog {
   }
 
   /**
-   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids:
-   * a large folder goes a chunk at a time, each chunk its own short transaction.
+   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids and
+   * contents: a large folder goes a chunk at a time, each chunk its own short transaction.
    */
-  removePhotosInFolder(folderId: number, limit: number): number[] {
+  removePhotosInFolder(
+    folderId: number,
+    limit: number,
+  ): { id: number; contentHash: string | null }[] {
     return this.transaction(() => {
-      const ids = this.statement('SELECT id FROM photos WHERE folder_id = ? LIMIT ?')
-        .pluck()
-        .all(folderId, limit) as number[];
+      const photos = this.statement(
+        'SELECT id, content_hash AS contentHash FROM photos WHERE folder_id = ? LIMIT ?',
+      ).all(folderId, limit) as { id: number; contentHash: string | null }[];
       const remove = this.statement('DELETE FROM photos WHERE id = ?');
-      for (const id of ids) remove.run(id);
-      return ids;
+      for (const photo of photos) remove.run(photo.id);
+      return photos;
     });
   }
 

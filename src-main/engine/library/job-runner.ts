@@ -17,6 +17,7 @@ import {
   type PipelineProgress,
 } from './photo-indexer.js';
 import type { ScanProblem } from './scan.js';
+import { removeUnusedThumbnails } from './thumbnail-store.js';
 
 /** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
 const CHUNK = 64;
@@ -185,6 +186,7 @@ export class JobRunner {
     });
     if (photo !== undefined) {
       this.vectors?.removeFromVectorIndex([photo.id]);
+      await removeUnusedThumbnails(this.catalog, this.options.thumbnailsDir, [photo.contentHash]);
       this.counts.removed++;
     }
   }

@@ -51,6 +51,7 @@ export interface RepairReport {
  */
 export async function checkLibrary(services: LibraryServices): Promise<CheckReport> {
   const { catalog, vectors } = services;
+  catalog.assertSound();
   await vectors?.whenSettled();
   const folders = catalog.listFolders();
   const unavailable = new Set(folders.filter((f) => f.status === 'unavailable').map((f) => f.id));
