@@ -90,10 +90,20 @@ export interface MediaBytes {
   modifiedMs: number;
 }
 
+/**
+ * Camera RAW formats (their lower-case extensions, which is what the catalog records as their
+ * format). Ferret shows a RAW through the largest JPEG the camera embedded in it; the grid
+ * marks a RAW's tile with its format, so a RAW and the JPEG of the same shot, side by side,
+ * are told apart.
+ */
+export const RAW_FORMATS = ['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'rw2', 'pef'] as const;
+
 export interface PhotoSummary {
   id: number;
   path: string;
   name: string;
+  /** jpeg, png, webp, tiff, gif, avif, heic or a RAW_FORMATS entry; null when never read. */
+  format: string | null;
   width: number | null;
   height: number | null;
   takenAt: string | null;

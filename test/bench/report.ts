@@ -10,7 +10,7 @@ import type { QueryReport } from './sections/queries.js';
 import type { DesktopReport } from './sections/desktop.js';
 import type { VectorReport } from './sections/vectors.js';
 import type { HeicReport } from './sections/heic.js';
-import { RUNNER_NAMES, type TargetCheck } from './targets.js';
+import { RUNNER_NAMES, heicTarget, type TargetCheck } from './targets.js';
 
 export interface ModelFiles {
   id: string;
@@ -110,7 +110,15 @@ export function heicSection(heic: HeicReport, separateRun?: string): string {
 
 What indexing does to a photo before the model (decode, CLIP tensor, thumbnail), one photo at a time, ${heic.rounds} round${heic.rounds === 1 ? '' : 's'} each, for the HEIC files libheif's encoder made from corpus photos (shared/formats) and the JPEGs they were made from. The share is that work's part of the photo's indexing time beside the fp32 image tower (${ms(heic.modelMsPerPhoto)} a photo at the default batch and threads). HEIC is decoded by libheif as WebAssembly on worker threads (the engine's decode concurrency runs several at once).
 
-${table(['Photo', 'MP', 'JPEG p50 / p95', 'HEIC p50 / p95', 'HEIC / JPEG', 'Share of indexing time (JPEG / HEIC)'], rows)}`;
+${table(['Photo', 'MP', 'JPEG p50 / p95', 'HEIC p50 / p95', 'HEIC / JPEG', 'Share of indexing time (JPEG / HEIC)'], rows)}
+
+${verdict(heicTarget(heic))}`;
+}
+
+function verdict(check: TargetCheck): string {
+  const outcome = check.met ? '**met**' : `**missed** (${check.shortfall})`;
+  const why = check.why === null ? '' : ` ${check.why}`;
+  return `${check.target}, ${check.subject}: ${outcome}: ${check.measured}.${why}`;
 }
 
 function header(report: BenchReport): string {

@@ -245,7 +245,7 @@ async function replaceSection(
   const method = markdown.indexOf('## How it is measured');
   const updated =
     start !== -1
-      ? `${markdown.slice(0, start)}${section}${end === -1 ? '\n' : markdown.slice(end)}`
+      ? `${markdown.slice(0, start)}${section}${end === -1 ? '\n' : `\n${markdown.slice(end)}`}`
       : method !== -1
         ? `${markdown.slice(0, method)}${section}\n\n${markdown.slice(method)}`
         : `${markdown.trimEnd()}\n\n${section}\n`;

@@ -87,6 +87,21 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
     await fs.writeFile(file('bad/zero-bytes.heic'), '');
     await fs.writeFile(file('bad/truncated.heic'), heic.subarray(0, heic.length >> 1));
     await fs.copyFile(path.join(corpus, 'opencv-apple.jpg'), file('bad/IMG_0001.CR2'));
+    // HEVC data overwritten: the container and its EXIF still read.
+    const corruptHevc = Buffer.from(heic);
+    const mdat = corruptHevc.indexOf('mdat', 0, 'latin1');
+    corruptHevc.fill(0xff, mdat + 4, mdat + 68);
+    await fs.writeFile(file('bad/corrupt-hevc.heic'), corruptHevc);
+    // The preview's scan asks for Huffman tables the JPEG never defines.
+    const rw2 = await fs.readFile(path.join(FORMATS_DIR, 'raw', 'Panasonic.rw2'));
+    const scan = rw2.indexOf(
+      Buffer.from([0xff, 0xda]),
+      rw2.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
+    );
+    for (let component = 0; component < rw2[scan + 4]!; component++) {
+      rw2[scan + 6 + 2 * component] = 0x33;
+    }
+    await fs.writeFile(file('bad/corrupt-preview.rw2'), rw2);
   });
 
   after(async () => {
@@ -115,6 +130,8 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
       'DNG.dng',
       'Nikon.nef',
       'bad/IMG_0001.CR2',
+      'bad/corrupt-hevc.heic',
+      'bad/corrupt-preview.rw2',
       'bad/truncated.heic',
       'bad/zero-bytes.heic',
     ]);
@@ -123,6 +140,8 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
     assert.match(reasons.get('bad/zero-bytes.heic')!, /^empty file/);
     assert.match(reasons.get('bad/truncated.heic')!, /^corrupt or truncated/);
     assert.match(reasons.get('bad/IMG_0001.CR2')!, /^not a camera RAW: .* holds a jpeg image/);
+    assert.match(reasons.get('bad/corrupt-hevc.heic')!, /^corrupt or truncated HEIC: /);
+    assert.match(reasons.get('bad/corrupt-preview.rw2')!, /^corrupt or truncated image: /);
   });
 
   test('dates and cameras are recorded, for RAWs without a preview too', () => {
@@ -153,17 +172,18 @@ describe('a folder of JPEG, HEIC, camera RAW and GIF photos', () => {
     const formats = (JSON.parse(run.stdout) as { formats: FormatCount[] }).formats;
     assert.deepEqual(Object.fromEntries(formats.map(({ format, photos }) => [format, photos])), {
       jpeg: 6,
-      heic: 3,
+      // A HEIC and a RAW whose pixels are broken still have a format: their headers read.
+      heic: 4,
       gif: 1,
       raf: 1,
-      rw2: 1,
+      rw2: 2,
       cr2: 1,
       cr3: 1,
       dng: 1,
       nef: 1,
     });
     const text = await ferret(['--library', library, '--model-dir', modelDir, 'status']);
-    assert.match(text.stdout, /^formats: jpeg 6, heic 3, /m);
+    assert.match(text.stdout, /^formats: jpeg 6, heic 4, /m);
   });
 
   test('a HEIC and the JPEG it was made from are each other’s nearest neighbour', async () => {

@@ -1,21 +1,5 @@
 import path from 'node:path';
-
-/**
- * Camera RAW formats (lower-case extensions). Ferret shows a RAW through the largest JPEG preview
- * the camera embedded in it, as most RAW browsers do; the extension is what marks a file as a
- * RAW, since many RAWs are TIFF files that would otherwise be read as one.
- */
-export const RAW_EXTENSIONS = [
-  'dng',
-  'cr2',
-  'cr3',
-  'nef',
-  'arw',
-  'raf',
-  'orf',
-  'rw2',
-  'pef',
-] as const;
+import { RAW_FORMATS } from '../../contract/api.js';
 
 /**
  * File extensions (lower case, no dot) of the photos Ferret indexes: what the bundled libvips
@@ -34,11 +18,11 @@ export const IMAGE_EXTENSIONS = [
   'heic',
   'heif',
   'hif',
-  ...RAW_EXTENSIONS,
+  ...RAW_FORMATS,
 ] as const;
 
 const extensionSet: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS);
-const rawExtensionSet: ReadonlySet<string> = new Set(RAW_EXTENSIONS);
+const rawExtensionSet: ReadonlySet<string> = new Set(RAW_FORMATS);
 
 function extensionOf(filePath: string): string {
   return path.extname(filePath).slice(1).toLowerCase();
@@ -51,7 +35,10 @@ export function isImagePath(filePath: string): boolean {
   return extensionSet.has(extensionOf(name));
 }
 
-/** The RAW format a path names (its extension: `cr2`, `nef`…), or null for any other file. */
+/**
+ * The RAW format a path names (its extension: `cr2`, `nef`…), or null for any other file. The
+ * extension is what marks a camera RAW: many are TIFF files that would otherwise be read as one.
+ */
 export function rawFormatOf(filePath: string): string | null {
   const extension = extensionOf(filePath);
   return rawExtensionSet.has(extension) ? extension : null;

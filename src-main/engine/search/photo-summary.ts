@@ -8,6 +8,7 @@ export function toPhotoSummary(photo: PhotoRow, embedded: boolean): PhotoSummary
     id: photo.id,
     path: photo.path,
     name: path.basename(photo.path),
+    format: photo.format,
     width: photo.width,
     height: photo.height,
     takenAt: photo.takenAt,
