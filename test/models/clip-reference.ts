@@ -10,7 +10,7 @@ import type { TransformerShape } from './transformer-layers.js';
  */
 
 /** A row-major matrix. */
-interface Matrix {
+export interface Matrix {
   rows: number;
   cols: number;
   data: Float64Array;
@@ -111,18 +111,42 @@ function attention(
   causal: boolean,
 ): Matrix {
   const width = x.cols;
-  const headWidth = width / heads;
   const qkv = linear(x, weights, `${name}.in_proj`);
-  const merged: Matrix = { rows: x.rows, cols: width, data: new Float64Array(x.rows * width) };
-  const at = (token: number, part: number, head: number, i: number) =>
-    qkv.data[token * 3 * width + part * width + head * headWidth + i]!;
+  const part = (index: number): Matrix => ({
+    rows: x.rows,
+    cols: width,
+    data: Float64Array.from({ length: x.rows * width }, (_, i) => {
+      const token = Math.floor(i / width);
+      return qkv.data[token * 3 * width + index * width + (i % width)]!;
+    }),
+  });
+  const merged = multiHeadAttention(part(0), part(1), part(2), heads, causal);
+  return linear(merged, weights, `${name}.out_proj`);
+}
+
+/**
+ * Scaled dot-product attention, one head and one query at a time, over queries, keys and
+ * values of shape [tokens, width]; `causal` lets a query see only the keys up to its own.
+ */
+export function multiHeadAttention(
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  heads: number,
+  causal: boolean,
+): Matrix {
+  const width = q.cols;
+  const headWidth = width / heads;
+  const merged: Matrix = { rows: q.rows, cols: width, data: new Float64Array(q.rows * width) };
+  const at = (m: Matrix, token: number, head: number, i: number) =>
+    m.data[token * width + head * headWidth + i]!;
   for (let head = 0; head < heads; head++) {
-    for (let query = 0; query < x.rows; query++) {
-      const visible = causal ? query + 1 : x.rows;
+    for (let query = 0; query < q.rows; query++) {
+      const visible = causal ? query + 1 : k.rows;
       const scores: number[] = [];
       for (let key = 0; key < visible; key++) {
         let score = 0;
-        for (let i = 0; i < headWidth; i++) score += at(query, 0, head, i) * at(key, 1, head, i);
+        for (let i = 0; i < headWidth; i++) score += at(q, query, head, i) * at(k, key, head, i);
         scores.push(score / Math.sqrt(headWidth));
       }
       const largest = Math.max(...scores);
@@ -130,22 +154,22 @@ function attention(
       const total = exps.reduce((sum, value) => sum + value, 0);
       for (let i = 0; i < headWidth; i++) {
         let value = 0;
-        for (let key = 0; key < visible; key++) value += (exps[key]! / total) * at(key, 2, head, i);
+        for (let key = 0; key < visible; key++) value += (exps[key]! / total) * at(v, key, head, i);
         merged.data[query * width + head * headWidth + i] = value;
       }
     }
   }
-  return linear(merged, weights, `${name}.out_proj`);
+  return merged;
 }
 
-function linear(x: Matrix, weights: Weights, name: string): Matrix {
+export function linear(x: Matrix, weights: Weights, name: string): Matrix {
   const product = matMul(x, matrix(weights, `${name}.weight`, x.cols));
   const bias = get(weights, `${name}.bias`);
   product.data.forEach((v, i) => (product.data[i] = v + bias[i % product.cols]!));
   return product;
 }
 
-function layerNorm(x: Matrix, weights: Weights, name: string): Matrix {
+export function layerNorm(x: Matrix, weights: Weights, name: string, epsilon = 1e-5): Matrix {
   const scale = get(weights, `${name}.weight`);
   const bias = get(weights, `${name}.bias`);
   const out: Matrix = { ...x, data: new Float64Array(x.data.length) };
@@ -153,7 +177,7 @@ function layerNorm(x: Matrix, weights: Weights, name: string): Matrix {
     const values = x.data.subarray(r * x.cols, (r + 1) * x.cols);
     const mean = values.reduce((sum, v) => sum + v, 0) / x.cols;
     const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / x.cols;
-    const inverse = 1 / Math.sqrt(variance + 1e-5);
+    const inverse = 1 / Math.sqrt(variance + epsilon);
     values.forEach((v, c) => {
       out.data[r * x.cols + c] = (v - mean) * inverse * scale[c]! + bias[c]!;
     });
@@ -161,7 +185,7 @@ function layerNorm(x: Matrix, weights: Weights, name: string): Matrix {
   return out;
 }
 
-function matMul(a: Matrix, b: Matrix): Matrix {
+export function matMul(a: Matrix, b: Matrix): Matrix {
   const out: Matrix = { rows: a.rows, cols: b.cols, data: new Float64Array(a.rows * b.cols) };
   for (let r = 0; r < a.rows; r++) {
     for (let k = 0; k < a.cols; k++) {
@@ -172,7 +196,7 @@ function matMul(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
-function addRows(a: Matrix, b: Matrix): Matrix {
+export function addRows(a: Matrix, b: Matrix): Matrix {
   return { ...a, data: a.data.map((v, i) => v + b.data[i]!) };
 }
 
@@ -180,16 +204,16 @@ function row(x: Matrix, index: number): Matrix {
   return { rows: 1, cols: x.cols, data: x.data.slice(index * x.cols, (index + 1) * x.cols) };
 }
 
-function fromRows(rows: number[][]): Matrix {
+export function fromRows(rows: number[][]): Matrix {
   return { rows: rows.length, cols: rows[0]!.length, data: Float64Array.from(rows.flat()) };
 }
 
-function matrix(weights: Weights, name: string, rows: number): Matrix {
+export function matrix(weights: Weights, name: string, rows: number): Matrix {
   const data = Float64Array.from(get(weights, name));
   return { rows, cols: data.length / rows, data };
 }
 
-function get(weights: Weights, name: string): Float32Array {
+export function get(weights: Weights, name: string): Float32Array {
   const values = weights.get(name);
   if (values === undefined) throw new Error(`the model has no weight named ${name}`);
   return values;

@@ -49,7 +49,7 @@ export class TransformerLayers {
     return this.graph.op('Add', [product, this.normal(`${name}.bias`, [outputs], BIAS_STD)]);
   }
 
-  layerNorm(x: string, name: string, width: number): string {
+  layerNorm(x: string, name: string, width: number, epsilon = LAYER_NORM_EPSILON): string {
     const scale = this.graph.initializer(`${name}.weight`, DataType.FLOAT, [width], () =>
       new Float32Array(width).fill(1),
     );
@@ -61,7 +61,7 @@ export class TransformerLayers {
     );
     return this.graph.op('LayerNormalization', [x, scale, bias], {
       axis: -1,
-      epsilon: { float: LAYER_NORM_EPSILON },
+      epsilon: { float: epsilon },
     });
   }
 

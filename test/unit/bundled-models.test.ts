@@ -18,6 +18,7 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 
 const INT8_ID = 'clip-vit-b-32-int8';
+const MULTILINGUAL_ID = 'clip-vit-b-32-multilingual';
 const scratch: string[] = [];
 after(() => Promise.all(scratch.map((dir) => fs.rm(dir, { recursive: true, force: true }))));
 
@@ -33,7 +34,7 @@ describe('the bundled manifests', () => {
   test('every models/*.json, in order of id', () => {
     assert.deepEqual(
       readBundledManifests().map((manifest) => manifest.id),
-      [DEFAULT_MODEL_ID, INT8_ID],
+      [DEFAULT_MODEL_ID, INT8_ID, MULTILINGUAL_ID],
     );
   });
 
@@ -113,6 +114,7 @@ describe('selecting a bundled model', () => {
       [
         { id: DEFAULT_MODEL_ID, installed: false, selected: true },
         { id: INT8_ID, installed: false, selected: false },
+        { id: MULTILINGUAL_ID, installed: false, selected: false },
       ],
     );
 
@@ -135,7 +137,7 @@ describe('selecting a bundled model', () => {
     assert.equal(reopened.modelInfo().name, reopened.bundledManifest.name);
     assert.deepEqual(
       (await reopened.listBundledModels()).map((model) => model.selected),
-      [false, true],
+      [false, true, false],
     );
     await reopened.close();
   });
@@ -146,7 +148,8 @@ describe('selecting a bundled model', () => {
       () => engine.bundledModel('clip-huge'),
       (error) =>
         error instanceof UserError &&
-        error.message === `no bundled model "clip-huge" (one of: ${DEFAULT_MODEL_ID}, ${INT8_ID})`,
+        error.message ===
+          `no bundled model "clip-huge" (one of: ${DEFAULT_MODEL_ID}, ${INT8_ID}, ${MULTILINGUAL_ID})`,
     );
     await assert.rejects(engine.selectBundledModel('clip-huge'), UserError);
     assert.equal(engine.bundledManifest.id, DEFAULT_MODEL_ID);
@@ -194,7 +197,7 @@ describe('selecting a bundled model', () => {
     );
     assert.deepEqual(
       (await engine.listBundledModels()).map((model) => model.installed),
-      [false, false],
+      [false, false, false],
     );
     await engine.close();
   });

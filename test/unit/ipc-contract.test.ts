@@ -229,11 +229,13 @@ describe('dispatchCall (what main does with each renderer call)', () => {
       [
         ['clip-vit-b-32', true],
         ['clip-vit-b-32-int8', false],
+        ['clip-vit-b-32-multilingual', false],
       ],
     );
     assert.deepEqual(await dispatchCall(opened.backend, 'selectBundledModel', { id: 'clip-l' }), {
       ok: false,
-      error: 'no bundled model "clip-l" (one of: clip-vit-b-32, clip-vit-b-32-int8)',
+      error:
+        'no bundled model "clip-l" (one of: clip-vit-b-32, clip-vit-b-32-int8, clip-vit-b-32-multilingual)',
     });
     const selected = await dispatchCall(opened.backend, 'selectBundledModel', {
       id: 'clip-vit-b-32-int8',

@@ -6,6 +6,8 @@ import type { Logger } from '../util/logger.js';
 import { modelKey, type ModelManifest } from './manifest.js';
 import { readPreparedGraph } from './prepared-graph.js';
 import { openSession, type OpenedSession, type SessionTuning } from './providers.js';
+import { readSafetensor } from './safetensors.js';
+import { applyDense, meanPool, type DenseLayer } from './sentence-pooling.js';
 import { TextTokenizer } from './tokenizer.js';
 import { unitVector } from '../util/vectors.js';
 
@@ -25,6 +27,7 @@ export class ClipModel {
   private imageSession: Promise<OpenedSession> | undefined;
   private textSession: Promise<OpenedSession> | undefined;
   private tokenizer: TextTokenizer | undefined;
+  private dense: Promise<DenseLayer> | undefined;
   private openedProvider: ExecutionProviderName | null = null;
 
   constructor(
@@ -78,7 +81,30 @@ export class ClipModel {
       feeds[spec.attentionMask] = new ort.Tensor('int64', batch.attentionMask, shape);
     }
     const outputs = await session.run(feeds, [spec.output]);
-    return this.splitRows(outputs[spec.output], texts.length);
+    if (spec.pooling === undefined) return this.splitRows(outputs[spec.output], texts.length);
+    const hidden = this.float32Output(outputs[spec.output]);
+    const pooled = meanPool(hidden, batch.attentionMask, texts.length, batch.contextLength);
+    const dense = spec.projection === undefined ? undefined : await this.projection();
+    return pooled.map((vector) =>
+      this.unitRow(dense === undefined ? vector : applyDense(dense, vector)),
+    );
+  }
+
+  /** The Dense layer after pooling, read once from its safetensors file. */
+  private projection(): Promise<DenseLayer> {
+    const spec = this.manifest.text?.projection;
+    if (spec === undefined) throw new Error(`${this.manifest.name} has no projection`);
+    this.dense ??= readSafetensor(path.join(this.dir, spec.file), spec.tensor).then(
+      ({ shape, values }) => {
+        if (shape.length !== 2 || shape[0] !== this.manifest.dimensions) {
+          throw new Error(
+            `${this.manifest.name}: the projection ${spec.tensor} is [${shape.join(', ')}], not [${this.manifest.dimensions}, width]`,
+          );
+        }
+        return { weight: values, outputs: shape[0], inputs: shape[1]! };
+      },
+    );
+    return this.dense;
   }
 
   textTokenizer(): TextTokenizer {
@@ -133,19 +159,27 @@ export class ClipModel {
     return opened;
   }
 
-  private splitRows(output: ort.Tensor | undefined, rows: number): Float32Array[] {
+  private float32Output(output: ort.Tensor | undefined): Float32Array {
     if (output === undefined || output.type !== 'float32') {
       throw new Error(`${this.manifest.name}: the model did not return float32 embeddings`);
     }
-    const data = output.data as Float32Array;
+    return output.data as Float32Array;
+  }
+
+  private splitRows(output: ort.Tensor | undefined, rows: number): Float32Array[] {
+    const data = this.float32Output(output);
     const width = data.length / rows;
-    if (width !== this.manifest.dimensions) {
+    return Array.from({ length: rows }, (_, row) =>
+      this.unitRow(data.subarray(row * width, (row + 1) * width)),
+    );
+  }
+
+  private unitRow(vector: ArrayLike<number>): Float32Array {
+    if (vector.length !== this.manifest.dimensions) {
       throw new Error(
-        `${this.manifest.name}: the model returned ${width}-dimensional vectors, the manifest says ${this.manifest.dimensions}`,
+        `${this.manifest.name}: the model returned ${vector.length}-dimensional vectors, the manifest says ${this.manifest.dimensions}`,
       );
     }
-    return Array.from({ length: rows }, (_, row) =>
-      unitVector(data.subarray(row * width, (row + 1) * width), `${this.manifest.id}'s output`),
-    );
+    return unitVector(vector, `${this.manifest.id}'s output`);
   }
 }

@@ -47,6 +47,18 @@ export const textTowerSchema = z.object({
   tokenizer: z.string(),
   contextLength: z.number().int().positive(),
   padTokenId: z.number().int().nonnegative(),
+  /**
+   * How the graph's output becomes one vector per text. Absent: the graph outputs it (CLIP's
+   * export). 'mean': the graph outputs every token's hidden state ([texts, context, width], a
+   * sentence-transformers export), averaged over the tokens the attention mask keeps.
+   */
+  pooling: z.literal('mean').optional(),
+  /**
+   * A bias-free Dense layer applied after pooling that is not inside the ONNX file: a float32
+   * matrix in a safetensors file among the manifest's files, stored [out, in] as PyTorch's
+   * nn.Linear keeps it (out = the manifest's dimensions).
+   */
+  projection: z.object({ file: z.string(), tensor: z.string() }).optional(),
 });
 
 const cosine = z.number().min(-1).max(1);
@@ -78,6 +90,12 @@ export const modelManifestSchema = z.object({
   name: z.string(),
   /** Revision of the upstream export the URLs are pinned to. */
   revision: z.string().optional(),
+  /**
+   * The model whose image tower this one shares: the same image file (same checksum) and
+   * preprocessing, so the photos' vectors are that model's and switching between the two
+   * embeds nothing. A second text tower for the same image space is a manifest like this.
+   */
+  pairedWith: modelIdSchema.optional(),
   dimensions: z.number().int().positive(),
   files: z.array(modelFileSchema).min(1),
   image: imageTowerSchema,
@@ -110,8 +128,16 @@ export function parseModelManifest(json: unknown, source: string): ModelManifest
       `${source}: relevance.nearIdentical must be at least the first relevance.similar threshold`,
     );
   }
+  if (manifest.text?.pooling === 'mean' && manifest.text.attentionMask === undefined) {
+    throw new ModelManifestError(`${source}: mean pooling needs the graph's attention mask input`);
+  }
   const names = new Set(manifest.files.map((file) => file.path));
-  const referenced = [manifest.image.file, manifest.text?.file, manifest.text?.tokenizer];
+  const referenced = [
+    manifest.image.file,
+    manifest.text?.file,
+    manifest.text?.tokenizer,
+    manifest.text?.projection?.file,
+  ];
   for (const name of referenced) {
     if (name !== undefined && !names.has(name)) {
       throw new ModelManifestError(`${source}: "${name}" is used but not listed in files`);
@@ -140,8 +166,34 @@ export function downloadBytes(manifest: ModelManifest): number | null {
  * checksum is part of the key.
  */
 export function modelKey(manifest: ModelManifest): string {
-  const imageFile = manifest.files.find((file) => file.path === manifest.image.file);
-  return `${manifest.id}@${imageFile?.sha256.slice(0, 12) ?? 'unknown'}`;
+  return `${manifest.pairedWith ?? manifest.id}@${imageFileOf(manifest)?.sha256.slice(0, 12) ?? 'unknown'}`;
+}
+
+function imageFileOf(manifest: ModelManifest): ModelFile | undefined {
+  return manifest.files.find((file) => file.path === manifest.image.file);
+}
+
+/**
+ * A manifest paired with another really shares its image tower: the same file by checksum and
+ * the same preprocessing, or the vectors of one would be searched with the other's queries.
+ */
+export function checkPairing(manifest: ModelManifest, paired: ModelManifest | undefined): void {
+  if (manifest.pairedWith === undefined) return;
+  if (paired === undefined || paired.id !== manifest.pairedWith) {
+    throw new ModelManifestError(
+      `${manifest.id}: paired with unknown model ${manifest.pairedWith}`,
+    );
+  }
+  const same =
+    imageFileOf(manifest)?.sha256 === imageFileOf(paired)?.sha256 &&
+    JSON.stringify({ ...manifest.image, file: '' }) ===
+      JSON.stringify({ ...paired.image, file: '' }) &&
+    manifest.dimensions === paired.dimensions;
+  if (!same) {
+    throw new ModelManifestError(
+      `${manifest.id}: its image tower differs from ${paired.id}'s, so it cannot share its vectors`,
+    );
+  }
 }
 
 export const DEFAULT_MODEL_ID = 'clip-vit-b-32';
@@ -173,5 +225,12 @@ export function readBundledManifests(dir: string = BUNDLED_MODELS_DIR): ModelMan
       }
       return manifest;
     });
+  for (const manifest of manifests) {
+    if (manifest.pairedWith === undefined) continue;
+    checkPairing(
+      manifest,
+      manifests.find((other) => other.id === manifest.pairedWith),
+    );
+  }
   return manifests.sort((a, b) => (a.id < b.id ? -1 : 1));
 }

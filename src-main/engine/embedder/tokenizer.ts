@@ -10,9 +10,10 @@ export interface TokenBatch {
 }
 
 /**
- * CLIP's text front end: byte-level BPE from a Hugging Face tokenizer.json, start and end
- * tokens, and a fixed context. Texts longer than the context are cut, but the end token is
- * kept, because CLIP reads the sentence embedding at the end token's position.
+ * A text tower's front end from a Hugging Face tokenizer.json (CLIP's byte-level BPE, or BERT's
+ * WordPiece for the multilingual tower): start and end tokens as its post-processor adds them,
+ * and a fixed context. Texts longer than the context are cut, but the end token is kept,
+ * because CLIP reads the sentence embedding at the end token's position (and BERT expects it).
  */
 export class TextTokenizer {
   private readonly endTokenId: number | undefined;
