@@ -1,15 +1,24 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { bundleShell } from '../../scripts/bundle.mjs';
 
-export const SHELL_DIR = path.resolve(import.meta.dirname, '../../dist/shell');
+/**
+ * The shell's bundles as they ship, built for this test process alone: beside dist/shell (so
+ * they find node_modules as it does), never over it, since another test file may be loading
+ * its own copy at the same moment.
+ */
+export const SHELL_DIR = path.resolve(import.meta.dirname, `../../dist/shell-test-${process.pid}`);
 export const MODELS_DIR = path.resolve(import.meta.dirname, '../../models');
 
 let built: Promise<void> | undefined;
 
-/** The shell's bundles as they ship (dist/shell), built once per test process. */
+/** The shell's bundles, built once per test process and removed when it exits. */
 export function builtShell(): Promise<void> {
-  built ??= bundleShell(SHELL_DIR);
+  if (built === undefined) {
+    process.once('exit', () => rmSync(SHELL_DIR, { recursive: true, force: true }));
+    built = bundleShell(SHELL_DIR);
+  }
   return built;
 }
 
