@@ -48,6 +48,9 @@ export async function openBrowser(): Promise<Browser> {
     colorScheme: 'dark',
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // Every wait is for a state, never a speed: on a machine shared with other work (and with
+  // npm test running two files at once) a step can take past Playwright's 30 s default.
+  context.setDefaultTimeout(120_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {

@@ -10,7 +10,9 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
 import { embedCounter, waitFor } from '../helpers/live.js';
 
-const TIMING = { writeFinishMs: 200, removalGraceMs: 400, pollIntervalMs: 100, retryMs: 300 };
+// The removal grace is what lets a move's addition claim the photo before its deletion is
+// applied: long enough for that addition to be seen on a machine busy with other work.
+const TIMING = { writeFinishMs: 200, removalGraceMs: 3000, pollIntervalMs: 100, retryMs: 300 };
 
 /** Turns the photo upside down in place: new content, so a new hash and a new vector. */
 async function editPhoto(file: string): Promise<void> {

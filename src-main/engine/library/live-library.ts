@@ -78,8 +78,8 @@ export class LiveLibrary {
   private again = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
-  /** A retry pass is running (one that outlasts the interval must not overlap the next). */
-  private retrying = false;
+  /** The retry pass running, if any (one that outlasts the interval must not overlap the next). */
+  private retrying: Promise<void> | null = null;
   /** Per folder, the places inside it that could not be read or were not followed (loops). */
   private readonly scanProblems = new Map<number, ScanProblem[]>();
   private problem: string | null = null;
@@ -138,6 +138,8 @@ export class LiveLibrary {
 
   async stop(): Promise<void> {
     this.enter('stopped');
+    // A retry pass may be taking up a folder again: its watcher must be closed with the rest.
+    await this.retrying;
     await Promise.all([...this.watchers.values()].map((watcher) => watcher.close()));
     this.watchers.clear();
     this.scanProblems.clear();
@@ -236,6 +238,7 @@ export class LiveLibrary {
     await this.watchers.get(folder.id)?.close();
     this.watchers.delete(folder.id);
     const problem = await libraryFolderProblem(this.catalog, folder);
+    if (this.state === 'stopped') return;
     if (problem !== null) {
       this.markUnavailable(folder.id, problem);
       return;
@@ -311,10 +314,16 @@ export class LiveLibrary {
   }
 
   /** Folders that came back are watched again; work stopped by a full disk is tried again. */
-  private async retryTroubles(): Promise<void> {
+  private retryTroubles(): Promise<void> {
     // A retry that takes longer than the interval must not overlap the next (two watchers).
-    if (this.state === 'stopped' || this.retrying) return;
-    this.retrying = true;
+    if (this.state === 'stopped' || this.retrying !== null) return Promise.resolve();
+    this.retrying = this.retryPass().finally(() => {
+      this.retrying = null;
+    });
+    return this.retrying;
+  }
+
+  private async retryPass(): Promise<void> {
     try {
       for (const folder of this.catalog.listFolders()) {
         if (folder.status === 'ok') {
@@ -352,8 +361,6 @@ export class LiveLibrary {
       // Called from a timer: a throw (a full disk refusing the catalog write) would end the process.
       this.stopOn(error);
       return;
-    } finally {
-      this.retrying = false;
     }
     this.kick();
   }
