@@ -8,7 +8,7 @@ import { duplicatesCommand } from './commands/duplicates.js';
 import { foldersCommand } from './commands/folders.js';
 import { indexCommand } from './commands/index-folder.js';
 import { modelsCommand } from './commands/models.js';
-import { searchCommand, similarCommand } from './commands/search.js';
+import { photosCommand, searchCommand, similarCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
 import { watchCommand } from './commands/watch.js';
@@ -45,6 +45,7 @@ const program = new Command('ferret')
   .addCommand(searchCommand)
   .addCommand(similarCommand)
   .addCommand(duplicatesCommand)
+  .addCommand(photosCommand)
   .addCommand(statusCommand)
   .addCommand(doctorCommand)
   .addCommand(modelsCommand)

@@ -24,29 +24,86 @@ export const MAX_QUERY_LENGTH = 1000;
  */
 export const MAX_PICTURE_BYTES = 100 * 1000 * 1000;
 
+/** How a result list is ordered: by score (searches only), or by the date taken. */
+export const PHOTO_ORDERS = ['relevance', 'newest', 'oldest'] as const;
+export type PhotoOrder = (typeof PHOTO_ORDERS)[number];
+/** Browsing has no score to order by. */
+export type BrowseOrder = Exclude<PhotoOrder, 'relevance'>;
+
+export const ORIENTATIONS = ['portrait', 'landscape'] as const;
+export type Orientation = (typeof ORIENTATIONS)[number];
+
+/**
+ * Narrows any photo list (browsing, text search, find similar); every part given must hold.
+ * Dates are the grid's date: taken, else the file's time.
+ */
+export interface PhotoFilter {
+  /** First day, as 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD': a year or month starts on its first day. */
+  from?: string;
+  /** Last day, same forms: a year or month ends on its last day ('2019' to '2019' is 2019). */
+  to?: string;
+  /** A full folder path: the photos in it and in its subfolders. */
+  folder?: string;
+  /** Part of the camera's make and model ("Apple", "iPhone 12", "Canon EOS"), any case. */
+  camera?: string;
+  /** File types, as `formats` in the status names them (jpeg, heic, cr2, …); jpg and tif too. */
+  types?: string[];
+  orientation?: Orientation;
+  /** true: only photos with a GPS position; false: only those without. */
+  hasLocation?: boolean;
+}
+
+/** A camera in the library, as its photos record it. */
+export interface CameraCount {
+  make: string | null;
+  model: string | null;
+  photos: number;
+}
+
 /** A method that takes no arguments. */
 export type NoArgs = Record<string, never>;
 
 /** What a caller passes to each method (a `limit` may be left out: 60). */
 export interface RequestTypes {
   getStatus: NoArgs;
-  /** offset >= 0, 1 <= limit <= 1000. */
-  listPhotos: { offset: number; limit: number };
+  /** offset >= 0, 1 <= limit <= 1000; newest first unless `order` says otherwise. */
+  listPhotos: { offset: number; limit: number; filter?: PhotoFilter; order?: BrowseOrder };
   listMonths: NoArgs;
   getPhoto: { photoId: number };
   getPhotoDetails: { photoId: number };
-  /** query: 1 to 1000 characters once trimmed; 1 <= limit <= 500. */
   /**
+   * query: not empty once trimmed; past 1000 characters it is cut. 1 <= limit <= 500.
    * step: how far down the model's thresholds to go, 0 to 20 (default 0, only clear matches);
    * each "Show more" asks for the next; past the last step, the last applies.
+   * filter: only photos that pass it; order: best first (default) or by date.
    */
-  searchText: { query: string; limit?: number; step?: number };
-  findSimilar: { photoId: number; limit?: number; step?: number };
+  searchText: {
+    query: string;
+    limit?: number;
+    step?: number;
+    filter?: PhotoFilter;
+    order?: PhotoOrder;
+  };
+  findSimilar: {
+    photoId: number;
+    limit?: number;
+    step?: number;
+    filter?: PhotoFilter;
+    order?: PhotoOrder;
+  };
   /**
    * Find similar for a picture that is not in the library: its bytes (1 to MAX_PICTURE_BYTES),
    * whose type the engine reads from the bytes themselves. Nothing of it is stored.
    */
-  findSimilarToPicture: { picture: Uint8Array; limit?: number; step?: number };
+  findSimilarToPicture: {
+    picture: Uint8Array;
+    limit?: number;
+    step?: number;
+    filter?: PhotoFilter;
+    order?: PhotoOrder;
+  };
+  /** The cameras the library's photos record, most photos first (for the camera filter). */
+  listCameras: NoArgs;
   listFolders: NoArgs;
   addFolder: { path: string };
   removeFolder: { folderId: number };
@@ -74,7 +131,7 @@ export type RequestOf<M extends Method> = RequestTypes[M];
 /** What a handler receives after validation: defaults filled in. */
 export type ParsedRequestOf<M extends Method> = M extends
   'searchText' | 'findSimilar' | 'findSimilarToPicture'
-  ? Required<RequestTypes[M]>
+  ? Required<Omit<RequestTypes[M], 'filter'>> & Pick<RequestTypes[M], 'filter'>
   : RequestTypes[M];
 
 /** A catalogued photo: indexed (its metadata and thumbnail read), or not readable. */
@@ -172,6 +229,16 @@ export interface SearchResults {
   threshold: number;
   /** Whether a looser step exists ("Show more"). */
   canShowMore: boolean;
+  /** Why the filter leaves no photo at all to search, in words; null when some pass it. */
+  noPhotosBecause: string | null;
+}
+
+/** A page of photos, and how many there are in all (those that pass the filter, if any). */
+export interface PhotoPage {
+  total: number;
+  items: PhotoSummary[];
+  /** Why the filter leaves no photo at all, in words; null when some pass it (or none given). */
+  noPhotosBecause: string | null;
 }
 
 export interface SimilarResults extends SearchResults {
@@ -368,7 +435,7 @@ export interface Settings {
 
 export interface ResponseTypes {
   getStatus: LibraryStatus;
-  listPhotos: { total: number; items: PhotoSummary[] };
+  listPhotos: PhotoPage;
   /** The timeline: photos per month in the grid's order (newest first); offsets add up. */
   listMonths: MonthCount[];
   getPhoto: PhotoSummary;
@@ -376,6 +443,7 @@ export interface ResponseTypes {
   searchText: SearchResults;
   findSimilar: SimilarResults;
   findSimilarToPicture: SearchResults;
+  listCameras: CameraCount[];
   listFolders: FolderInfo[];
   addFolder: AddedFolder;
   removeFolder: { removedPhotos: number };

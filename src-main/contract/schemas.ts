@@ -6,7 +6,14 @@ import type {
   ParsedRequestOf,
   RequestTypes,
 } from './api.js';
-import { EXECUTION_PROVIDERS, MAX_PICTURE_BYTES, MAX_QUERY_LENGTH } from './api.js';
+import type { PhotoFilter } from './api.js';
+import {
+  EXECUTION_PROVIDERS,
+  MAX_PICTURE_BYTES,
+  MAX_QUERY_LENGTH,
+  ORIENTATIONS,
+  PHOTO_ORDERS,
+} from './api.js';
 import { ApiValidationError, UserError } from './errors.js';
 import { pictureTooLarge } from './format.js';
 
@@ -26,15 +33,53 @@ const folderPath = z.string().min(1).max(4096);
  */
 const relevanceStep = z.number().int().min(0).max(20).default(0);
 
-/** The one rule for search text, whichever door it comes through. */
+/**
+ * The one rule for search text, whichever door it comes through: not empty, and cut to the
+ * length that is read (CLIP reads 77 tokens; what lies past the cut would change nothing).
+ */
 export function checkSearchText(text: string): string {
-  if (text.trim() === '') throw new UserError('the search text is empty');
-  if (text.length > MAX_QUERY_LENGTH) {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new UserError('the search text is empty: type what to look for');
+  return trimmed.slice(0, MAX_QUERY_LENGTH);
+}
+
+const DAY_FORM = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+/**
+ * A filter's dates as the first and last day they cover ('YYYY-MM-DD'): a year or a month
+ * given as `from` starts on its first day, as `to` ends on its last. Refuses a date that is not
+ * one, and a range whose start comes after its end.
+ */
+export function dayRange(filter: Pick<PhotoFilter, 'from' | 'to'>): {
+  fromDay?: string;
+  toDay?: string;
+} {
+  const fromDay = filter.from === undefined ? undefined : calendarDay(filter.from, 'start');
+  const toDay = filter.to === undefined ? undefined : calendarDay(filter.to, 'end');
+  if (fromDay !== undefined && toDay !== undefined && fromDay > toDay) {
     throw new UserError(
-      `the search text is ${text.length} characters long; at most ${MAX_QUERY_LENGTH} are read`,
+      `the dates are the wrong way round: from ${filter.from} is after to ${filter.to}`,
     );
   }
-  return text;
+  return { ...(fromDay && { fromDay }), ...(toDay && { toDay }) };
+}
+
+function calendarDay(value: string, end: 'start' | 'end'): string {
+  const match = DAY_FORM.exec(value.trim());
+  const [, year, month, day] = match ?? [];
+  const monthNumber = month === undefined ? undefined : Number(month);
+  const lastDay = (m: number) => new Date(Date.UTC(Number(year), m, 0)).getUTCDate();
+  if (
+    year === undefined ||
+    (monthNumber !== undefined && (monthNumber < 1 || monthNumber > 12)) ||
+    (day !== undefined && (Number(day) < 1 || Number(day) > lastDay(monthNumber!)))
+  ) {
+    throw new UserError(`"${value}" is not a date: write 2019, 2019-07 or 2019-07-14`);
+  }
+  if (day !== undefined) return `${year}-${month}-${day}`;
+  if (month !== undefined)
+    return `${year}-${month}-${end === 'start' ? '01' : lastDay(monthNumber!)}`;
+  return `${year}-${end === 'start' ? '01-01' : '12-31'}`;
 }
 /** How model manifests name their model: also what `ferret models use` takes. */
 export const modelIdSchema = z
@@ -44,22 +89,63 @@ export const modelIdSchema = z
 
 const noArgs = z.object({}).strict();
 
+/** Dates are checked as dates (and as a range) by `dayRange`, with a message that says how. */
+const filterDate = z.string().min(1).max(10);
+
+export const photoFilterSchema = z
+  .object({
+    from: filterDate.optional(),
+    to: filterDate.optional(),
+    folder: folderPath.optional(),
+    camera: z.string().trim().min(1).max(200).optional(),
+    types: z.array(z.string().trim().toLowerCase().min(1).max(16)).min(1).max(32).optional(),
+    orientation: z.enum(ORIENTATIONS).optional(),
+    hasLocation: z.boolean().optional(),
+  })
+  .strict();
+const photoOrder = z.enum(PHOTO_ORDERS).default('relevance');
+/**
+ * Search text, trimmed and cut to the length that is read. An empty one is left for the engine
+ * to refuse in words (`checkSearchText`) rather than as a validation error; the bound only
+ * keeps a request to a sane size.
+ */
+const searchQuery = z
+  .string()
+  .max(MAX_QUERY_LENGTH * 100)
+  .trim()
+  .transform((text) => text.slice(0, MAX_QUERY_LENGTH));
+
 export const requestSchemas = {
   getStatus: noArgs,
   listPhotos: z
-    .object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) })
+    .object({
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+      filter: photoFilterSchema.optional(),
+      order: z.enum(['newest', 'oldest']).optional(),
+    })
     .strict(),
   listMonths: noArgs,
   getPhoto: z.object({ photoId }).strict(),
   getPhotoDetails: z.object({ photoId }).strict(),
   searchText: z
     .object({
-      query: z.string().trim().min(1).max(MAX_QUERY_LENGTH),
+      query: searchQuery,
       limit,
       step: relevanceStep,
+      filter: photoFilterSchema.optional(),
+      order: photoOrder,
     })
     .strict(),
-  findSimilar: z.object({ photoId, limit, step: relevanceStep }).strict(),
+  findSimilar: z
+    .object({
+      photoId,
+      limit,
+      step: relevanceStep,
+      filter: photoFilterSchema.optional(),
+      order: photoOrder,
+    })
+    .strict(),
   findSimilarToPicture: z
     .object({
       picture: z
@@ -70,8 +156,11 @@ export const requestSchemas = {
         }),
       limit,
       step: relevanceStep,
+      filter: photoFilterSchema.optional(),
+      order: photoOrder,
     })
     .strict(),
+  listCameras: noArgs,
   listFolders: noArgs,
   addFolder: z.object({ path: folderPath }).strict(),
   removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),

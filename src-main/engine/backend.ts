@@ -332,7 +332,8 @@ export class Backend implements ApiBackend {
     const desktop = this.options.desktop;
     return {
       getStatus: async () => engine.status(library.progress()),
-      listPhotos: async ({ offset, limit }) => engine.listPhotos(offset, limit),
+      listPhotos: async ({ offset, limit, filter, order }) =>
+        engine.listPhotos(offset, limit, { filter, order }),
       listMonths: async () => engine.listMonths(),
       getPhoto: async ({ photoId }) => {
         const photo = engine.getPhoto(photoId);
@@ -340,13 +341,14 @@ export class Backend implements ApiBackend {
         return photo;
       },
       getPhotoDetails: ({ photoId }) => engine.photoDetails(photoId),
-      searchText: ({ query, limit, step }) => engine.searchText(query, { limit, step }),
-      findSimilar: async ({ photoId, limit, step }) => engine.findSimilar(photoId, { limit, step }),
-      findSimilarToPicture: ({ picture, limit, step }) =>
+      searchText: ({ query, ...options }) => engine.searchText(query, options),
+      findSimilar: async ({ photoId, ...options }) => engine.findSimilar(photoId, options),
+      findSimilarToPicture: ({ picture, ...options }) =>
         engine.findSimilarToPicture(
           Buffer.from(picture.buffer, picture.byteOffset, picture.byteLength),
-          { limit, step },
+          options,
         ),
+      listCameras: async () => engine.listCameras(),
       listFolders: async () => engine.listFolders(),
       addFolder: async ({ path }) => {
         const folder = await library.addFolder(path);

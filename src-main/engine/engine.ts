@@ -6,6 +6,8 @@ import type {
   AddedFolder,
   BundledModel,
   ExecutionProviderName,
+  BrowseOrder,
+  CameraCount,
   FolderInfo,
   IndexingProgress,
   LibraryStatus,
@@ -18,6 +20,8 @@ import type {
   DuplicateTier,
   TrashResult,
   PhotoDetails,
+  PhotoFilter,
+  PhotoPage,
   PhotoSummary,
   SearchResults,
   SimilarResults,
@@ -59,6 +63,8 @@ import { UserError } from '../contract/errors.js';
 import { fullPathFromUser } from './util/given-path.js';
 import { isPathInside } from './util/path-inside.js';
 import { toPhotoSummary } from './search/photo-summary.js';
+import { whyNoPhotos } from './search/empty-filter.js';
+import { hasConditions, photoConditions } from './catalog/photo-filter.js';
 import { stderrLogger, type Logger } from './util/logger.js';
 import { VectorStore } from './vector-store.js';
 
@@ -603,14 +609,31 @@ export class Engine {
     return `The file is no longer at ${file}: it was moved or deleted.`;
   }
 
-  listPhotos(offset: number, limit: number): { total: number; items: PhotoSummary[] } {
-    const { total, items } = this.catalog.listPhotos(offset, limit);
+  /** A page of photos by date, only those that pass the filter when one is given. */
+  listPhotos(
+    offset: number,
+    limit: number,
+    options: { filter?: PhotoFilter; order?: BrowseOrder } = {},
+  ): PhotoPage {
+    const conditions = options.filter && photoConditions(options.filter);
+    const { total, items } = this.catalog.listPhotos(offset, limit, {
+      conditions,
+      order: options.order,
+    });
     return {
       total,
       items: items.map((photo) =>
         toPhotoSummary(photo, this.loaded?.vectors.has(photo.id) ?? false),
       ),
+      noPhotosBecause:
+        total === 0 && conditions !== undefined && hasConditions(conditions)
+          ? whyNoPhotos(this.catalog, conditions)
+          : null,
     };
+  }
+
+  listCameras(): CameraCount[] {
+    return this.catalog.listCameras();
   }
 
   listMonths(): MonthCount[] {

@@ -8,6 +8,8 @@ import {
   type VectorIndexOptions,
 } from './vector-index/vector-index.js';
 import type { Logger } from './util/logger.js';
+import { dot, unitVector } from './util/vectors.js';
+import type { PhotoConditions } from './catalog/photo-filter.js';
 import { errorMessage } from '../contract/format.js';
 
 /**
@@ -23,6 +25,22 @@ const EXACT_CHUNK = 2048;
 const PROGRESS_EVERY_MS = 1000;
 /** A recorded rebuild progress older than this is from a process that is gone. */
 const PROGRESS_FRESH_MS = 10_000;
+
+/**
+ * A filter that keeps at most this many photos is searched exactly over their vectors, read
+ * from the catalog in one query; a larger one walks the HNSW graph skipping the photos it does
+ * not keep. Measured at 100,000 photos (BENCHMARKS.md, filtered search): scoring a few
+ * thousand vectors is faster than the graph walk, which at a selective filter visits most of
+ * the graph to find k that pass and loses recall doing so.
+ */
+export const FILTER_FIRST_MAX = 2_000;
+
+/** The photos a search may return: those a filter keeps. */
+export interface SearchScope {
+  ids: ReadonlySet<number>;
+  /** Their vectors (unit length) when few enough to score all of them; null: walk the graph. */
+  vectors: { id: number; vector: Float32Array }[] | null;
+}
 
 /**
  * One model's vectors: the catalog holds them durably (the source of truth) and the HNSW index
@@ -45,6 +63,7 @@ export class VectorStore {
   private closed = false;
   private readonly background: Promise<void>;
   private lastProgressRecord = 0;
+  private lastScope: { key: string; scope: SearchScope } | undefined;
 
   private constructor(
     private readonly catalog: Catalog,
@@ -155,17 +174,51 @@ export class VectorStore {
     }
   }
 
-  /** The photos nearest the query, closest first: from the index, or exactly while it is rebuilt. */
+  /**
+   * The photos a filter keeps, with their vectors when there are few of them (`strategy`
+   * forces one way, for the benchmark that compares them). The last scope is kept until the
+   * catalog changes: typing in the search box, or Show more, keeps the same filter.
+   */
+  scope(conditions: PhotoConditions, strategy?: 'filter-first' | 'graph'): SearchScope {
+    const key = `${JSON.stringify(conditions)}|${strategy}|${this.catalog.changeStamp()}`;
+    if (this.lastScope?.key === key) return this.lastScope.scope;
+    const scope = this.readScope(conditions, strategy);
+    this.lastScope = { key, scope };
+    return scope;
+  }
+
+  /** `scope` read afresh from the catalog, bypassing the kept one. */
+  readScope(conditions: PhotoConditions, strategy?: 'filter-first' | 'graph'): SearchScope {
+    const count = this.catalog.countPhotos(conditions);
+    if (strategy === 'filter-first' || (strategy === undefined && count <= FILTER_FIRST_MAX)) {
+      const vectors = this.catalog.vectorsMeeting(this.modelId, conditions).map((row) => ({
+        id: row.photoId,
+        vector: normaliseInPlace(this.catalog.decodeVector(this.modelId, row.bytes)),
+      }));
+      return { ids: new Set(vectors.map(({ id }) => id)), vectors };
+    }
+    return { ids: new Set(this.catalog.photoIdsMeeting(conditions)), vectors: null };
+  }
+
+  /**
+   * The photos nearest the query, closest first: from the index, or exactly while it is
+   * rebuilt; only those in `scope` when given.
+   */
   async search(
     query: Float32Array,
     limit: number,
     exclude?: ReadonlySet<number>,
+    scope?: SearchScope,
   ): Promise<Neighbour[]> {
+    if (scope?.vectors) return nearestAmong(scope.vectors, query, limit, exclude);
     await this.whenOpened();
     if (this.state.state === 'ready' && this.vectorIndex) {
-      return this.vectorIndex.search(query, limit, exclude ? { exclude: new Set(exclude) } : {});
+      return this.vectorIndex.search(query, limit, {
+        ...(exclude && { exclude: new Set(exclude) }),
+        ...(scope && { within: scope.ids }),
+      });
     }
-    return this.exactSearch(query, limit, exclude ?? new Set());
+    return this.exactSearch(query, limit, exclude ?? new Set(), scope?.ids);
   }
 
   /**
@@ -297,6 +350,7 @@ export class VectorStore {
     query: Float32Array,
     limit: number,
     exclude: ReadonlySet<number>,
+    within?: ReadonlySet<number>,
   ): Promise<Neighbour[]> {
     let queryNorm = 0;
     for (const value of query) queryNorm += value * value;
@@ -309,7 +363,7 @@ export class VectorStore {
       if (rows.length === 0) break;
       for (const { photoId, bytes } of rows) {
         after = photoId;
-        if (exclude.has(photoId)) continue;
+        if (exclude.has(photoId) || (within && !within.has(photoId))) continue;
         const vector = this.catalog.decodeVector(this.modelId, bytes);
         let dot = 0;
         let norm = 0;
@@ -375,4 +429,28 @@ export class VectorStore {
   private bumpGeneration(): void {
     this.catalog.setSetting(this.generationKey(), this.generation() + 1);
   }
+}
+
+/** A freshly decoded vector made unit length where it lies (a zero vector stays as it is). */
+function normaliseInPlace(vector: Float32Array): Float32Array {
+  let sumOfSquares = 0;
+  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
+  const norm = Math.sqrt(sumOfSquares);
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
+  return vector;
+}
+
+/** The `limit` vectors nearest the query by cosine, best first (the vectors are unit length). */
+function nearestAmong(
+  candidates: readonly { id: number; vector: Float32Array }[],
+  query: Float32Array,
+  limit: number,
+  exclude?: ReadonlySet<number>,
+): Neighbour[] {
+  const point = unitVector(query, 'query vector');
+  const scored: Neighbour[] = [];
+  for (const { id, vector } of candidates) {
+    if (!exclude?.has(id)) scored.push({ id, score: dot(vector, point) });
+  }
+  return scored.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }

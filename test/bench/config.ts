@@ -25,6 +25,8 @@ export interface BenchConfig {
    */
   modelSweep: { batchSizes: number[]; threads: number[]; photos: number };
   vectorCounts: number[];
+  /** Photos in the synthetic library of the filtered search section (`--only filters`). */
+  filterPhotos: number;
   efValues: number[];
   recallQueries: number;
   /** Warm text queries per round, and rounds over them. */
@@ -54,6 +56,7 @@ export const FULL_CONFIG: BenchConfig = {
   ],
   modelSweep: { batchSizes: [1, 8, 16, 32], threads: [1, 2], photos: 64 },
   vectorCounts: [10_000, 100_000],
+  filterPhotos: 100_000,
   efValues: [10, 16, 32, 64, 100, 200],
   recallQueries: 200,
   textQueries: 50,
@@ -74,6 +77,7 @@ export const QUICK_CONFIG: BenchConfig = {
   alternativeTunings: [],
   modelSweep: { batchSizes: [1, 8], threads: [2], photos: 16 },
   vectorCounts: [2_000],
+  filterPhotos: 2_000,
   efValues: [16, 100],
   recallQueries: 20,
   textQueries: 10,

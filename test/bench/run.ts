@@ -5,8 +5,9 @@
  * BENCHMARKS.md at the repository root (a quick run writes its Markdown next to the JSON).
  * `npm run bench -- --render FILE.json` writes the Markdown again from a saved report, and
  * `npm run bench -- --only desktop` measures the CLI start-up and installer size alone, and
- * `npm run bench -- --only heic` HEIC against JPEG alone, and `npm run bench -- --only duplicates`
- * duplicate grouping at 100,000 photos alone (`--photos N` for another size).
+ * `npm run bench -- --only heic` HEIC against JPEG alone, `npm run bench -- --only duplicates`
+ * duplicate grouping at 100,000 photos alone (`--photos N` for another size), and
+ * `npm run bench -- --only filters` filtered search and browsing on 100,000 synthetic photos.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,6 +41,7 @@ import { MILLION_END, MILLION_START, renderMillion, spliceMillion } from './mill
 import { runHeicSection, type HeicReport } from './sections/heic.js';
 import { runDuplicatesSection } from './sections/duplicates.js';
 import { duplicatesSectionOf, renderDuplicates, spliceDuplicates } from './duplicates-report.js';
+import { FILTERS_HEADING, filtersSection, runFiltersSection } from './sections/filters.js';
 import { checkTargets, heicTarget } from './targets.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -81,8 +83,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-'));
   if (values.only !== undefined) {
-    if (values.only !== 'desktop' && values.only !== 'heic' && values.only !== 'duplicates') {
-      throw new Error(`--only takes "desktop", "heic" or "duplicates", not "${values.only}"`);
+    if (!['desktop', 'heic', 'duplicates', 'filters'].includes(values.only)) {
+      throw new Error(
+        `--only takes "desktop", "heic", "duplicates" or "filters", not "${values.only}"`,
+      );
     }
     try {
       const written =
@@ -90,12 +94,14 @@ async function main(): Promise<void> {
           ? await measureDesktopOnly(config, scratch)
           : values.only === 'heic'
             ? await measureHeicOnly(config)
-            : await measureDuplicatesOnly(
-                config,
-                scratch,
-                values.photos ? Number(values.photos) : 100_000,
-                outDir,
-              );
+            : values.only === 'filters'
+              ? await measureFiltersOnly(config)
+              : await measureDuplicatesOnly(
+                  config,
+                  scratch,
+                  values.photos ? Number(values.photos) : 100_000,
+                  outDir,
+                );
       log(`wrote ${written}`);
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -131,11 +137,15 @@ async function writeMarkdown(report: BenchReport, outDir: string): Promise<strin
   const withMillion = earlier.includes(MILLION_START)
     ? spliceMillion(markdown, million)
     : `${markdown}\n`;
-  // So does the duplicates section (--only duplicates).
+  // So do the duplicates section (--only duplicates) and the filtered-search section
+  // (--only filters).
   const duplicates = duplicatesSectionOf(earlier);
+  const filters = sectionIn(earlier, FILTERS_HEADING);
+  const withDuplicates =
+    duplicates === null ? withMillion : spliceDuplicates(withMillion, duplicates);
   await writeFile(
     file,
-    duplicates === null ? withMillion : spliceDuplicates(withMillion, duplicates),
+    filters === null ? withDuplicates : spliceSection(withDuplicates, FILTERS_HEADING, filters),
   );
   return path.relative(process.cwd(), file);
 }
@@ -229,6 +239,26 @@ function measureHeic(config: BenchConfig, models: BenchModels): Promise<HeicRepo
   });
 }
 
+/**
+ * Filtered search and browsing on their own (a synthetic library with metadata, kept between
+ * runs), written into BENCHMARKS.md (or the quick Markdown) in place of that section.
+ */
+async function measureFiltersOnly(config: BenchConfig): Promise<string> {
+  const models = await benchModels(config.modelSize);
+  const report = await runFiltersSection({
+    photos: config.filterPhotos,
+    queries: config.recallQueries,
+    modelDir: models.fp32Dir,
+  });
+  const machine = describeMachine();
+  const section = filtersSection(
+    report,
+    `${new Date().toISOString().slice(0, 10)} (${machine.cpuModel}, ${machine.cores} cores, shared with other sessions)`,
+  );
+  log(section);
+  return replaceSection(config, FILTERS_HEADING, section);
+}
+
 /** Puts `section` (starting with `heading`) into the Markdown in place of its earlier self. */
 async function replaceSection(
   config: BenchConfig,
@@ -240,18 +270,30 @@ async function replaceSection(
       ? path.join(REPO_ROOT, 'BENCHMARKS.md')
       : path.join(REPO_ROOT, 'bench-results', 'BENCHMARKS.quick.md');
   const markdown = await readFile(file, 'utf8').catch(() => '# Ferret benchmarks\n');
-  const start = markdown.indexOf(heading);
-  const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + heading.length);
-  const method = markdown.indexOf('## How it is measured');
-  const updated =
-    start !== -1
-      ? `${markdown.slice(0, start)}${section}${end === -1 ? '\n' : `\n${markdown.slice(end)}`}`
-      : method !== -1
-        ? `${markdown.slice(0, method)}${section}\n\n${markdown.slice(method)}`
-        : `${markdown.trimEnd()}\n\n${section}\n`;
+  const updated = spliceSection(markdown, heading, section);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, updated);
   return path.relative(process.cwd(), file);
+}
+
+/** The Markdown with `section` in place of its earlier self, else before the method section. */
+function spliceSection(markdown: string, heading: string, section: string): string {
+  const start = markdown.indexOf(heading);
+  const end = start === -1 ? -1 : markdown.indexOf('\n## ', start + heading.length);
+  const method = markdown.indexOf('## How it is measured');
+  return start !== -1
+    ? `${markdown.slice(0, start)}${section}${end === -1 ? '\n' : `\n${markdown.slice(end)}`}`
+    : method !== -1
+      ? `${markdown.slice(0, method)}${section}\n\n${markdown.slice(method)}`
+      : `${markdown.trimEnd()}\n\n${section}\n`;
+}
+
+/** A section of the Markdown (from its heading to the next), or null when it has none. */
+function sectionIn(markdown: string, heading: string): string | null {
+  const start = markdown.indexOf(heading);
+  if (start === -1) return null;
+  const end = markdown.indexOf('\n## ', start + heading.length);
+  return markdown.slice(start, end === -1 ? undefined : end).trimEnd();
 }
 
 function markdownFile(mode: BenchConfig['mode'], outDir: string): string {

@@ -93,6 +93,7 @@ describe('the bundled engine host', () => {
       query: 'a dog on the beach',
       limit: 5,
       step: 0,
+      order: 'relevance',
     });
     assert.equal(hits.length, 5);
     for (const hit of hits) assert.ok(hit.photo.path.startsWith(corpus), hit.photo.path);
@@ -100,6 +101,7 @@ describe('the bundled engine host', () => {
       photoId: hits[0]!.photo.id,
       limit: 3,
       step: 0,
+      order: 'relevance',
     });
     assert.equal(similar.hits.length, 3);
     assert.ok(similar.hits.every((hit) => hit.photo.id !== hits[0]!.photo.id));

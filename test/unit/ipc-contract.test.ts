@@ -6,6 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
 import { ApiValidationError } from '../../src-main/contract/errors.js';
+import { MAX_QUERY_LENGTH } from '../../src-main/contract/api.js';
 import {
   METHODS,
   parseDesktopRequest,
@@ -36,12 +37,23 @@ import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 /** One valid request per method: adding a method to the contract without one fails to compile. */
 const VALID: { [M in Method]: RequestOf<M> } = {
   getStatus: {},
-  listPhotos: { offset: 0, limit: 100 },
+  listPhotos: {
+    offset: 0,
+    limit: 100,
+    filter: { from: '2019', to: '2019-06', camera: 'Apple', types: ['heic'] },
+    order: 'oldest',
+  },
   listMonths: {},
   getPhoto: { photoId: 1 },
   getPhotoDetails: { photoId: 2 },
   searchText: { query: 'a dog on a beach' },
-  findSimilar: { photoId: 3, limit: 10 },
+  findSimilar: {
+    photoId: 3,
+    limit: 10,
+    filter: { folder: '/home/me/Pictures/2019', orientation: 'portrait', hasLocation: true },
+    order: 'newest',
+  },
+  listCameras: {},
   findSimilarToPicture: { picture: new Uint8Array([0xff, 0xd8, 0xff]), step: 1 },
   listFolders: {},
   addFolder: { path: '/home/me/Pictures' },
@@ -88,6 +100,7 @@ describe('parseRequest', () => {
       query: 'red car',
       limit: 60,
       step: 0,
+      order: 'relevance',
     });
     assert.deepEqual(parseRequest('getStatus', undefined).args, {});
   });
@@ -120,9 +133,27 @@ describe('parseRequest', () => {
     refuses('listPhotos', { offset: 0 }, /listPhotos/);
   });
 
-  test('refuses empty or huge text and paths', () => {
-    refuses('searchText', { query: '   ' }, /searchText/);
-    refuses('searchText', { query: 'x'.repeat(1001) }, /searchText/);
+  test('cuts search text past the length that is read, and leaves empty text to the engine', () => {
+    const long = parseRequest('searchText', { query: 'x'.repeat(1001) }).args as { query: string };
+    assert.equal(long.query.length, MAX_QUERY_LENGTH);
+    // The engine refuses it with "the search text is empty", not a validation error.
+    assert.equal(
+      (parseRequest('searchText', { query: '   ' }).args as { query: string }).query,
+      '',
+    );
+    refuses('searchText', { query: 'x'.repeat(MAX_QUERY_LENGTH * 100 + 1) }, /searchText/);
+  });
+
+  test('refuses filters and orders the contract does not have', () => {
+    refuses('listPhotos', { offset: 0, limit: 10, order: 'relevance' }, /listPhotos/);
+    refuses('searchText', { query: 'cat', order: 'random' }, /searchText/);
+    refuses('searchText', { query: 'cat', filter: { orientation: 'square' } }, /searchText/);
+    refuses('searchText', { query: 'cat', filter: { sql: '1=1' } }, /searchText/);
+    refuses('findSimilar', { photoId: 1, filter: { types: [] } }, /findSimilar/);
+    refuses('findSimilar', { photoId: 1, filter: { hasLocation: 'yes' } }, /findSimilar/);
+  });
+
+  test('refuses empty or huge paths', () => {
     refuses('addFolder', { path: '' }, /addFolder/);
     refuses('addFolder', { path: 'x'.repeat(4097) }, /addFolder/);
     refuses('addFolder', {}, /addFolder/);
@@ -139,7 +170,7 @@ describe('parseRequest', () => {
       /the picture is 100 MB; Find similar takes pictures of at most 100 MB/,
     );
     const { args } = parseRequest('findSimilarToPicture', { picture: Buffer.from('x') });
-    assert.deepEqual(args, { picture: Buffer.from('x'), limit: 60, step: 0 });
+    assert.deepEqual(args, { picture: Buffer.from('x'), limit: 60, step: 0, order: 'relevance' });
   });
 
   test('refuses unknown execution providers and empty provider lists', () => {
@@ -344,6 +375,7 @@ describe('engine host protocol (main ↔ utilityProcess) over a real message cha
         picture: new Uint8Array([0xff, 0xd8, 0xff]),
         limit: 5,
         step: 0,
+        order: 'relevance',
       }),
       { message: /model/ },
     );

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { FormatCount, MonthCount, PhotoStatus } from '../../contract/api.js';
+import type {
+  BrowseOrder,
+  CameraCount,
+  FormatCount,
+  MonthCount,
+  PhotoStatus,
+} from '../../contract/api.js';
+import { hasConditions, whereClause, type PhotoConditions } from './photo-filter.js';
 import { UserError } from '../../contract/errors.js';
 import { isPathInside } from '../util/path-inside.js';
 import { checkSchemaReadable, migrate } from './migrations.js';
@@ -323,11 +330,86 @@ export class Catalog {
   }
 
   /**
-   * A page of photos, newest first (taken, else the file's time), and how many there are. Seeks
-   * through the per-day counts to the day the page starts in, then steps only over that day's
-   * earlier photos: the cost does not grow with the depth of the page.
+   * A page of photos by date (taken, else the file's time), newest first unless `order` says
+   * oldest, and how many there are; only those that meet `conditions` when given.
    */
-  listPhotos(offset: number, limit: number): { total: number; items: PhotoRow[] } {
+  listPhotos(
+    offset: number,
+    limit: number,
+    options: { conditions?: PhotoConditions; order?: BrowseOrder } = {},
+  ): { total: number; items: PhotoRow[] } {
+    const { conditions, order = 'newest' } = options;
+    if (conditions !== undefined && hasConditions(conditions)) {
+      const where = whereClause(conditions);
+      const direction = order === 'newest' ? 'DESC' : 'ASC';
+      const items = this.statement(
+        `SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${where.sql}
+         ORDER BY sort_day ${direction}, sort_at ${direction}, id ${direction} LIMIT ? OFFSET ?`,
+      ).all(...where.params, limit, offset) as PhotoRow[];
+      return { total: this.countPhotos(conditions), items };
+    }
+    if (order === 'newest') return this.newestPage(offset, limit);
+    // The oldest-first page is the newest-first page counted from the other end, reversed.
+    const total = this.dayCounts().total;
+    const end = Math.max(0, total - offset);
+    const start = Math.max(0, end - limit);
+    return { total, items: this.newestPage(start, end - start).items.reverse() };
+  }
+
+  /** How many photos meet the conditions. */
+  countPhotos(conditions: PhotoConditions): number {
+    if (!hasConditions(conditions)) return this.dayCounts().total;
+    const where = whereClause(conditions);
+    return this.statement(`SELECT count(*) FROM photos WHERE ${where.sql}`)
+      .pluck()
+      .get(...where.params) as number;
+  }
+
+  /** The ids of the photos that meet the conditions. */
+  photoIdsMeeting(conditions: PhotoConditions): number[] {
+    const where = whereClause(conditions);
+    return this.statement(`SELECT id FROM photos WHERE ${where.sql}`)
+      .pluck()
+      .all(...where.params) as number[];
+  }
+
+  /** A model's vectors of the photos that meet the conditions, as stored. */
+  vectorsMeeting(modelId: number, conditions: PhotoConditions): StoredVectorBytes[] {
+    const where = whereClause(conditions);
+    // CROSS JOIN keeps photos the outer loop, so the filter's index (days, paths) picks the
+    // few rows first, instead of reading every vector of the model and then its photo.
+    return this.statement(
+      `SELECT vectors.photo_id AS photoId, vectors.vector AS bytes
+       FROM photos CROSS JOIN vectors ON vectors.photo_id = photos.id AND vectors.model_id = ?
+       WHERE ${where.sql}`,
+    ).all(modelId, ...where.params) as StoredVectorBytes[];
+  }
+
+  /** The photos given, by date: newest or oldest first (ties by id, as the grid has them). */
+  byDate(photoIds: readonly number[], order: BrowseOrder): number[] {
+    const direction = order === 'newest' ? 'DESC' : 'ASC';
+    return this.statement(
+      `SELECT id FROM photos WHERE id IN (SELECT value FROM json_each(?))
+       ORDER BY sort_day ${direction}, sort_at ${direction}, id ${direction}`,
+    )
+      .pluck()
+      .all(JSON.stringify(photoIds)) as number[];
+  }
+
+  /** The cameras the photos record (make, model or both), most photos first. */
+  listCameras(): CameraCount[] {
+    return this.statement(
+      `SELECT camera_make AS make, camera_model AS model, count(*) AS photos FROM photos
+       WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL
+       GROUP BY camera_make, camera_model ORDER BY photos DESC, make, model`,
+    ).all() as CameraCount[];
+  }
+
+  /**
+   * Newest first through the per-day counts: seeks to the day the page starts in, then steps
+   * only over that day's earlier photos, so the cost does not grow with the depth of the page.
+   */
+  private newestPage(offset: number, limit: number): { total: number; items: PhotoRow[] } {
     const { days, before, total } = this.dayCounts();
     if (offset >= total || limit === 0) return { total, items: [] };
     // The last day that starts at or before the offset (days run newest first).
@@ -350,7 +432,7 @@ export class Catalog {
    * catalog changed (here or in another process): a few thousand rows, not for every page.
    */
   private dayCounts(): { days: string[]; before: number[]; total: number } {
-    const version = `${this.db.pragma('data_version', { simple: true })}:${this.statement('SELECT total_changes()').pluck().get()}`;
+    const version = this.changeStamp();
     if (this.days?.version === version) return this.days;
     const rows = this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
       .raw()
@@ -365,6 +447,14 @@ export class Catalog {
     }
     this.days = { version, days, before, total };
     return this.days;
+  }
+
+  /**
+   * Changes whenever the catalog does, here or in another process: for caches of what was
+   * read from it.
+   */
+  changeStamp(): string {
+    return `${this.db.pragma('data_version', { simple: true })}:${this.statement('SELECT total_changes()').pluck().get()}`;
   }
 
   /** How many photos each month holds (by the grid's date), newest month first. */

@@ -1,12 +1,14 @@
 import fs from 'node:fs/promises';
-import type { SearchResults, SimilarResults } from '../../contract/api.js';
+import type { PhotoFilter, PhotoOrder, SearchResults, SimilarResults } from '../../contract/api.js';
 import { checkSearchText } from '../../contract/schemas.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
 import { PhotoDecodeError } from '../media/errors.js';
 import { readPhotoFile } from '../media/photo-file.js';
 import { clipTensor } from '../media/preprocess.js';
-import type { VectorStore } from '../vector-store.js';
+import type { SearchScope, VectorStore } from '../vector-store.js';
+import { hasConditions, photoConditions } from '../catalog/photo-filter.js';
+import { whyNoPhotos } from './empty-filter.js';
 import type { Neighbour } from '../vector-index/vector-index.js';
 import { toPhotoSummary } from './photo-summary.js';
 import { UserError } from '../../contract/errors.js';
@@ -26,6 +28,10 @@ export interface SearchOptions {
   limit: number;
   /** Threshold step: 0 is the strictest; a step past the last uses the last. */
   step?: number;
+  /** Only photos that pass it. */
+  filter?: PhotoFilter;
+  /** Best first (the default), or by date. */
+  order?: PhotoOrder;
 }
 
 type QueryKind = 'text' | 'similar';
@@ -42,8 +48,11 @@ export class PhotoSearch {
     if (!this.model.supportsText) {
       throw new UserError(`${this.model.manifest.name} cannot search by text; use find similar`);
     }
-    const [vector] = await this.model.embedTexts([checkSearchText(query)]);
-    return this.matches(vector!, 'text', options);
+    const text = checkSearchText(query);
+    // The filter is checked before the model runs: a wrong date costs no inference.
+    const scope = this.scope(options.filter);
+    const [vector] = await this.model.embedTexts([text]);
+    return this.matches(vector!, 'text', options, scope);
   }
 
   /** Neighbours of a photo in the library; the photo itself is not among them. */
@@ -58,9 +67,10 @@ export class PhotoSearch {
           : `${photo.path} is not embedded yet; try again when indexing has finished`,
       );
     }
+    const scope = this.scope(options.filter);
     return {
       query: toPhotoSummary(photo, true),
-      ...(await this.matches(vector, 'similar', options, new Set([photoId]))),
+      ...(await this.matches(vector, 'similar', options, scope, new Set([photoId]))),
     };
   }
 
@@ -77,8 +87,9 @@ export class PhotoSearch {
     if (self !== undefined && this.vectors.has(self.id)) {
       return this.similarToPhoto(self.id, options);
     }
+    const scope = this.scope(options.filter);
     const vector = await this.embedPicture(await readPhotoFile(absolute), absolute);
-    return this.matches(vector, 'similar', options, self ? new Set([self.id]) : undefined);
+    return this.matches(vector, 'similar', options, scope, self ? new Set([self.id]) : undefined);
   }
 
   /**
@@ -86,6 +97,7 @@ export class PhotoSearch {
    * the bytes alone, and it is embedded in memory, never written anywhere.
    */
   async similarToPicture(picture: Buffer, options: SearchOptions): Promise<SearchResults> {
+    const scope = this.scope(options.filter);
     let vector: Float32Array;
     try {
       vector = await this.embedPicture(picture, '');
@@ -97,7 +109,7 @@ export class PhotoSearch {
           : `the picture cannot be read: ${error.message}`,
       );
     }
-    return this.matches(vector, 'similar', options);
+    return this.matches(vector, 'similar', options, scope);
   }
 
   private async embedPicture(bytes: Buffer, fileName: string): Promise<Float32Array> {
@@ -106,29 +118,61 @@ export class PhotoSearch {
     return vector!;
   }
 
-  /** The photos at or above the threshold for this kind of query, best first, and their count. */
+  /** The photos a filter keeps (with why there are none), or undefined: the whole library. */
+  private scope(filter: PhotoFilter | undefined): FilterScope | undefined {
+    if (filter === undefined) return undefined;
+    const conditions = photoConditions(filter);
+    if (!hasConditions(conditions)) return undefined;
+    const scope = this.vectors.scope(conditions);
+    return {
+      ...scope,
+      noPhotosBecause: scope.ids.size === 0 ? whyNoPhotos(this.catalog, conditions) : null,
+    };
+  }
+
+  /**
+   * The photos at or above the threshold for this kind of query, and their count: best first,
+   * or by date (the matches counted, up to the cap, ordered by when they were taken).
+   */
   private async matches(
     vector: Float32Array,
     kind: QueryKind,
     options: SearchOptions,
+    scope: FilterScope | undefined,
     exclude?: ReadonlySet<number>,
   ): Promise<SearchResults> {
     const { relevance } = this.model.manifest;
     const steps = (kind === 'text' ? relevance.text : relevance.similar)!;
     const step = Math.min(options.step ?? 0, steps.length - 1);
     const threshold = steps[step]!;
+    const order = options.order ?? 'relevance';
     const { passing, total, totalCapped } = await this.countMatches(
       vector,
       threshold,
-      options.limit,
+      order === 'relevance' ? options.limit : MATCH_COUNT_CAP,
+      scope,
       exclude,
     );
-    const hits = passing.slice(0, options.limit).flatMap(({ id, score }) => {
+    const scores = new Map(passing.map(({ id, score }) => [id, score]));
+    const ordered =
+      order === 'relevance'
+        ? passing.slice(0, options.limit).map(({ id }) => id)
+        : this.catalog.byDate([...scores.keys()], order).slice(0, options.limit);
+    const hits = ordered.flatMap((id) => {
       const photo = this.catalog.getPhoto(id);
+      const score = scores.get(id)!;
       const nearIdentical = kind === 'similar' && score >= relevance.nearIdentical;
       return photo ? [{ photo: toPhotoSummary(photo, true), score, nearIdentical }] : [];
     });
-    return { hits, total, totalCapped, step, threshold, canShowMore: step < steps.length - 1 };
+    return {
+      hits,
+      total,
+      totalCapped,
+      step,
+      threshold,
+      canShowMore: step < steps.length - 1,
+      noPhotosBecause: scope?.noPhotosBecause ?? null,
+    };
   }
 
   /**
@@ -139,19 +183,23 @@ export class PhotoSearch {
     vector: Float32Array,
     threshold: number,
     limit: number,
+    scope: SearchScope | undefined,
     exclude?: ReadonlySet<number>,
   ): Promise<{ passing: Neighbour[]; total: number; totalCapped: boolean }> {
     if (threshold <= -1) {
       // Every photo matches (a model whose scores mean nothing, like a random-weight test model).
-      const passing = await this.vectors.search(vector, limit, exclude);
+      const passing = await this.vectors.search(vector, limit, exclude, scope);
       let excluded = 0;
-      for (const id of exclude ?? []) if (this.vectors.has(id)) excluded++;
-      return { passing, total: this.vectors.size - excluded, totalCapped: false };
+      for (const id of exclude ?? []) {
+        if (this.vectors.has(id) && (scope === undefined || scope.ids.has(id))) excluded++;
+      }
+      const searchable = scope === undefined ? this.vectors.size : this.searchableIn(scope);
+      return { passing, total: searchable - excluded, totalCapped: false };
     }
     const cap = Math.max(MATCH_COUNT_CAP, limit);
     let probe = Math.max(limit, FIRST_PROBE);
     for (;;) {
-      const found = await this.vectors.search(vector, probe, exclude);
+      const found = await this.vectors.search(vector, probe, exclude, scope);
       const firstBelow = found.findIndex((neighbour) => neighbour.score < threshold);
       const passing = firstBelow === -1 ? found : found.slice(0, firstBelow);
       if (firstBelow !== -1 || found.length < probe) {
@@ -161,4 +209,14 @@ export class PhotoSearch {
       probe = Math.min(probe * PROBE_GROWTH, cap);
     }
   }
+
+  /** How many of the scope's photos have a vector. */
+  private searchableIn(scope: SearchScope): number {
+    if (scope.vectors) return scope.vectors.length;
+    let count = 0;
+    for (const id of scope.ids) if (this.vectors.has(id)) count++;
+    return count;
+  }
 }
+
+type FilterScope = SearchScope & { noPhotosBecause: string | null };

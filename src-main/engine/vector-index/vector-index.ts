@@ -194,15 +194,31 @@ export class VectorIndex {
     return true;
   }
 
-  /** The k photos closest to the query, closest first, leaving out the `exclude` ids. */
+  /**
+   * The k photos closest to the query, closest first, leaving out the `exclude` ids; only
+   * among `within` when given (hnswlib skips the others while it walks the graph, so a
+   * selective set still yields k when it holds k).
+   */
   search(
     query: ArrayLike<number>,
     k: number,
-    options: { exclude?: ReadonlySet<number> } = {},
+    options: { exclude?: ReadonlySet<number>; within?: ReadonlySet<number> } = {},
   ): Neighbour[] {
     if (!Number.isInteger(k) || k < 0) throw new Error(`k must be a whole number, not ${k}`);
     const point = this.normalise(query, 'query vector');
     const exclude = options.exclude ?? new Set<number>();
+    const { within } = options;
+    if (within !== undefined) {
+      const wanted = Math.min(k, within.size, this.live.size);
+      if (wanted === 0) return [];
+      this.graph.setEf(Math.max(this.ef, wanted));
+      const { neighbors, distances } = this.graph.searchKnn(
+        point,
+        wanted,
+        (id) => within.has(id) && !exclude.has(id),
+      );
+      return neighbors.map((id, i) => ({ id, score: 1 - distances[i]! }));
+    }
     // Excluded photos that are in the index may take places among the nearest: ask for more.
     let excludedInIndex = 0;
     for (const id of exclude) if (this.live.has(id)) excludedInIndex++;
