@@ -1,5 +1,8 @@
 import type {
   BundledModel,
+  CameraCount,
+  PhotoFilter,
+  PhotoOrder,
   EngineEvent,
   FerretApi,
   LibraryStatus,
@@ -63,6 +66,14 @@ export class AppState {
   connected = $state(true);
   /** Desktop: why the engine's process stopped, until it is restarted. */
   engineStopped = $state<string | null>(null);
+  /** What every list (the grid, search, find similar) is narrowed to; {} for everything. */
+  filter = $state<PhotoFilter>({});
+  /** How lists are ordered; the library, which has no scores, takes 'relevance' as newest. */
+  order = $state<PhotoOrder>('relevance');
+  /** Why the last filter asked for was refused (a wrong date), until the next one is applied. */
+  filterError = $state<string | null>(null);
+  /** The library's cameras, for the camera filter; loaded when the filter panel opens. */
+  cameras = $state<CameraCount[] | null>(null);
 
   /** What the grid shows for the current view. */
   readonly source: PhotoSource = $derived.by(() => {
@@ -172,6 +183,47 @@ export class AppState {
     }
   }
 
+  /** The filter as the engine takes it: absent when nothing is filtered. */
+  get activeFilter(): PhotoFilter | undefined {
+    return Object.keys(this.filter).length === 0 ? undefined : $state.snapshot(this.filter);
+  }
+
+  async loadCameras(): Promise<void> {
+    const cameras = await this.#act(() => this.api.call('listCameras', {}));
+    if (cameras) this.cameras = cameras;
+  }
+
+  /**
+   * Narrows every list to the filter. The engine checks it first, so a wrong date or a
+   * backwards range is said in words and the lists stay as they were; returns whether it took.
+   */
+  async applyFilter(filter: PhotoFilter): Promise<boolean> {
+    const wanted = Object.keys(filter).length === 0 ? undefined : filter;
+    try {
+      await this.api.call('listPhotos', { offset: 0, limit: 1, ...(wanted && { filter: wanted }) });
+    } catch (error) {
+      this.filterError = errorMessage(error);
+      return false;
+    }
+    this.filterError = null;
+    this.filter = filter;
+    await this.#showAgain();
+    return true;
+  }
+
+  async setOrder(order: PhotoOrder): Promise<void> {
+    this.order = order;
+    await this.#showAgain();
+  }
+
+  /** The current view again, under the filter and order now set. */
+  async #showAgain(): Promise<void> {
+    this.library.show(this.activeFilter, this.order === 'oldest' ? 'oldest' : 'newest');
+    if (this.view.kind === 'search') await this.search(this.view.query);
+    else if (this.view.kind === 'similar') await this.findSimilar(this.view.photoId);
+    else if (this.view.kind === 'picture') await this.findSimilarToPicture(this.view.picture);
+  }
+
   showDuplicates(): void {
     this.duplicatesOpen = true;
   }
@@ -206,7 +258,12 @@ export class AppState {
     }
     this.#setView({ kind: 'search', query: trimmed });
     await this.#loadResults(async () => ({
-      answer: await this.api.call('searchText', { query: trimmed, limit: RESULT_LIMIT, step }),
+      answer: await this.api.call('searchText', {
+        query: trimmed,
+        limit: RESULT_LIMIT,
+        step,
+        ...this.#filterAndOrder(),
+      }),
       query: null,
     }));
   }
@@ -218,6 +275,7 @@ export class AppState {
         photoId,
         limit: RESULT_LIMIT,
         step,
+        ...this.#filterAndOrder(),
       });
       return { answer, query };
     });
@@ -241,6 +299,7 @@ export class AppState {
         picture: bytes,
         limit: RESULT_LIMIT,
         step,
+        ...this.#filterAndOrder(),
       });
     } catch (error) {
       if (serial === this.#requestSerial) {
@@ -257,6 +316,11 @@ export class AppState {
         : URL.createObjectURL(picture);
     this.#setView({ kind: 'picture', picture, preview });
     this.results = { state: 'ready', answer, query: null, error: null };
+  }
+
+  #filterAndOrder(): { filter?: PhotoFilter; order: PhotoOrder } {
+    const filter = this.activeFilter;
+    return { ...(filter && { filter }), order: this.order };
   }
 
   /** The same query one threshold step looser: weaker matches join the strong ones. */

@@ -1,5 +1,11 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { FerretApi, PhotoSummary, SearchHit } from '../../src-main/contract/api.js';
+import type {
+  BrowseOrder,
+  FerretApi,
+  PhotoFilter,
+  PhotoSummary,
+  SearchHit,
+} from '../../src-main/contract/api.js';
 import { errorMessage } from './format.js';
 
 export interface GridItem {
@@ -49,8 +55,12 @@ export class LibrarySource implements PhotoSource {
   total = $state(0);
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** Why the filter leaves no photo, in the engine's words; null when it leaves some. */
+  noPhotosBecause = $state<string | null>(null);
 
   readonly #api: FerretApi;
+  #filter: PhotoFilter | undefined;
+  #order: BrowseOrder = 'newest';
   readonly #pageSize: number;
   readonly #maxPages: number;
   readonly #pages = new SvelteMap<number, Page>();
@@ -86,6 +96,16 @@ export class LibrarySource implements PhotoSource {
     this.request(this.#range.first, this.#range.end);
   }
 
+  /** Another filter or order: another list, from its start. */
+  show(filter: PhotoFilter | undefined, order: BrowseOrder): void {
+    this.#filter = filter;
+    this.#order = order;
+    this.#pages.clear();
+    this.loaded = false;
+    this.#range = { first: 0, end: this.#range.end - this.#range.first };
+    this.refresh();
+  }
+
   async #load(page: number): Promise<void> {
     const generation = this.#generation;
     const key = `${generation}:${page}`;
@@ -95,9 +115,12 @@ export class LibrarySource implements PhotoSource {
       const result = await this.#api.call('listPhotos', {
         offset: page * this.#pageSize,
         limit: this.#pageSize,
+        ...(this.#filter && { filter: this.#filter }),
+        order: this.#order,
       });
       if (generation < (this.#pages.get(page)?.generation ?? -1)) return;
       this.total = result.total;
+      this.noPhotosBecause = result.noPhotosBecause;
       this.#pages.set(page, { items: result.items, generation });
       this.loaded = true;
       this.error = null;
