@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Catalog, FolderRow } from '../catalog/catalog.js';
 import type { ScanProblem } from './scan.js';
 import { UserError } from '../../contract/errors.js';
@@ -68,6 +69,11 @@ export function describeEnvironmentError(error: unknown): string {
   if (code === 'EROFS') return 'the library is on a read-only disk: indexing is paused';
   const message = errorMessage(error);
   return `the disk is not answering (${code ?? message}): indexing is paused and retried`;
+}
+
+/** Whether a file name's bytes are not valid UTF-8 (they do not survive decoding). */
+export function hasBadName(name: Buffer): boolean {
+  return !Buffer.from(name.toString('utf8'), 'utf8').equals(name);
 }
 
 /** The path no longer leads to anything: it, or a folder on the way, was deleted or replaced. */
@@ -160,6 +166,14 @@ export async function scanProblemGone(problem: ScanProblem): Promise<boolean> {
       () => false,
     );
   switch (problem.kind) {
+    case 'bad-name': {
+      // Gone once no entry beside it has that shown name and bad bytes (renamed or deleted).
+      const names = await fs
+        .readdir(path.dirname(problem.path), { encoding: 'buffer' })
+        .catch(() => []);
+      const shown = path.basename(problem.path);
+      return !names.some((name) => hasBadName(name) && name.toString('utf8') === shown);
+    }
     case 'loop':
       return !(await exists(fs.lstat(problem.path)));
     case 'broken-link':

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MODEL_MANIFEST_FILE } from '../embedder/manifest.js';
 import { libraryPaths } from '../library-paths.js';
 import { isImagePath } from '../media/image-files.js';
-import { describeFsError, errorCode } from './folder-availability.js';
+import { describeFsError, errorCode, hasBadName } from './folder-availability.js';
 
 export interface ScannedFile {
   path: string;
@@ -16,8 +16,10 @@ export interface ScannedFile {
  * 'unreadable': a folder or file that could not be read (permissions, a failing drive).
  * 'loop': a symbolic link that leads back to a folder above it, or into a cycle of links.
  * 'broken-link': a link whose target is missing (perhaps on a drive that is not plugged in).
+ * 'bad-name': a name that is not valid UTF-8, which Ferret cannot name a file by (its path
+ * here shows the bad bytes as U+FFFD).
  */
-export type ScanProblemKind = 'unreadable' | 'loop' | 'broken-link';
+export type ScanProblemKind = 'unreadable' | 'loop' | 'broken-link' | 'bad-name';
 
 export interface ScanProblem {
   path: string;
@@ -67,7 +69,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     visited.add(realDir);
     let entries: Dirent[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = await readableEntries(dir, problems);
     } catch (error) {
       problems.push({ path: dir, ...fsProblem(error) });
       return;
@@ -133,6 +135,27 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   await walk(root, realRoot, new Set());
   return { files, problems };
 }
+
+/**
+ * A folder's entries, read as bytes: a name that is not valid UTF-8 would come back with its bad
+ * bytes replaced, a path that leads nowhere. Such an entry is reported (when it could be a
+ * photo or a folder of them) and left out.
+ */
+async function readableEntries(dir: string, problems: ScanProblem[]): Promise<Dirent[]> {
+  const entries: Dirent[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    const name = entry.name.toString('utf8');
+    const shown = path.join(dir, name);
+    if (!hasBadName(entry.name)) {
+      entries.push(Object.assign(entry, { name }) as unknown as Dirent);
+    } else if (!name.startsWith('.') && (entry.isDirectory() || isImagePath(shown))) {
+      problems.push({ path: shown, kind: 'bad-name', message: BAD_NAME });
+    }
+  }
+  return entries;
+}
+
+const BAD_NAME = 'the name is not valid UTF-8, so Ferret cannot record it: rename it to index it';
 
 function fsProblem(error: unknown): Pick<ScanProblem, 'kind' | 'message'> {
   return {
