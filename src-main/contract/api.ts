@@ -69,7 +69,10 @@ export interface RequestTypes {
   /** offset >= 0, 1 <= limit <= 1000; newest first unless `order` says otherwise. */
   listPhotos: { offset: number; limit: number; filter?: PhotoFilter; order?: BrowseOrder };
   listMonths: NoArgs;
+  listDays: NoArgs;
   getPhoto: { photoId: number };
+  /** The photos that could not be read, with why (at most the first 1,000 by path). */
+  listUnreadablePhotos: NoArgs;
   getPhotoDetails: { photoId: number };
   /**
    * query: not empty once trimmed; past 1000 characters it is cut. 1 <= limit <= 500.
@@ -102,6 +105,8 @@ export interface RequestTypes {
     filter?: PhotoFilter;
     order?: PhotoOrder;
   };
+  /** Photos like several at once (the mean of their vectors); 1 to 10,000 photo ids. */
+  findSimilarToPhotos: { photoIds: number[]; limit?: number; step?: number };
   /** The cameras the library's photos record, most photos first (for the camera filter). */
   listCameras: NoArgs;
   listFolders: NoArgs;
@@ -130,8 +135,9 @@ export type Method = keyof RequestTypes;
 export type RequestOf<M extends Method> = RequestTypes[M];
 /** What a handler receives after validation: defaults filled in. */
 export type ParsedRequestOf<M extends Method> = M extends
-  'searchText' | 'findSimilar' | 'findSimilarToPicture'
-  ? Required<Omit<RequestTypes[M], 'filter'>> & Pick<RequestTypes[M], 'filter'>
+  'searchText' | 'findSimilar' | 'findSimilarToPicture' | 'findSimilarToPhotos'
+  ? Required<Omit<RequestTypes[M], 'filter'>> &
+      Pick<RequestTypes[M], Extract<'filter', keyof RequestTypes[M]>>
   : RequestTypes[M];
 
 /** A catalogued photo: indexed (its metadata and thumbnail read), or not readable. */
@@ -177,6 +183,13 @@ export interface PhotoSummary {
 export interface MonthCount {
   /** 'YYYY-MM'. */
   month: string;
+  count: number;
+}
+
+/** Photos on one day by the grid's date, as listPhotos orders them. */
+export interface DayCount {
+  /** 'YYYY-MM-DD'. */
+  day: string;
   count: number;
 }
 
@@ -438,12 +451,17 @@ export interface ResponseTypes {
   listPhotos: PhotoPage;
   /** The timeline: photos per month in the grid's order (newest first); offsets add up. */
   listMonths: MonthCount[];
+  /** The timeline zoomed in: photos per day in the grid's order (newest first). */
+  listDays: DayCount[];
   getPhoto: PhotoSummary;
+  listUnreadablePhotos: PhotoSummary[];
   getPhotoDetails: PhotoDetails;
   searchText: SearchResults;
   findSimilar: SimilarResults;
   findSimilarToPicture: SearchResults;
   listCameras: CameraCount[];
+  /** The selection itself is left out of the hits. */
+  findSimilarToPhotos: SearchResults;
   listFolders: FolderInfo[];
   addFolder: AddedFolder;
   removeFolder: { removedPhotos: number };

@@ -88,6 +88,8 @@ export const modelIdSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
 
 const noArgs = z.object({}).strict();
+/** A selection of photos to act on together. */
+const photoIds = z.array(photoId).min(1).max(10_000);
 
 /** Dates are checked as dates (and as a range) by `dayRange`, with a message that says how. */
 const filterDate = z.string().min(1).max(10);
@@ -126,7 +128,9 @@ export const requestSchemas = {
     })
     .strict(),
   listMonths: noArgs,
+  listDays: noArgs,
   getPhoto: z.object({ photoId }).strict(),
+  listUnreadablePhotos: noArgs,
   getPhotoDetails: z.object({ photoId }).strict(),
   searchText: z
     .object({
@@ -161,6 +165,7 @@ export const requestSchemas = {
     })
     .strict(),
   listCameras: noArgs,
+  findSimilarToPhotos: z.object({ photoIds, limit, step: relevanceStep }).strict(),
   listFolders: noArgs,
   addFolder: z.object({ path: folderPath }).strict(),
   removeFolder: z.object({ folderId: z.number().int().positive() }).strict(),

@@ -335,6 +335,8 @@ export class Backend implements ApiBackend {
       listPhotos: async ({ offset, limit, filter, order }) =>
         engine.listPhotos(offset, limit, { filter, order }),
       listMonths: async () => engine.listMonths(),
+      listDays: async () => engine.listDays(),
+      listUnreadablePhotos: async () => engine.listUnreadablePhotos(),
       getPhoto: async ({ photoId }) => {
         const photo = engine.getPhoto(photoId);
         if (photo === undefined) throw new UserError(`no photo with id ${photoId}`);
@@ -349,6 +351,8 @@ export class Backend implements ApiBackend {
           options,
         ),
       listCameras: async () => engine.listCameras(),
+      findSimilarToPhotos: async ({ photoIds, limit, step }) =>
+        engine.findSimilarToPhotos(photoIds, { limit, step }),
       listFolders: async () => engine.listFolders(),
       addFolder: async ({ path }) => {
         const folder = await library.addFolder(path);

@@ -19,6 +19,7 @@ import type {
   DuplicateReport,
   DuplicateTier,
   TrashResult,
+  DayCount,
   PhotoDetails,
   PhotoFilter,
   PhotoPage,
@@ -65,6 +66,9 @@ import { isPathInside } from './util/path-inside.js';
 import { toPhotoSummary } from './search/photo-summary.js';
 import { whyNoPhotos } from './search/empty-filter.js';
 import { hasConditions, photoConditions } from './catalog/photo-filter.js';
+
+/** The list of unreadable photos is for reading, not paging: the first this many by path. */
+const UNREADABLE_LIST_LIMIT = 1000;
 import { stderrLogger, type Logger } from './util/logger.js';
 import { VectorStore } from './vector-store.js';
 
@@ -517,6 +521,10 @@ export class Engine {
     return this.requireSearch().similarToPhoto(photoId, options);
   }
 
+  findSimilarToPhotos(photoIds: number[], options: SearchOptions): Promise<SearchResults> {
+    return this.requireSearch().similarToPhotos(photoIds, options);
+  }
+
   async findSimilarToFile(file: string, options: SearchOptions): Promise<SearchResults> {
     return this.requireSearch().similarToFile(file, options);
   }
@@ -561,6 +569,12 @@ export class Engine {
       kind,
       photoId,
     );
+  }
+
+  listUnreadablePhotos(): PhotoSummary[] {
+    return this.catalog
+      .unreadablePhotos(UNREADABLE_LIST_LIMIT)
+      .map((photo) => toPhotoSummary(photo, false));
   }
 
   getPhoto(photoId: number): PhotoSummary | undefined {
@@ -638,6 +652,10 @@ export class Engine {
 
   listMonths(): MonthCount[] {
     return this.catalog.listMonths();
+  }
+
+  listDays(): DayCount[] {
+    return this.catalog.listDays();
   }
 
   status(indexing: LibraryStatus['indexing']): LibraryStatus {

@@ -13,7 +13,7 @@ import type {
   Settings,
 } from '../../src-main/contract/api.js';
 import { MAX_PICTURE_BYTES } from '../../src-main/contract/api.js';
-import { downloadFailure, errorMessage, pictureTooLarge } from './format.js';
+import { downloadFailure, errorMessage, formatCount, pictureTooLarge } from './format.js';
 import { modelProblemText } from './model-problem.js';
 import { LibrarySource, ResultSource } from './photo-source.svelte.js';
 import type { PhotoSource } from './photo-source.svelte.js';
@@ -24,7 +24,8 @@ export type View =
   | { kind: 'search'; query: string }
   | { kind: 'similar'; photoId: number }
   /** Find similar for a picture from outside the library; `preview` is its blob: URL. */
-  | { kind: 'picture'; picture: File; preview: string };
+  | { kind: 'picture'; picture: File; preview: string }
+  | { kind: 'similar-to-selection'; photoIds: number[] };
 
 export interface Results {
   state: 'loading' | 'ready' | 'error';
@@ -96,8 +97,48 @@ export class AppState {
     this.library = new LibrarySource(api);
   }
 
+  /**
+   * Opens a view as a new step of the page's history, so that the app's Back button and the
+   * browser's (or a mouse's back button) return to the view before: a search, the photos
+   * similar to one of its results, and back to the search.
+   */
+  go(view: View): void {
+    const state = { view: $state.snapshot(view) };
+    // Typing refines the search on screen rather than adding a step per pause.
+    if (view.kind === 'search' && this.view.kind === 'search') history.replaceState(state, '');
+    else history.pushState(state, '');
+    void this.#show(view);
+  }
+
+  /** The view before this one (the page's history holds them). */
+  back(): void {
+    history.back();
+  }
+
+  #show(view: View): Promise<void> {
+    switch (view.kind) {
+      case 'library':
+        this.showLibrary();
+        return Promise.resolve();
+      case 'search':
+        return this.search(view.query);
+      case 'similar':
+        return this.findSimilar(view.photoId);
+      case 'similar-to-selection':
+        return this.findSimilarToPhotos(view.photoIds);
+      case 'picture':
+        return this.findSimilarToPicture(view.picture);
+    }
+  }
+
   /** Load the first state and follow engine events; returns the stop function. */
   start(): () => void {
+    history.replaceState({ view: { kind: 'library' } }, '');
+    const onPopState = (event: PopStateEvent) => {
+      const state = event.state as { view?: View } | null;
+      void this.#show(state?.view ?? { kind: 'library' });
+    };
+    addEventListener('popstate', onPopState);
     const unsubscribe = this.api.onEvent((event) => this.#onEvent(event));
     const unwatch = this.api.onConnection?.((connected) => {
       this.connected = connected;
@@ -110,6 +151,7 @@ export class AppState {
       .then((settings) => (this.settings = settings))
       .catch((error: unknown) => this.notify(errorMessage(error)));
     return () => {
+      removeEventListener('popstate', onPopState);
       unsubscribe();
       unwatch?.();
       this.#refresh.cancel();
@@ -314,6 +356,11 @@ export class AppState {
       current.kind === 'picture' && current.picture === picture
         ? current.preview
         : URL.createObjectURL(picture);
+    // A step of the history too, so that Back leaves it; the picture itself is not kept there,
+    // so Forward comes back to the library instead.
+    if (current.kind !== 'picture' || current.picture !== picture) {
+      history.pushState({ view: null }, '');
+    }
     this.#setView({ kind: 'picture', picture, preview });
     this.results = { state: 'ready', answer, query: null, error: null };
   }
@@ -323,12 +370,50 @@ export class AppState {
     return { ...(filter && { filter }), order: this.order };
   }
 
+  /** Photos like several at once (the engine averages their vectors). */
+  async findSimilarToPhotos(photoIds: number[], step = 0): Promise<void> {
+    this.#setView({ kind: 'similar-to-selection', photoIds });
+    await this.#loadResults(async () => ({
+      answer: await this.api.call('findSimilarToPhotos', { photoIds, limit: RESULT_LIMIT, step }),
+      query: null,
+    }));
+  }
+
+  /**
+   * Moves the photos' files to the system trash (the engine's one call, which also drops them
+   * from the catalog); results on screen drop them at once.
+   */
+  async moveToTrash(photos: PhotoSummary[]): Promise<boolean> {
+    const result = await this.#act(() =>
+      this.api.call('moveToTrash', { photoIds: photos.map((photo) => photo.id) }),
+    );
+    if (result === null) return false;
+    const answer = this.results?.answer;
+    if (answer && this.results) {
+      const hits = answer.hits.filter((hit) => !result.trashed.includes(hit.photo.id));
+      this.results = { ...this.results, answer: { ...answer, hits } };
+    }
+    const moved = result.trashed.length;
+    if (moved > 0) {
+      this.notify(
+        `Moved ${formatCount(moved)} ${moved === 1 ? 'photo' : 'photos'} to the trash`,
+        'info',
+      );
+    }
+    for (const failure of result.failed)
+      this.notify(`Could not move to the trash: ${failure.reason}`);
+    return result.failed.length === 0;
+  }
+
   /** The same query one threshold step looser: weaker matches join the strong ones. */
   async showMore(): Promise<void> {
     const step = (this.results?.answer?.step ?? 0) + 1;
     if (this.view.kind === 'search') await this.search(this.view.query, step);
     else if (this.view.kind === 'similar') await this.findSimilar(this.view.photoId, step);
     else if (this.view.kind === 'picture') await this.findSimilarToPicture(this.view.picture, step);
+    else if (this.view.kind === 'similar-to-selection') {
+      await this.findSimilarToPhotos(this.view.photoIds, step);
+    }
   }
 
   async #loadResults(load: () => Promise<{ answer: SearchResults; query: PhotoSummary | null }>) {
@@ -349,6 +434,10 @@ export class AppState {
         this.results = { state: 'error', answer: null, query: null, error: errorMessage(error) };
       }
     }
+  }
+
+  listUnreadable(): Promise<PhotoSummary[] | null> {
+    return this.#act(() => this.api.call('listUnreadablePhotos', {}));
   }
 
   async openPhoto(photo: PhotoSummary): Promise<void> {

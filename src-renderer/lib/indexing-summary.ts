@@ -28,9 +28,12 @@ export function indexingSummary(progress: IndexingProgress, indexed: number): In
   if (progress.total === 0) {
     return { headline, fraction: 0, counts: 'Getting ready…' };
   }
+  const done = formatCount(progress.done);
+  const total = formatCount(progress.total);
   return {
     headline,
     fraction: progress.done / progress.total,
-    counts: `${formatCount(progress.done)} / ${formatCount(progress.total)}`,
+    // Stopped work says plainly that it is incomplete; the panel's Resume goes on with it.
+    counts: progress.state === 'paused' ? `${done} of ${total} indexed` : `${done} / ${total}`,
   };
 }

@@ -1,6 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type {
   BrowseOrder,
+  DayCount,
   FerretApi,
   PhotoFilter,
   PhotoSummary,
@@ -20,6 +21,10 @@ export interface PhotoSource {
   item(index: number): GridItem | undefined;
   /** The grid shows [first, end) now: load it if needed. */
   request(first: number, end: number): void;
+  /** The photos at [first, end), fetched where they are not loaded (a selection of many). */
+  photos(first: number, end: number): Promise<PhotoSummary[]>;
+  /** Photos per day in the source's order, for the timeline; null for a plain grid. */
+  readonly days: DayCount[] | null;
 }
 
 export class ResultSource implements PhotoSource {
@@ -39,7 +44,16 @@ export class ResultSource implements PhotoSource {
   }
 
   request(): void {}
+
+  async photos(first: number, end: number): Promise<PhotoSummary[]> {
+    return this.#hits.slice(first, end).map((hit) => hit.photo);
+  }
+
+  readonly days = null;
 }
+
+/** The most photos one listPhotos call returns. */
+const MAX_PAGE = 1000;
 
 interface Page {
   items: PhotoSummary[];
@@ -57,6 +71,7 @@ export class LibrarySource implements PhotoSource {
   error = $state<string | null>(null);
   /** Why the filter leaves no photo, in the engine's words; null when it leaves some. */
   noPhotosBecause = $state<string | null>(null);
+  days = $state.raw<DayCount[] | null>(null);
 
   readonly #api: FerretApi;
   #filter: PhotoFilter | undefined;
@@ -67,6 +82,7 @@ export class LibrarySource implements PhotoSource {
   /** Pages being fetched, as "generation:page" (bookkeeping only: nothing renders from it). */
   readonly #inFlight: Record<string, true> = {};
   #generation = 0;
+  #daysAsked = false;
   #range = { first: 0, end: 0 };
 
   constructor(api: FerretApi, pageSize = 200, maxPages = 60) {
@@ -83,6 +99,7 @@ export class LibrarySource implements PhotoSource {
   }
 
   request(first: number, end: number): void {
+    if (!this.#daysAsked) void this.#loadDays();
     this.#range = { first, end: Math.max(end, first + 1) };
     const firstPage = Math.floor(first / this.#pageSize);
     const lastPage = Math.floor((this.#range.end - 1) / this.#pageSize);
@@ -91,8 +108,25 @@ export class LibrarySource implements PhotoSource {
     }
   }
 
+  async photos(first: number, end: number): Promise<PhotoSummary[]> {
+    const photos: PhotoSummary[] = [];
+    for (let offset = first; offset < end; offset += MAX_PAGE) {
+      const limit = Math.min(MAX_PAGE, end - offset);
+      const page = await this.#api.call('listPhotos', {
+        offset,
+        limit,
+        ...(this.#filter && { filter: this.#filter }),
+        order: this.#order,
+      });
+      photos.push(...page.items);
+      if (page.items.length < limit) break;
+    }
+    return photos;
+  }
+
   refresh(): void {
     this.#generation++;
+    void this.#loadDays();
     this.request(this.#range.first, this.#range.end);
   }
 
@@ -129,6 +163,25 @@ export class LibrarySource implements PhotoSource {
       this.error = errorMessage(error);
     } finally {
       delete this.#inFlight[key];
+    }
+  }
+
+  /**
+   * The day counts come with every refresh: a few thousand rows at most, kept by the catalog.
+   * They count the whole library newest first, so a filtered or oldest-first list is a plain grid.
+   */
+  async #loadDays(): Promise<void> {
+    this.#daysAsked = true;
+    const generation = this.#generation;
+    if (this.#filter || this.#order !== 'newest') {
+      this.days = null;
+      return;
+    }
+    try {
+      const days = await this.#api.call('listDays', {});
+      if (generation === this.#generation) this.days = days;
+    } catch (error) {
+      this.error = errorMessage(error);
     }
   }
 

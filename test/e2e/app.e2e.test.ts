@@ -261,6 +261,41 @@ test('keyboard: arrows move the selection, Enter finds similar, Escape goes back
   await grid.waitFor();
 });
 
+test('Find similar from a search keeps the query; Back and the browser’s Back return to it', async () => {
+  const box = page.getByRole('textbox', { name: /search/i });
+  const header = page.getByTestId('results-header');
+  const query = 'a red car at night';
+  await page.keyboard.press('/');
+  await page.keyboard.type(query);
+  await header.getByText(`“${query}”`).waitFor();
+  const findSimilarToFirst = async () => {
+    await page.locator('.tile[data-index="0"]').click({ button: 'right' });
+    await page.getByTestId('context-menu').getByRole('menuitem', { name: 'Find similar' }).click();
+    await page.getByTestId('pinned-query').waitFor();
+  };
+  await findSimilarToFirst();
+  assert.equal(await box.inputValue(), query, 'the query stays in the box');
+  await browser.screenshot('12-similar-from-search');
+
+  await header.getByRole('button', { name: 'Back' }).click();
+  await header.getByText(`“${query}”`).waitFor();
+  assert.equal(await box.inputValue(), query);
+
+  // The browser's Back and Forward walk the same steps, and never leave the app.
+  await findSimilarToFirst();
+  await page.goBack();
+  await header.getByText(`“${query}”`).waitFor();
+  await page.goBack();
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
+  assert.equal(await box.inputValue(), '');
+  assert.equal(new URL(page.url()).origin, new URL(server.url).origin);
+  await page.goForward();
+  await header.getByText(`“${query}”`).waitFor();
+  assert.equal(await box.inputValue(), query);
+  await page.getByTestId('nav-library').click();
+  await page.getByRole('listbox', { name: 'All photos' }).waitFor();
+});
+
 test('settings: the model and the execution provider order, which can be changed', async () => {
   await page.getByTestId('open-settings').click();
   const settings = page.getByTestId('settings');

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/live.js';
 const cleanup: string[] = [];
 after(() => Promise.all(cleanup.map((dir) => fs.rm(dir, { recursive: true, force: true }))));
 
-test('cancelling drops the queued indexing; watching goes on', async () => {
+test('cancelling stops indexing and keeps what is left: Resume and a restart go on with it', async () => {
   const [folder, modelDir, libraryDir] = await Promise.all([
     photoFolder({ count: 6, broken: false }),
     tinyModelDir(),
@@ -35,20 +35,29 @@ test('cancelling drops the queued indexing; watching goes on', async () => {
     await waitFor(() => engine.catalog.countJobs().index === 5, 'the folder queued');
 
     const progress = await backend.handle('cancelIndexing', {});
-    assert.deepEqual([progress.done, progress.total], [0, 0]);
-    assert.equal(engine.catalog.countJobs().index, 0, 'nothing left to index');
+    assert.equal(progress.state, 'paused', 'incomplete, with Resume');
+    assert.equal(engine.catalog.countJobs().index, 5, 'what is left stays queued');
     assert.equal(engine.catalog.countByStatus().indexed ?? 0, 0);
-
-    await backend.handle('resumeIndexing', {});
+    // Watching goes on: a photo added now is queued behind the rest.
     const added = path.join(folder.dir, path.basename(extra));
     await fs.rename(spare, added);
-    await waitFor(
-      () => engine.catalog.getPhotoByPath(added)?.status === 'indexed',
-      'a photo added after cancelling to be indexed',
-    );
-    assert.equal(engine.catalog.countByStatus().indexed, 1, 'the cancelled photos stay unindexed');
+    await waitFor(() => engine.catalog.countJobs().index === 6, 'the new photo queued');
   } finally {
     await backend.close();
     await engine.close();
+  }
+
+  // A restart goes on with the work that was stopped.
+  const reopened = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
+  const again = createBackend(reopened, undefined, { inferenceWorker: false });
+  try {
+    await waitFor(
+      () => reopened.catalog.countByStatus().indexed === 6,
+      'every photo indexed after the restart',
+    );
+    assert.equal(reopened.catalog.countJobs().index, 0);
+  } finally {
+    await again.close();
+    await reopened.close();
   }
 });

@@ -223,17 +223,16 @@ test('pages at any depth and the month counts follow adds, date changes and remo
         return ka === kb ? b.id - a.id : ka < kb ? 1 : -1;
       })
       .map((p) => p.id);
-  const expectedMonths = () => {
+  /** Photos per day (length 10) or month (length 7) of the grid's date, newest first. */
+  const expectedCounts = (length: number) => {
     const counts = new Map<string, number>();
     for (const id of ids) {
-      const p = catalog.getPhoto(id)!;
-      const month = gridDate(p).slice(0, 7);
-      counts.set(month, (counts.get(month) ?? 0) + 1);
+      const key = gridDate(catalog.getPhoto(id)!).slice(0, length);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    return [...counts]
-      .sort(([a], [b]) => (a < b ? 1 : -1))
-      .map(([month, count]) => ({ month, count }));
+    return [...counts].sort(([a], [b]) => (a < b ? 1 : -1));
   };
+  const expectedMonths = () => expectedCounts(7).map(([month, count]) => ({ month, count }));
   const check = () => {
     const order = expectedOrder();
     for (const [offset, limit] of [
@@ -252,6 +251,10 @@ test('pages at any depth and the month counts follow adds, date changes and remo
       );
     }
     assert.deepEqual(catalog.listMonths(), expectedMonths());
+    assert.deepEqual(
+      catalog.listDays(),
+      expectedCounts(10).map(([day, count]) => ({ day, count })),
+    );
   };
   check();
 

@@ -24,3 +24,12 @@ test('a run counts its photos; a finished library says how many', () => {
     counts: '1,500 photos indexed',
   });
 });
+
+test('paused or cancelled work shows as incomplete, not "Up to date"', () => {
+  const paused = indexingSummary({ ...IDLE_PROGRESS, state: 'paused', done: 64, total: 150 }, 64);
+  assert.deepEqual(paused, {
+    headline: 'Indexing paused',
+    fraction: 64 / 150,
+    counts: '64 of 150 indexed',
+  });
+});

@@ -44,7 +44,9 @@ const VALID: { [M in Method]: RequestOf<M> } = {
     order: 'oldest',
   },
   listMonths: {},
+  listDays: {},
   getPhoto: { photoId: 1 },
+  listUnreadablePhotos: {},
   getPhotoDetails: { photoId: 2 },
   searchText: { query: 'a dog on a beach' },
   findSimilar: {
@@ -55,6 +57,7 @@ const VALID: { [M in Method]: RequestOf<M> } = {
   },
   listCameras: {},
   findSimilarToPicture: { picture: new Uint8Array([0xff, 0xd8, 0xff]), step: 1 },
+  findSimilarToPhotos: { photoIds: [3, 4], limit: 10 },
   listFolders: {},
   addFolder: { path: '/home/me/Pictures' },
   removeFolder: { folderId: 2 },

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type {
   BrowseOrder,
   CameraCount,
+  DayCount,
   FormatCount,
   MonthCount,
   PhotoStatus,
@@ -272,6 +273,13 @@ export class Catalog {
       PhotoRow | undefined;
   }
 
+  /** Photos that could not be read (their reason in lastError), by path. */
+  unreadablePhotos(limit: number): PhotoRow[] {
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE status = 'error' ORDER BY path LIMIT ?`,
+    ).all(limit) as PhotoRow[];
+  }
+
   getPhotoByPath(photoPath: string): PhotoRow | undefined {
     return this.statement(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`).get(photoPath) as
       PhotoRow | undefined;
@@ -463,6 +471,14 @@ export class Catalog {
       `SELECT substr(day, 1, 7) AS month, sum(count) AS count FROM photo_days
        GROUP BY month ORDER BY month DESC`,
     ).all() as MonthCount[];
+  }
+
+  /** How many photos each day holds (by the grid's date), newest day first. */
+  listDays(): DayCount[] {
+    // The same statement as dayCounts', which reads it raw.
+    return this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
+      .raw(false)
+      .all() as DayCount[];
   }
 
   countByStatus(): Record<PhotoStatus, number> {

@@ -63,7 +63,7 @@ const DEFAULTS = {
 /**
  * The library kept up to date by itself: every folder is reconciled with the disk at start
  * and then watched, changes go to the persisted queue, and one drain at a time works it off.
- * Pausing keeps the queue; cancelling drops the queued indexing; a full disk or an unplugged
+ * Pausing and cancelling keep the queue (cancelling waits for the photo in hand); a full disk or an unplugged
  * drive pauses the affected work until the cause is gone.
  */
 export class LiveLibrary {
@@ -161,13 +161,14 @@ export class LiveLibrary {
     return this.publish();
   }
 
-  /** Drops the queued indexing (removals still happen); watching goes on. */
+  /**
+   * Stops indexing now, the photo in hand included. The queue is kept, so the work shows as
+   * incomplete ("64 of 150 indexed") with Resume, and the next start picks it up: dropping it
+   * left photos uncatalogued that nothing queued again while the panel said "Up to date".
+   */
   async cancel(): Promise<IndexingProgress> {
+    if (this.state !== 'stopped') this.enter('paused');
     await this.interrupt();
-    this.catalog.clearJobs('index');
-    this.tracker = new ProgressTracker();
-    this.last = { ...this.last, done: 0, total: 0, rate: 0, etaSeconds: null, currentPath: null };
-    this.kick();
     return this.publish();
   }
 

@@ -13,6 +13,7 @@ import type { Neighbour } from '../vector-index/vector-index.js';
 import { toPhotoSummary } from './photo-summary.js';
 import { UserError } from '../../contract/errors.js';
 import { givenPath } from '../util/given-path.js';
+import { unitVector } from '../util/vectors.js';
 
 /**
  * Matches are counted up to this many: past it the count says "more than". Counting walks the
@@ -72,6 +73,24 @@ export class PhotoSearch {
       query: toPhotoSummary(photo, true),
       ...(await this.matches(vector, 'similar', options, scope, new Set([photoId]))),
     };
+  }
+
+  /**
+   * Photos like several at once: the neighbours of the mean of their vectors (on the unit
+   * sphere, the direction closest to all of them), the photos themselves left out. Photos not
+   * embedded yet are passed over; none embedded is an error.
+   */
+  async similarToPhotos(photoIds: number[], options: SearchOptions): Promise<SearchResults> {
+    const vectors = photoIds.flatMap((id) => this.vectors.get(id) ?? []);
+    if (vectors.length === 0) {
+      throw new UserError(
+        'none of these photos is embedded yet; try again when indexing has finished',
+      );
+    }
+    const sum = new Float64Array(vectors[0]!.length);
+    for (const vector of vectors) vector.forEach((value, i) => (sum[i]! += value));
+    const mean = unitVector(sum, 'the mean of the selected photos');
+    return this.matches(mean, 'similar', options, undefined, new Set(photoIds));
   }
 
   /**
