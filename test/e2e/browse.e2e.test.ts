@@ -344,16 +344,22 @@ test('Find similar to the selection: the engine averages their vectors', async (
   await selectionBar().getByRole('button', { name: 'Find similar' }).click();
   const header = page.getByTestId('results-header');
   await header.getByText('Similar to 2 selected photos').waitFor();
-  const results = page.getByRole('listbox', { name: 'Results' });
-  await results.waitFor();
-  const shown = await results
-    .locator('.tile')
-    .evaluateAll((tiles) => tiles.map((tile) => Number(tile.getAttribute('data-photo-id'))));
-  assert.deepEqual(
-    shown.slice(0, 5),
-    expected.hits.slice(0, 5).map((hit) => hit.photo.id),
-  );
-  for (const photo of one) assert.ok(!shown.includes(photo.id), 'the selection is left out');
+  // Two unrelated photos may have no common neighbour above the strictest threshold: the app
+  // then says so, as the engine does.
+  if (expected.hits.length === 0) {
+    await page.getByTestId('results-empty').waitFor();
+  } else {
+    const results = page.getByRole('listbox', { name: 'Results' });
+    await results.waitFor();
+    const shown = await results
+      .locator('.tile')
+      .evaluateAll((tiles) => tiles.map((tile) => Number(tile.getAttribute('data-photo-id'))));
+    assert.deepEqual(
+      shown.slice(0, 5),
+      expected.hits.slice(0, 5).map((hit) => hit.photo.id),
+    );
+    for (const photo of one) assert.ok(!shown.includes(photo.id), 'the selection is left out');
+  }
   await browser.screenshot('browse-08-similar-to-selection');
   await header.getByRole('button', { name: 'Back' }).click();
   await grid().waitFor();
