@@ -58,8 +58,13 @@ export interface SearchScope {
 export class VectorStore {
   private vectorIndex: VectorIndex | null = null;
   private state: VectorIndexStatus;
-  /** Index changes that arrive while the file is read, applied once it is in (null: removed). */
+  /**
+   * Index changes that arrive while the file is read or written, applied once that is done
+   * (null: removed).
+   */
   private readonly pending = new Map<number, Float32Array | null>();
+  /** The save in flight: one at a time, and the graph changes only between them. */
+  private saving: Promise<void> | null = null;
   private closed = false;
   private readonly background: Promise<void>;
   private lastProgressRecord = 0;
@@ -130,15 +135,23 @@ export class VectorStore {
   }
 
   get size(): number {
-    return this.state.state === 'ready' && this.vectorIndex
-      ? this.vectorIndex.size
-      : this.catalog.countVectors(this.modelId);
+    if (this.state.state !== 'ready' || this.vectorIndex === null) {
+      return this.catalog.countVectors(this.modelId);
+    }
+    let size = this.vectorIndex.size;
+    for (const [photoId, vector] of this.pending) {
+      if (vector === null && this.vectorIndex.has(photoId)) size--;
+      else if (vector !== null && !this.vectorIndex.has(photoId)) size++;
+    }
+    return size;
   }
 
   has(photoId: number): boolean {
-    return this.state.state === 'ready' && this.vectorIndex
-      ? this.vectorIndex.has(photoId)
-      : this.catalog.hasVector(photoId, this.modelId);
+    if (this.state.state !== 'ready' || this.vectorIndex === null) {
+      return this.catalog.hasVector(photoId, this.modelId);
+    }
+    const pending = this.pending.get(photoId);
+    return pending === undefined ? this.vectorIndex.has(photoId) : pending !== null;
   }
 
   get(photoId: number): Float32Array | undefined {
@@ -157,7 +170,7 @@ export class VectorStore {
 
   addToVectorIndex(entries: Iterable<{ photoId: number; vector: Float32Array }>): void {
     for (const { photoId, vector } of entries) {
-      if (this.vectorIndex === null) this.pending.set(photoId, vector);
+      if (this.vectorIndex === null || this.vectorIndex.saving) this.pending.set(photoId, vector);
       else this.vectorIndex.add(photoId, vector);
     }
   }
@@ -169,7 +182,7 @@ export class VectorStore {
 
   removeFromVectorIndex(photoIds: Iterable<number>): void {
     for (const photoId of photoIds) {
-      if (this.vectorIndex === null) this.pending.set(photoId, null);
+      if (this.vectorIndex === null || this.vectorIndex.saving) this.pending.set(photoId, null);
       else this.vectorIndex.remove(photoId);
     }
   }
@@ -202,7 +215,8 @@ export class VectorStore {
 
   /**
    * The photos nearest the query, closest first: from the index, or exactly while it is
-   * rebuilt; only those in `scope` when given.
+   * rebuilt; only those in `scope` when given. While the index is saved, photos removed
+   * meanwhile are left out, and photos added meanwhile join the answers once the save is done.
    */
   async search(
     query: Float32Array,
@@ -213,8 +227,10 @@ export class VectorStore {
     if (scope?.vectors) return nearestAmong(scope.vectors, query, limit, exclude);
     await this.whenOpened();
     if (this.state.state === 'ready' && this.vectorIndex) {
+      const leftOut = new Set(exclude);
+      for (const [photoId, vector] of this.pending) if (vector === null) leftOut.add(photoId);
       return this.vectorIndex.search(query, limit, {
-        ...(exclude && { exclude: new Set(exclude) }),
+        exclude: leftOut,
         ...(scope && { within: scope.ids }),
       });
     }
@@ -223,20 +239,30 @@ export class VectorStore {
 
   /**
    * Writes the index file if anything changed, and records which catalog state it holds. An
-   * index still being read or rebuilt is not written: it does not hold the catalog yet.
+   * index still being read or rebuilt is not written: it does not hold the catalog yet. The
+   * file is written off the thread: searches are answered meanwhile, and changes wait in
+   * `pending` until it is done.
    */
-  save(): void {
-    if (this.readOnly || this.state.state !== 'ready' || this.vectorIndex === null) return;
+  async save(): Promise<void> {
+    while (this.saving) await this.saveSettled();
+    const index = this.vectorIndex;
+    if (this.readOnly || this.state.state !== 'ready' || index === null) return;
     const generation = this.generation();
-    this.vectorIndex.save();
-    this.catalog.setSetting(this.savedGenerationKey(), generation);
+    this.saving = index
+      .save()
+      .then(() => this.catalog.setSetting(this.savedGenerationKey(), generation))
+      .finally(() => {
+        this.saving = null;
+        this.applyPending();
+      });
+    await this.saving;
   }
 
   /** Stops the background work and saves what is complete. */
   async close(): Promise<void> {
     this.closed = true;
     await this.background;
-    this.save();
+    await this.save();
   }
 
   /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
@@ -247,12 +273,32 @@ export class VectorStore {
   }
 
   /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
-  syncVectorIndexWithCatalog(): { added: number; updated: number; removed: number } {
+  async syncVectorIndexWithCatalog(): Promise<{ added: number; updated: number; removed: number }> {
+    while (this.saving) await this.saveSettled();
     if (this.vectorIndex === null)
       throw new Error(`the vector index for ${this.modelKey} is still being read`);
     const result = this.vectorIndex.syncFrom(this.catalog.iterateVectors(this.modelId));
-    this.save();
+    await this.save();
     return result;
+  }
+
+  /**
+   * Resolves when the save in flight is done, however it ended. Callers loop on `saving` and
+   * then change the graph without awaiting anything, so no other save can start in between.
+   */
+  private async saveSettled(): Promise<void> {
+    await this.saving?.catch(() => {});
+  }
+
+  /** Brings changes that waited for a read or a save into the index. */
+  private applyPending(): void {
+    const index = this.vectorIndex;
+    if (index === null || index.saving) return;
+    for (const [photoId, vector] of this.pending) {
+      if (vector === null) index.remove(photoId);
+      else index.add(photoId, vector);
+    }
+    this.pending.clear();
   }
 
   private async prepareVectorIndex(): Promise<void> {
@@ -260,11 +306,7 @@ export class VectorStore {
     if (this.closed) return;
     if ('problem' in loaded) return this.rebuild(loaded.problem);
     this.vectorIndex = loaded;
-    for (const [photoId, vector] of this.pending) {
-      if (vector === null) loaded.remove(photoId);
-      else loaded.add(photoId, vector);
-    }
-    this.pending.clear();
+    this.applyPending();
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
     if (this.savedGeneration() !== this.generation()) await this.catchUp();
     const problem = await loaded.verify();
@@ -306,7 +348,7 @@ export class VectorStore {
     }
     if (!this.readOnly) this.catalog.deleteSetting(this.progressKey());
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
-    this.save();
+    await this.save();
     this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
   }
 
@@ -318,6 +360,7 @@ export class VectorStore {
     let changed = 0;
     for (;;) {
       if (this.closed) return;
+      while (this.saving) await this.saveSettled();
       const rows = this.catalog.vectorsAfter(this.modelId, after, 512);
       if (rows.length === 0) break;
       const entries = rows.map(({ photoId, bytes }) => {
@@ -329,13 +372,14 @@ export class VectorStore {
       changed += added + updated;
       await yieldToOthers();
     }
+    while (this.saving) await this.saveSettled();
     const removed = index.removeAllBut(seen);
     if (changed + removed > 0) {
       this.logger.info(
         `vector index for ${this.modelKey} was behind the catalog: ${changed} vectors added or updated, ${removed} removed`,
       );
     }
-    this.save();
+    await this.save();
   }
 
   /** Rewrites float32 vectors of an older catalog as float16, a slice at a time. */

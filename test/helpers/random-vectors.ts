@@ -1,3 +1,4 @@
+import { Catalog, type FolderRow } from '../../src-main/engine/catalog/catalog.js';
 import { dot } from '../../src-main/engine/util/vectors.js';
 
 /**
@@ -30,4 +31,34 @@ export function exactNearest(
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
     .map(({ id }) => id);
+}
+
+/**
+ * A real catalog file holding `photos` indexed photos in one folder, each with a vector of
+ * the model; `truth` maps each photo to its vector as the catalog stores it (float16).
+ */
+export function catalogWithVectors(
+  catalogFile: string,
+  spec: { model: string; dimensions: number; photos: number; seed: number },
+): { catalog: Catalog; folder: FolderRow; modelId: number; truth: Map<number, Float32Array> } {
+  const catalog = Catalog.open(catalogFile);
+  const folder = catalog.addFolder('/photos');
+  const modelId = catalog.registerModel(spec.model, spec.dimensions);
+  const next = seededVectors(spec.seed, spec.dimensions);
+  const truth = new Map<number, Float32Array>();
+  catalog.transaction(() => {
+    for (let i = 0; i < spec.photos; i++) {
+      const id = catalog.upsertPhoto({
+        path: `/photos/${i}.jpg`,
+        folderId: folder.id,
+        size: 1,
+        mtimeMs: 1,
+        contentHash: `h${i}`,
+        status: 'indexed',
+        lastError: null,
+      });
+      truth.set(id, catalog.putVector(id, modelId, next()));
+    }
+  });
+  return { catalog, folder, modelId, truth };
 }

@@ -16,9 +16,13 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { Catalog } from '../../src-main/engine/catalog/catalog.js';
 import { VectorIndex, type Neighbour } from '../../src-main/engine/vector-index/vector-index.js';
-import { cosine, exactNearest, seededVectors } from '../helpers/random-vectors.js';
+import {
+  catalogWithVectors,
+  cosine,
+  exactNearest,
+  seededVectors,
+} from '../helpers/random-vectors.js';
 
 const DIMS = 32;
 const MODEL = 'test-model@0123456789ab';
@@ -157,11 +161,11 @@ test('adding an id again replaces its vector; a removed id comes back when added
   );
 });
 
-test('new photos take the places of removed ones, so the file does not grow with churn', () => {
+test('new photos take the places of removed ones, so the file does not grow with churn', async () => {
   const dir = newDir();
   const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS, initialCapacity: 64 });
   fill(index, 64);
-  index.save();
+  await index.save();
   const graphFile = path.join(
     dir,
     readdirSync(dir).find((name) => name.endsWith('.hnsw'))!,
@@ -170,7 +174,7 @@ test('new photos take the places of removed ones, so the file does not grow with
   const next = vectorSource(8);
   for (let id = 1; id <= 32; id++) index.remove(id);
   for (let id = 100; id < 132; id++) index.add(id, next());
-  index.save();
+  await index.save();
   assert.equal(index.size, 64);
   assert.equal(statSync(graphFile).size, sizeBefore);
 });
@@ -202,16 +206,16 @@ test('bad vectors and ids are refused with a clear message', () => {
   assert.equal(index.size, 0);
 });
 
-test('a saved index opens with the same contents and answers', () => {
+test('a saved index opens with the same contents and answers', async () => {
   const dir = newDir();
   const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
   const vectors = fill(index, 120);
   index.remove(3);
   vectors.delete(3);
   assert.equal(index.dirty, true);
-  assert.equal(index.save(), true);
+  assert.equal(await index.save(), true);
   assert.equal(index.dirty, false);
-  assert.equal(index.save(), false, 'an unchanged index is not written again');
+  assert.equal(await index.save(), false, 'an unchanged index is not written again');
 
   const queries = Array.from({ length: 10 }, vectorSource(4));
   const before = queries.map((query) => index.search(query, 8));
@@ -234,7 +238,7 @@ test('a saved index opens with the same contents and answers', () => {
   assert.ok(!files.some((name) => name.endsWith('.tmp')));
 });
 
-test('a save on a full disk fails with ENOSPC and keeps the saved index', (t) => {
+test('a save on a full disk fails with ENOSPC and keeps the saved index', async (t) => {
   const dir = newDir();
   mkdirSync(dir);
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ferret-index', dir], {
@@ -246,7 +250,7 @@ test('a save on a full disk fails with ENOSPC and keeps the saved index', (t) =>
   t.after(() => spawnSync('umount', ['--lazy', dir]));
   const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
   const saved = fill(index, 50);
-  index.save();
+  await index.save();
   // The rest of the disk taken, but for less than the grown index needs.
   const filler = openSync(path.join(dir, 'filler'), 'w');
   try {
@@ -258,19 +262,19 @@ test('a save on a full disk fails with ENOSPC and keeps the saved index', (t) =>
     closeSync(filler);
   }
   fill(index, 400, 2);
-  assert.throws(() => index.save(), { code: 'ENOSPC' });
+  await assert.rejects(index.save(), { code: 'ENOSPC' });
   assert.ok(!readdirSync(dir).some((name) => name.endsWith('.tmp')), 'no partial file is left');
 
   const reopened = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
   assert.deepEqual([reopened.rebuilt, reopened.size], [false, saved.size]);
 });
 
-test('model keys become safe, distinct file names', () => {
+test('model keys become safe, distinct file names', async () => {
   const dir = newDir();
   for (const modelKey of ['../../escape/me', 'Model@A', 'model@a']) {
     const index = VectorIndex.open({ dir, modelKey, dimensions: DIMS });
     index.add(1, vectorSource(1)());
-    index.save();
+    await index.save();
   }
   const files = readdirSync(dir);
   assert.equal(files.length, 6);
@@ -281,30 +285,19 @@ test('model keys become safe, distinct file names', () => {
 });
 
 /** Catalog vectors, an index saved from them, and the answers it gave. */
-function savedLibrary() {
+async function savedLibrary() {
   const dir = newDir();
-  const catalog = Catalog.open(path.join(dir, 'catalog.sqlite'));
-  const folder = catalog.addFolder('/photos');
-  const modelId = catalog.registerModel(MODEL, DIMS);
+  mkdirSync(dir, { recursive: true });
+  const { catalog, modelId, truth } = catalogWithVectors(path.join(dir, 'catalog.sqlite'), {
+    model: MODEL,
+    dimensions: DIMS,
+    photos: 80,
+    seed: 5,
+  });
+  // The index holds each vector as the catalog stores it (float16), as VectorStore does.
   const index = VectorIndex.open({ dir, modelKey: MODEL, dimensions: DIMS });
-  const next = vectorSource(5);
-  for (let i = 0; i < 80; i++) {
-    // The index holds each vector as the catalog stores it (float16), as VectorStore does.
-    const { photoId, vector } = catalog.transaction(() => {
-      const id = catalog.upsertPhoto({
-        path: `/photos/${i}.jpg`,
-        folderId: folder.id,
-        size: 1,
-        mtimeMs: 1,
-        contentHash: `h${i}`,
-        status: 'indexed',
-        lastError: null,
-      });
-      return { photoId: id, vector: catalog.putVector(id, modelId, next()) };
-    });
-    index.add(photoId, vector);
-  }
-  index.save();
+  for (const [photoId, vector] of truth) index.add(photoId, vector);
+  await index.save();
   const queries = Array.from({ length: 8 }, vectorSource(6));
   const answers = queries.map((query) => index.search(query, 10));
   const indexFile = path.join(
@@ -316,7 +309,7 @@ function savedLibrary() {
   return { catalog, modelId, queries, answers, indexFile, reopen };
 }
 
-test('a damaged index file opens empty, and refilled from the catalog answers as before', () => {
+test('a damaged index file opens empty, and refilled from the catalog answers as before', async () => {
   const damages: [string, (file: string) => void][] = [
     ['truncated', (file) => truncateSync(file, 1000)],
     ['emptied', (file) => truncateSync(file, 0)],
@@ -338,7 +331,7 @@ test('a damaged index file opens empty, and refilled from the catalog answers as
     ['deleted', (file) => rmSync(file)],
   ];
   for (const [damage, apply] of damages) {
-    const library = savedLibrary();
+    const library = await savedLibrary();
     apply(library.indexFile);
     const index = library.reopen();
     assert.equal(index.rebuilt, true, damage);
@@ -355,15 +348,15 @@ test('a damaged index file opens empty, and refilled from the catalog answers as
   }
 });
 
-test('an index for other dimensions or another model is not used', () => {
-  const library = savedLibrary();
+test('an index for other dimensions or another model is not used', async () => {
+  const library = await savedLibrary();
   const wider = library.reopen(DIMS * 2);
   assert.deepEqual([wider.rebuilt, wider.size], [true, 0]);
   assert.match(wider.rebuildReason!, /of 32 dimensions, not 64/);
   library.catalog.close();
 
   // Same file name, different key: only the description can tell them apart.
-  const other = savedLibrary();
+  const other = await savedLibrary();
   const sidecar = `${other.indexFile}.json`;
   const description = JSON.parse(readFileSync(sidecar, 'utf8')) as { modelKey: string };
   writeFileSync(sidecar, JSON.stringify({ ...description, modelKey: 'another@model' }));
@@ -372,8 +365,8 @@ test('an index for other dimensions or another model is not used', () => {
   other.catalog.close();
 });
 
-test('syncFrom brings an index saved before later catalog writes in line with the catalog', () => {
-  const library = savedLibrary();
+test('syncFrom brings an index saved before later catalog writes in line with the catalog', async () => {
+  const library = await savedLibrary();
   const { catalog, modelId } = library;
   // Writes that reached the catalog but not the saved index (a crash before the next save).
   const next = vectorSource(7);
@@ -413,7 +406,7 @@ test('syncFrom brings an index saved before later catalog writes in line with th
     updated: 0,
     removed: 0,
   });
-  index.save();
+  await index.save();
   assert.equal(library.reopen().size, truth.size);
   catalog.close();
 });

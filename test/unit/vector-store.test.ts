@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -11,13 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { Catalog } from '../../src-main/engine/catalog/catalog.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
 import { VectorStore } from '../../src-main/engine/vector-store.js';
-import { exactNearest, seededVectors } from '../helpers/random-vectors.js';
+import { catalogWithVectors, exactNearest, seededVectors } from '../helpers/random-vectors.js';
 
 /**
  * The vector store at a size CI affords, with a real catalog file and a real index on disk:
@@ -40,24 +40,12 @@ const vectorSource = (seed: number) => seededVectors(seed, DIMS);
 function newLibrary() {
   const root = path.join(scratch, `library-${++libraries}`);
   const paths = libraryPaths(root);
-  const catalog = Catalog.open(paths.catalog);
-  const folder = catalog.addFolder('/photos');
-  const modelId = catalog.registerModel(MODEL, DIMS);
-  const next = vectorSource(libraries);
-  const truth = new Map<number, Float32Array>();
-  catalog.transaction(() => {
-    for (let i = 0; i < PHOTOS; i++) {
-      const id = catalog.upsertPhoto({
-        path: `/photos/${i}.jpg`,
-        folderId: folder.id,
-        size: 1,
-        mtimeMs: 1,
-        contentHash: `h${i}`,
-        status: 'indexed',
-        lastError: null,
-      });
-      truth.set(id, catalog.putVector(id, modelId, next()));
-    }
+  mkdirSync(root, { recursive: true });
+  const { catalog, folder, truth } = catalogWithVectors(paths.catalog, {
+    model: MODEL,
+    dimensions: DIMS,
+    photos: PHOTOS,
+    seed: libraries,
   });
   const open = () =>
     VectorStore.open({
@@ -219,4 +207,64 @@ test('removing a large folder lets other work run between chunks', async () => {
   assert.deepEqual(engine.listFolders(), []);
   assert.deepEqual(engine.listPhotos(0, 10), { total: 0, items: [], noPhotosBecause: null });
   await engine.close();
+});
+
+test('searches are answered while the index is saved; changes made meanwhile follow it', async () => {
+  const library = newLibrary();
+  const store = library.open();
+  await store.whenSettled();
+  const next = vectorSource(123);
+  const changed = next();
+  const { catalog, truth } = library;
+  // A change, so the save has something to write.
+  store.addToVectorIndex([{ photoId: 1, vector: store.writeToCatalog(1, changed) }]);
+  truth.set(1, store.get(1)!);
+
+  const saving = store.save();
+  // A photo added and one removed while the file is written: the index takes them afterwards.
+  const added = catalog.upsertPhoto({
+    path: '/photos/added.jpg',
+    folderId: library.folder.id,
+    size: 1,
+    mtimeMs: 1,
+    contentHash: 'added',
+    status: 'indexed',
+    lastError: null,
+  });
+  const addedVector = catalog.transaction(() => store.writeToCatalog(added, next()));
+  store.addToVectorIndex([{ photoId: added, vector: addedVector }]);
+  catalog.deletePhoto(2);
+  store.removeFromVectorIndex([2]);
+  assert.ok(store.has(added) && !store.has(2), 'the store answers for changes still waiting');
+  assert.equal(store.size, PHOTOS);
+  const query = vectorSource(7)();
+  const during = (await store.search(query, 10)).map((hit) => hit.id);
+  assert.ok(!(await store.search(truth.get(2)!, 10)).some((hit) => hit.id === 2));
+  await saving;
+  truth.delete(2);
+  truth.set(added, addedVector);
+
+  const expected = exactNearest(truth, query, 10);
+  assert.ok(
+    during.filter((id) => expected.includes(id)).length >= 8,
+    `answers during the save: ${during.join(', ')}`,
+  );
+  assert.equal((await store.search(addedVector, 1))[0]?.id, added);
+  assert.deepEqual(store.compareVectorIndexWithCatalog(), {
+    missing: [],
+    different: [],
+    extra: [],
+  });
+  await store.close();
+
+  // What was saved is the index as it was when the save began, caught up at the next open.
+  const reopened = library.open();
+  await reopened.whenSettled();
+  assert.deepEqual(reopened.compareVectorIndexWithCatalog(), {
+    missing: [],
+    different: [],
+    extra: [],
+  });
+  await reopened.close();
+  catalog.close();
 });

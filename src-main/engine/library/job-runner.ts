@@ -18,6 +18,7 @@ import {
 } from './photo-indexer.js';
 import type { ScanProblem } from './scan.js';
 import { removeUnusedThumbnails } from './thumbnail-store.js';
+import { errorMessage } from '../../contract/format.js';
 
 /** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
 const CHUNK = 64;
@@ -93,7 +94,7 @@ export class JobRunner {
         }
       }
     } finally {
-      this.vectors?.save();
+      await this.vectors?.save();
       this.lastSave = Date.now();
     }
     return this.counts;
@@ -243,7 +244,10 @@ export class JobRunner {
 
   private saveNowAndThen(): void {
     if (Date.now() - this.lastSave < SAVE_EVERY_MS) return;
-    this.vectors?.save();
+    // Written off the thread while the work goes on; a failure is retried at the next save.
+    this.vectors?.save().catch((error: unknown) => {
+      this.options.logger.warn(`saving the vector index: ${errorMessage(error)}`);
+    });
     this.lastSave = Date.now();
   }
 }

@@ -124,7 +124,7 @@ async function decodesNow(photo: PhotoRow, services: LibraryServices): Promise<n
 export async function repairLibrary(services: LibraryServices): Promise<RepairReport> {
   const before = await checkLibrary(services);
   const { catalog, vectors } = services;
-  const vectorIndexSynced = vectors?.syncVectorIndexWithCatalog() ?? null;
+  const vectorIndexSynced = (await vectors?.syncVectorIndexWithCatalog()) ?? null;
   const thumbnailFailures: RepairReport['thumbnailFailures'] = [];
   let thumbnailsWritten = 0;
   for (const photoId of before.missingThumbnails) {

@@ -52,38 +52,6 @@ export async function replaceFile(
   if (options.durable) syncFolder(path.dirname(file));
 }
 
-/**
- * The synchronous form, always durable, for the vector index (hnswlib writes it synchronously
- * to `temporary`). `beforeReplace` runs once the bytes are on disk and may refuse them by
- * throwing; the temporary file is then removed and the old file stays.
- */
-export function replaceFileSync(
-  temporary: string,
-  file: string,
-  beforeReplace: () => void = () => {},
-): void {
-  try {
-    const fd = fs.openSync(temporary, 'r+');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    beforeReplace();
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  syncFolder(path.dirname(file));
-}
-
-export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
-  const temporary = temporaryFor(file);
-  fs.writeFileSync(temporary, data);
-  replaceFileSync(temporary, file);
-}
-
 /** Makes a rename durable. Windows cannot open a folder for syncing; there it is moot. */
 function syncFolder(dir: string): void {
   let fd: number;

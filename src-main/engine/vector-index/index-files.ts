@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { replaceFileSync, writeFileAtomicSync } from '../util/atomic-write.js';
-import { sha256OfBytes, sha256OfFile, sha256OfFileSync } from '../util/sha256.js';
+import fsp from 'node:fs/promises';
+import { replaceFile, writeFileAtomic } from '../util/atomic-write.js';
+import { sha256OfBytes, sha256OfFile } from '../util/sha256.js';
 
 /**
  * An index on disk is two files: the HNSW graph as hnswlib writes it, and a sidecar JSON that
@@ -171,26 +172,35 @@ function readStart(file: string, length: number): Buffer {
 /**
  * Writes the graph (through `writeGraph`, which gets a temporary path in the same folder) and
  * then its sidecar, each replacing the old file by rename once it is on disk. A crash between
- * the two leaves a sidecar that does not match the graph: the index is then rebuilt.
+ * the two leaves a sidecar that does not match the graph: the index is then rebuilt. Nothing
+ * here holds the thread for long: the graph is written and hashed off it.
  */
-export function writeVectorIndexFiles(
+export async function writeVectorIndexFiles(
   files: VectorIndexFiles,
-  writeGraph: (file: string) => void,
+  writeGraph: (file: string) => Promise<unknown>,
   describe: Omit<Sidecar, 'formatVersion' | 'bytes' | 'sha256'>,
-): void {
-  fs.mkdirSync(path.dirname(files.graph), { recursive: true });
+): Promise<void> {
+  await fsp.mkdir(path.dirname(files.graph), { recursive: true });
   const tmpGraph = `${files.graph}.tmp`;
-  writeGraph(tmpGraph);
-  let sidecar: Sidecar | undefined;
-  replaceFileSync(tmpGraph, files.graph, () => {
+  let sidecar: Sidecar;
+  try {
+    await writeGraph(tmpGraph);
     // hnswlib's writer ignores write errors: on a full disk it leaves a cut-short file and says
     // nothing. No space left after writing is taken as that, before the file replaces a good one.
-    if (fs.statfsSync(path.dirname(tmpGraph)).bavail === 0) {
+    if ((await fsp.statfs(path.dirname(tmpGraph))).bavail === 0) {
       throw Object.assign(new Error(`no space left on the disk to save ${files.graph}`), {
         code: 'ENOSPC',
       });
     }
-    sidecar = { formatVersion: INDEX_FORMAT_VERSION, ...describe, ...sha256OfFileSync(tmpGraph) };
-  });
-  writeFileAtomicSync(files.sidecar, JSON.stringify(sidecar));
+    sidecar = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      ...describe,
+      ...(await sha256OfFile(tmpGraph)),
+    };
+    await replaceFile(tmpGraph, files.graph, { durable: true });
+  } catch (error) {
+    await fsp.rm(tmpGraph, { force: true });
+    throw error;
+  }
+  await writeFileAtomic(files.sidecar, JSON.stringify(sidecar), { durable: true });
 }

@@ -60,6 +60,7 @@ export interface SyncResult {
  */
 export class VectorIndex {
   private changed: boolean;
+  private writing = false;
 
   private constructor(
     private readonly graph: Graph,
@@ -188,6 +189,7 @@ export class VectorIndex {
   /** Returns whether the photo was in the index. */
   remove(id: number): boolean {
     if (!this.live.has(id)) return false;
+    this.refuseWhileSaving();
     this.graph.markDelete(id);
     this.live.delete(id);
     this.changed = true;
@@ -299,21 +301,44 @@ export class VectorIndex {
     return differences;
   }
 
-  /** Writes the index if it changed since it was last written; returns whether it wrote. */
-  save(): boolean {
+  /**
+   * Writes the index if it changed since it was last written; returns whether it wrote. The
+   * graph is written on libuv's thread pool (hnswlib's asynchronous writer) and hashed in
+   * chunks, so searches go on meanwhile; the index must not change until this resolves (a
+   * change meanwhile is refused: it would race the writer).
+   */
+  async save(): Promise<boolean> {
     if (!this.changed) return false;
-    const ids = [...this.live].sort((a, b) => a - b);
-    writeVectorIndexFiles(this.files, (file) => this.graph.writeIndexSync(file), {
-      modelKey: this.modelKey,
-      dimensions: this.dimensions,
-      count: ids.length,
-      ids,
-    });
-    this.changed = false;
-    return true;
+    if (this.writing) throw new Error(`the index for ${this.modelKey} is already being saved`);
+    const ids = Array.from(Uint32Array.from(this.live).sort());
+    this.writing = true;
+    try {
+      await writeVectorIndexFiles(this.files, (file) => this.graph.writeIndex(file), {
+        modelKey: this.modelKey,
+        dimensions: this.dimensions,
+        count: ids.length,
+        ids,
+      });
+      this.changed = false;
+      return true;
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** True while `save` writes the graph: changes must wait until it is done. */
+  get saving(): boolean {
+    return this.writing;
+  }
+
+  private refuseWhileSaving(): void {
+    if (this.writing) {
+      throw new Error(`the index for ${this.modelKey} is being saved: change it once that is done`);
+    }
   }
 
   private addNormalised(id: number, point: number[]): void {
+    this.refuseWhileSaving();
     if (this.live.has(id)) {
       this.graph.addPoint(point, id);
     } else if (this.undelete(id)) {
