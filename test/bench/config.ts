@@ -63,7 +63,13 @@ export const FULL_CONFIG: BenchConfig = {
   warmRounds: 2,
   coldStarts: 5,
   findSimilarQueries: 100,
-  million: { photos: 1_000_000, reconcileFiles: 200_000, coldStarts: 3, similarQueries: 50 },
+  million: {
+    photos: 1_000_000,
+    reconcileFiles: 200_000,
+    coldStarts: 3,
+    similarQueries: 50,
+    precisionVectors: 10_000,
+  },
   heicRounds: 5,
 };
 
@@ -84,7 +90,13 @@ export const QUICK_CONFIG: BenchConfig = {
   warmRounds: 1,
   coldStarts: 1,
   findSimilarQueries: 10,
-  million: { photos: 5_000, reconcileFiles: 2_000, coldStarts: 1, similarQueries: 10 },
+  million: {
+    photos: 5_000,
+    reconcileFiles: 2_000,
+    coldStarts: 1,
+    similarQueries: 10,
+    precisionVectors: 2_000,
+  },
   heicRounds: 1,
 };
 

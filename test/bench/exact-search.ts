@@ -53,3 +53,13 @@ export class ExactSearch {
     return hits;
   }
 }
+
+/** Mean share of each query's true top k that the index found (recall@k). */
+export function recallAt(
+  k: number,
+  found: readonly number[][],
+  truth: readonly Set<number>[],
+): number {
+  const shares = found.map((hits, i) => hits.filter((id) => truth[i]!.has(id)).length / k);
+  return shares.reduce((sum, share) => sum + share, 0) / shares.length;
+}

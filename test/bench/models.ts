@@ -9,7 +9,7 @@ import {
 import { int8Name, makeTestModel, type TestModelSize } from '../models/make-test-model.js';
 
 /** Generating the ViT-B/32-size model takes a while, so it is kept between runs. */
-const CACHE_DIR = path.join(os.homedir(), '.cache', 'ferret-bench');
+export const BENCH_CACHE_DIR = path.join(os.homedir(), '.cache', 'ferret-bench');
 
 export interface BenchModels {
   /** The generated model as the engine loads it (fp32 towers). */
@@ -24,11 +24,11 @@ export interface BenchModels {
  * the int8 files (linked, not copied) as its towers: a model folder the engine opens as is.
  */
 export async function benchModels(size: TestModelSize): Promise<BenchModels> {
-  const fp32Dir = path.join(CACHE_DIR, size);
+  const fp32Dir = path.join(BENCH_CACHE_DIR, size);
   const manifest = readModelManifest(
     await makeTestModel({ size, outDir: fp32Dir, quantize: 'int8' }),
   );
-  const int8Dir = path.join(CACHE_DIR, `${size}-int8-towers`);
+  const int8Dir = path.join(BENCH_CACHE_DIR, `${size}-int8-towers`);
   await writeInt8View(fp32Dir, manifest, int8Dir);
   return { fp32Dir, int8Dir };
 }

@@ -1,7 +1,7 @@
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Catalog } from '../../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog, type Catalog } from '../../../src-main/engine/catalog/catalog.js';
 import {
   MODEL_MANIFEST_FILE,
   modelKey,
@@ -14,9 +14,12 @@ import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { VectorStore } from '../../../src-main/engine/vector-store.js';
 import { findEvent, runChild } from '../child-process.js';
 import type { MillionStartArgs, MillionStartResult } from '../children/million-start.js';
+import { recallAt } from '../exact-search.js';
 import { log } from '../log.js';
+import { measureFloat16Recall, type PrecisionReport } from './precision.js';
+import { BENCH_CACHE_DIR } from '../models.js';
 import { librarySizes } from '../sizes.js';
-import { mean, summarize, timed, type LatencySummary } from '../stats.js';
+import { summarize, timed, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, ClusteredVectorSource } from '../synthetic-vectors.js';
 
 /**
@@ -33,6 +36,8 @@ export interface MillionConfig {
    * million on this machine, so a run may build it over fewer and say so.
    */
   indexedPhotos?: number;
+  /** Vectors indexed as float32 and as float16 to compare their recall at the same ef. */
+  precisionVectors: number;
   /** Files of the real folder tree reconciled on start-up (the disk's share of `photos`). */
   reconcileFiles: number;
   coldStarts: number;
@@ -62,6 +67,9 @@ export interface MillionReport {
   memory: MillionStartResult['memory'];
   reconcile: { files: number; seconds: number; filesPerSecond: number; maxBlockMs: number };
   removal: { photos: number; seconds: number; maxBlockMs: number };
+  /** Saving the whole index while Find similar queries keep coming. */
+  save: { seconds: number; maxBlockMs: number; queries: number; maxQueryMs: number };
+  float16: PrecisionReport;
 }
 
 const FOLDERS = 1000;
@@ -80,30 +88,13 @@ export async function runMillionSection(options: {
   const manifest = readModelManifest(path.join(modelDir, MODEL_MANIFEST_FILE));
   const key = modelKey(manifest);
   const dimensions = manifest.dimensions;
-  const libraryDir = await options.scratchDir('million-library');
-  const paths = libraryPaths(libraryDir);
   const label = `${config.photos.toLocaleString('en')} photos:`;
 
-  log(`${label} generating the catalog`);
-  const catalog = Catalog.open(paths.catalog);
+  const library = await cachedLibrary(config, key, dimensions, label);
+  const { libraryDir, bigFolderId, queryIds, browse } = library;
+  const paths = libraryPaths(libraryDir);
+  const catalog = SqliteCatalog.open(paths.catalog);
   const indexedPhotos = config.indexedPhotos ?? config.photos;
-  const generated = await timed(() =>
-    generateLibrary(catalog, config.photos, indexedPhotos, key, dimensions),
-  );
-  const { bigFolderId, queryIds, browse } = generated.value;
-
-  log(`${label} building the index (the engine's background rebuild)`);
-  const built = await timed(async () => {
-    const store = VectorStore.open({
-      catalog,
-      vectorIndexDir: paths.vectorIndexDir,
-      modelKey: key,
-      dimensions,
-      logger: silentLogger,
-    });
-    await store.whenSettled();
-    await store.close();
-  });
 
   log(`${label} exact answers for ${queryIds.length} queries`);
   const modelId = catalog.registerModel(key, dimensions);
@@ -142,9 +133,7 @@ export async function runMillionSection(options: {
   }
   log(`${label} warm: find similar, pages, months, filtered browse, memory`);
   const warm = findEvent<MillionStartResult>(await start('similar', false), 'result').data;
-  const recallAt10 = mean(
-    warm.similarHits.map((hits, i) => hits.filter((id) => truth[i]!.has(id)).length / K),
-  );
+  const recallAt10 = recallAt(K, warm.similarHits, truth);
 
   log(
     `${label} start-up reconcile of ${config.reconcileFiles.toLocaleString('en')} unchanged files`,
@@ -155,16 +144,21 @@ export async function runMillionSection(options: {
     config.reconcileFiles,
   );
 
-  log(`${label} removing the largest folder`);
-  const removal = await removeFolder(libraryDir, modelDir, bigFolderId);
+  log(`${label} on a copy: saving the index, removing the largest folder`);
+  const { save, removal } = await saveAndRemove(
+    await copyLibrary(libraryDir, await options.scratchDir('million-removal')),
+    modelDir,
+    bigFolderId,
+    queryIds,
+  );
 
   return {
     photos: config.photos,
     indexedPhotos,
     folders: FOLDERS,
     cameras: CAMERAS,
-    generateS: generated.ms / 1000,
-    indexBuildS: built.ms / 1000,
+    generateS: library.generateS,
+    indexBuildS: library.indexBuildS,
     catalogBytes: sizes.catalogBytes,
     indexBytes: sizes.indexBytes,
     firstTextMs: summarize(firstText),
@@ -185,7 +179,88 @@ export async function runMillionSection(options: {
     memory: warm.memory,
     reconcile,
     removal,
+    save,
+    float16: await measureFloat16Recall({
+      vectors: config.precisionVectors,
+      queries: 100,
+      efValues: [16, 32, 100],
+    }),
   };
+}
+
+interface CachedLibrary {
+  libraryDir: string;
+  bigFolderId: number;
+  queryIds: number[];
+  browse: MillionStartArgs['browse'];
+  generateS: number;
+  indexBuildS: number;
+}
+
+/**
+ * The synthetic library with its HNSW index, generated once per shape and kept under the
+ * bench's cache folder: building the index over many photos takes far longer than measuring,
+ * so later runs measure the same library again at once. Runs that change it work on a copy.
+ */
+export async function cachedLibrary(
+  config: MillionConfig,
+  key: string,
+  dimensions: number,
+  label: string,
+): Promise<CachedLibrary> {
+  const indexedPhotos = config.indexedPhotos ?? config.photos;
+  const libraryDir = path.join(
+    BENCH_CACHE_DIR,
+    `million-${config.photos}-indexed-${indexedPhotos}-${dimensions}d`,
+  );
+  const describedIn = path.join(libraryDir, 'bench-library.json');
+  const cached = await readFile(describedIn, 'utf8').then(
+    (text) => JSON.parse(text) as Omit<CachedLibrary, 'libraryDir'>,
+    () => null,
+  );
+  if (cached !== null) {
+    log(`${label} using the library generated earlier in ${libraryDir}`);
+    return { libraryDir, ...cached };
+  }
+  await rm(libraryDir, { recursive: true, force: true });
+  await mkdir(libraryDir, { recursive: true });
+  const paths = libraryPaths(libraryDir);
+
+  log(`${label} generating the catalog`);
+  const catalog = SqliteCatalog.open(paths.catalog);
+  const generated = await timed(() =>
+    generateLibrary(catalog, config.photos, indexedPhotos, key, dimensions),
+  );
+
+  log(`${label} building the index (the engine's background rebuild)`);
+  const built = await timed(async () => {
+    const store = VectorStore.open({
+      catalog,
+      vectorIndexDir: paths.vectorIndexDir,
+      modelKey: key,
+      dimensions,
+      logger: silentLogger,
+    });
+    await store.whenSettled();
+    await store.close();
+  });
+  catalog.close();
+  const described = {
+    ...generated.value,
+    generateS: generated.ms / 1000,
+    indexBuildS: built.ms / 1000,
+  };
+  await writeFile(describedIn, JSON.stringify(described));
+  return { libraryDir, ...described };
+}
+
+/** A copy of the library's catalog and index, for a measurement that changes them. */
+async function copyLibrary(libraryDir: string, copyDir: string): Promise<string> {
+  await cp(libraryPaths(libraryDir).catalog, libraryPaths(copyDir).catalog);
+  await cp(libraryPaths(libraryDir).vectorIndexDir, libraryPaths(copyDir).vectorIndexDir, {
+    recursive: true,
+  });
+  return copyDir;
 }
 
 /** Seeded uniform numbers (mulberry32) for the library's shape; the vectors have their own. */
@@ -337,7 +412,7 @@ async function exactSearchWhileRebuilding(
  */
 async function reconcileUnchanged(treeDir: string, libraryDir: string, files: number) {
   const folders = Math.max(1, Math.round(files / 1000));
-  const catalog = Catalog.open(libraryPaths(libraryDir).catalog);
+  const catalog = SqliteCatalog.open(libraryPaths(libraryDir).catalog);
   const folder = catalog.addFolder(treeDir);
   const mtime = new Date('2020-01-01T00:00:00Z');
   for (let f = 0; f < folders; f++) {
@@ -379,15 +454,55 @@ async function reconcileUnchanged(treeDir: string, libraryDir: string, files: nu
   };
 }
 
-async function removeFolder(libraryDir: string, modelDir: string, folderId: number) {
+/**
+ * On a copy of the library: the whole index saved while Find similar queries keep coming (the
+ * longest any of them took, and the longest hold of the thread), then the largest folder
+ * removed while the thread is watched.
+ */
+async function saveAndRemove(
+  libraryDir: string,
+  modelDir: string,
+  folderId: number,
+  queryIds: number[],
+) {
   const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
-  await engine.vectors?.whenSettled();
+  const vectors = engine.vectors!;
+  await vectors.whenSettled();
+
+  log('  saving the index while queries come');
+  const changed = queryIds[0]!;
+  vectors.addToVectorIndex([{ photoId: changed, vector: vectors.get(changed)! }]);
+  let saving = true;
+  let queries = 0;
+  let maxQueryMs = 0;
+  const asking = (async () => {
+    while (saving) {
+      const { ms } = await timed(() =>
+        engine.findSimilar(queryIds[queries % queryIds.length]!, { limit: K }),
+      );
+      maxQueryMs = Math.max(maxQueryMs, ms);
+      queries++;
+      await nextTurn();
+    }
+  })();
+  const stopWatchingSave = watchLongestHold();
+  const saved = await timed(() => vectors.save());
+  saving = false;
+  await asking;
+  const save = {
+    seconds: saved.ms / 1000,
+    maxBlockMs: await stopWatchingSave(),
+    queries,
+    maxQueryMs,
+  };
+
+  log('  removing the largest folder');
   const photos = engine.catalog.photoIdsInFolder(folderId).length;
   const stopWatching = watchLongestHold();
   const { ms } = await timed(() => engine.removeFolder(folderId));
   const maxBlockMs = await stopWatching();
   await engine.close();
-  return { photos, seconds: ms / 1000, maxBlockMs };
+  return { save, removal: { photos, seconds: ms / 1000, maxBlockMs } };
 }
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Catalog } from '../../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog, type Catalog } from '../../../src-main/engine/catalog/catalog.js';
 import { Engine } from '../../../src-main/engine/engine.js';
 import { modelKey } from '../../../src-main/engine/embedder/manifest.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
@@ -7,10 +7,10 @@ import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../../src-main/engine/vector-index/vector-index.js';
 import { VectorStore } from '../../../src-main/engine/vector-store.js';
 import type { BenchConfig } from '../config.js';
-import { ExactSearch } from '../exact-search.js';
+import { ExactSearch, recallAt } from '../exact-search.js';
 import { log } from '../log.js';
 import { librarySizes, type LibrarySizes } from '../sizes.js';
-import { latencies, mean, summarize, timed, type LatencySummary } from '../stats.js';
+import { latencies, summarize, timed, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, clusteredVectors } from '../synthetic-vectors.js';
 import { manifestIn } from './stages.js';
 
@@ -98,7 +98,7 @@ async function measureScale(options: {
 
   log(`${label} synthetic vectors: catalog, index build`);
   const paths = libraryPaths(libraryDir);
-  const catalog = Catalog.open(paths.catalog);
+  const catalog = SqliteCatalog.open(paths.catalog);
   const filled = await timed(() => fillCatalog(catalog, exact, key, libraryDir));
   const ids = filled.value;
   // The engine's own rebuild, as after a lost index: in the background, in slices.
@@ -123,8 +123,7 @@ async function measureScale(options: {
   const exactSearchMs = await latencies(queryRows, (row) => {
     truth.push(new Set(exact.search(exact.row(row), K, row).map((hit) => ids[hit.row]!)));
   });
-  const recall = (found: number[][]) =>
-    mean(found.map((hits, i) => hits.filter((id) => truth[i]!.has(id)).length / K));
+  const recall = (found: number[][]) => recallAt(K, found, truth);
 
   const efSweep: EfPoint[] = [];
   let indexLoadMs = Infinity;
