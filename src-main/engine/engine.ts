@@ -27,7 +27,7 @@ import type {
   SearchResults,
   SimilarResults,
 } from '../contract/api.js';
-import { Catalog } from './catalog/catalog.js';
+import { SqliteCatalog, type Catalog } from './catalog/catalog.js';
 import { duplicateReport } from './duplicates/duplicate-report.js';
 import { NearDuplicates } from './duplicates/near-duplicates.js';
 import { ClipModel } from './embedder/clip-model.js';
@@ -161,7 +161,7 @@ export class Engine {
       // Holding the lock, no other process is writing a thumbnail: any temporary file is one
       // that a killed process left.
       if (lock !== null) await removeStrayThumbnailFiles(paths.thumbnailsDir);
-      const catalog = Catalog.open(paths.catalog, {
+      const catalog = SqliteCatalog.open(paths.catalog, {
         readOnly,
         sqliteBinding: options.sqliteBinding,
       });

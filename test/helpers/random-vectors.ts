@@ -1,4 +1,8 @@
-import { Catalog, type FolderRow } from '../../src-main/engine/catalog/catalog.js';
+import {
+  SqliteCatalog,
+  type Catalog,
+  type FolderRow,
+} from '../../src-main/engine/catalog/catalog.js';
 import { dot } from '../../src-main/engine/util/vectors.js';
 
 /**
@@ -41,7 +45,7 @@ export function catalogWithVectors(
   catalogFile: string,
   spec: { model: string; dimensions: number; photos: number; seed: number },
 ): { catalog: Catalog; folder: FolderRow; modelId: number; truth: Map<number, Float32Array> } {
-  const catalog = Catalog.open(catalogFile);
+  const catalog = SqliteCatalog.open(catalogFile);
   const folder = catalog.addFolder('/photos');
   const modelId = catalog.registerModel(spec.model, spec.dimensions);
   const next = seededVectors(spec.seed, spec.dimensions);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Catalog } from '../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog } from '../../src-main/engine/catalog/catalog.js';
 import {
   BUNDLED_MODELS_DIR,
   DEFAULT_MODEL_ID,
@@ -128,7 +128,7 @@ describe('selecting a bundled model', () => {
     });
     await engine.close();
 
-    const catalog = Catalog.open(path.join(library, 'catalog.sqlite'));
+    const catalog = SqliteCatalog.open(path.join(library, 'catalog.sqlite'));
     assert.equal(catalog.getSetting('bundledModel'), INT8_ID);
     catalog.close();
     const reopened = await open(library);
@@ -158,7 +158,7 @@ describe('selecting a bundled model', () => {
 
   test('a model the bundle no longer has gives way to the default', async () => {
     const library = await scratchDir('select-gone');
-    const catalog = Catalog.open(path.join(library, 'catalog.sqlite'));
+    const catalog = SqliteCatalog.open(path.join(library, 'catalog.sqlite'));
     catalog.setSetting('bundledModel', 'clip-retired');
     catalog.close();
     const engine = await open(library);

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Catalog, type PhotoInput, type PhotoRow } from '../../src-main/engine/catalog/catalog.js';
+import {
+  SqliteCatalog,
+  type Catalog,
+  type PhotoInput,
+  type PhotoRow,
+} from '../../src-main/engine/catalog/catalog.js';
 import { SCHEMA_VERSION } from '../../src-main/engine/catalog/migrations.js';
 import { decodeVector, encodeVector } from '../../src-main/engine/catalog/rows.js';
 import { UserError } from '../../src-main/contract/errors.js';
@@ -19,7 +24,7 @@ function newCatalogFile(): string {
 }
 
 function openNew(): Catalog {
-  return Catalog.open(newCatalogFile());
+  return SqliteCatalog.open(newCatalogFile());
 }
 
 function rawPragma(file: string, pragma: string): unknown {
@@ -278,7 +283,7 @@ test('pages at any depth and the month counts follow adds, date changes and remo
 
 test('a catalog from before the day counts gets them from its photos when it opens', () => {
   const file = newCatalogFile();
-  const catalog = Catalog.open(file);
+  const catalog = SqliteCatalog.open(file);
   const folder = catalog.addFolder('/photos');
   for (const [name, takenAt] of [
     ['a.jpg', '2010-03-04T05:06:07'],
@@ -300,7 +305,7 @@ test('a catalog from before the day counts gets them from its photos when it ope
     PRAGMA user_version = 2;`);
   db.close();
 
-  const reopened = Catalog.open(file);
+  const reopened = SqliteCatalog.open(file);
   assert.deepEqual(reopened.listMonths(), [
     { month: '2012-01', count: 1 },
     { month: '2010-03', count: 2 },
@@ -448,7 +453,7 @@ test('float16 keeps every value within half a unit in its last place', () => {
 
 test('float32 vectors of an older catalog are read, and rewritten as float16 a chunk at a time', () => {
   const file = newCatalogFile();
-  const catalog = Catalog.open(file);
+  const catalog = SqliteCatalog.open(file);
   const folder = catalog.addFolder('/photos');
   const model = catalog.registerModel('m@1', 3);
   const ids = ['a.jpg', 'b.jpg', 'c.jpg'].map((name) =>
@@ -512,7 +517,7 @@ test('a transaction commits together or not at all', () => {
 
 test('everything survives closing and reopening the file; reopening migrates nothing twice', () => {
   const file = newCatalogFile();
-  const first = Catalog.open(file);
+  const first = SqliteCatalog.open(file);
   const folder = first.addFolder('/photos');
   const model = first.registerModel('test@1', 2);
   const id = first.upsertPhoto(photo(folder.id, 'a.jpg', { takenAt: '2022-02-02T02:02:02' }));
@@ -524,7 +529,7 @@ test('everything survives closing and reopening the file; reopening migrates not
   assert.equal(rawPragma(file, 'user_version'), SCHEMA_VERSION);
 
   for (let reopen = 0; reopen < 2; reopen++) {
-    const catalog = Catalog.open(file);
+    const catalog = SqliteCatalog.open(file);
     assert.equal(rawPragma(file, 'user_version'), SCHEMA_VERSION);
     assert.equal(catalog.registerModel('test@1', 2), model);
     assert.equal(catalog.getPhoto(id)?.takenAt, '2022-02-02T02:02:02');
@@ -537,12 +542,12 @@ test('everything survives closing and reopening the file; reopening migrates not
 
 test('a catalog from a newer Ferret, or a file that is no catalog, is refused clearly', () => {
   const file = newCatalogFile();
-  Catalog.open(file).close();
+  SqliteCatalog.open(file).close();
   const db = new Database(file);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
   assert.throws(
-    () => Catalog.open(file),
+    () => SqliteCatalog.open(file),
     (error: unknown) =>
       error instanceof UserError && /written by a newer version of Ferret/.test(error.message),
   );
@@ -550,7 +555,7 @@ test('a catalog from a newer Ferret, or a file that is no catalog, is refused cl
   const garbage = path.join(scratch, 'garbage.sqlite');
   writeFileSync(garbage, Buffer.alloc(4096, 0x5a));
   assert.throws(
-    () => Catalog.open(garbage),
+    () => SqliteCatalog.open(garbage),
     (error: unknown) =>
       error instanceof UserError && /cannot open the catalog .*garbage\.sqlite/.test(error.message),
   );

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { Catalog } from '../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog } from '../../src-main/engine/catalog/catalog.js';
 import { NearDuplicates } from '../../src-main/engine/duplicates/near-duplicates.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
@@ -28,7 +28,7 @@ const at = (degrees: number) => {
 
 async function library() {
   const paths = libraryPaths(scratch);
-  const catalog = Catalog.open(paths.catalog);
+  const catalog = SqliteCatalog.open(paths.catalog);
   const folder = catalog.addFolder('/photos');
   const vectors = VectorStore.open({
     catalog,

@@ -33,7 +33,9 @@ import {
   type StoredVectorBytes,
 } from './rows.js';
 import { fitsHalf } from './float16.js';
+import type { Catalog } from './catalog-interface.js';
 
+export type { Catalog } from './catalog-interface.js';
 export type {
   FolderListing,
   FolderRow,
@@ -57,7 +59,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * embedded them, one vector per photo and model, and settings. Synchronous, like
  * better-sqlite3; callers group writes with `transaction`.
  */
-export class Catalog {
+export class SqliteCatalog implements Catalog {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly modelDimensions = new Map<number, number>();
   private days: { version: string; days: string[]; before: number[]; total: number } | undefined;
@@ -79,7 +81,7 @@ export class Catalog {
       if (options.readOnly) {
         db = openForReading(file, options.sqliteBinding);
         checkSchemaReadable(db, file);
-        return new Catalog(db, file);
+        return new SqliteCatalog(db, file);
       }
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: options.sqliteBinding });
@@ -87,7 +89,7 @@ export class Catalog {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       migrate(db, file);
-      return new Catalog(db, file);
+      return new SqliteCatalog(db, file);
     } catch (error) {
       db?.close();
       if (error instanceof UserError) throw error;

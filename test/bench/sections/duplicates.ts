@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Catalog } from '../../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog } from '../../../src-main/engine/catalog/catalog.js';
 import { duplicateReport } from '../../../src-main/engine/duplicates/duplicate-report.js';
 import { NearDuplicates } from '../../../src-main/engine/duplicates/near-duplicates.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
@@ -52,7 +52,7 @@ export async function runDuplicatesSection(options: {
   const { photos, newPhotos, libraryDir } = options;
   const label = photos.toLocaleString('en');
   const paths = libraryPaths(libraryDir);
-  const catalog = Catalog.open(paths.catalog);
+  const catalog = SqliteCatalog.open(paths.catalog);
   const key = 'synthetic-duplicates';
   const modelId = catalog.registerModel(key, DIMENSIONS);
   const folder = catalog.addFolder(path.join(libraryDir, 'synthetic-photos'));

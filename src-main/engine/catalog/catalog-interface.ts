@@ -1,0 +1,156 @@
+import type { FormatCount, MonthCount, PhotoStatus } from '../../contract/api.js';
+import type {
+  FolderListing,
+  FolderRow,
+  FolderStatus,
+  JobInput,
+  JobKind,
+  JobRow,
+  PhotoInput,
+  PhotoRow,
+  StoredVector,
+  StoredVectorBytes,
+} from './rows.js';
+
+/**
+ * The library's durable record as the rest of the engine sees it: folders, photos with their
+ * metadata, the job queue, the models that embedded them, one vector per photo and model,
+ * and settings. The engine, the library pipeline, search and the doors depend on this
+ * interface, not on SQLite: `SqliteCatalog` (catalog.ts) is the one implementation, and a
+ * shared library on a server would be another (README, "Beyond one machine"). Synchronous,
+ * like better-sqlite3; callers group writes with `transaction`.
+ */
+export interface Catalog {
+  readonly file: string;
+  close(): void;
+  /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
+  transaction<T>(fn: () => T): T;
+  /** Adds a library folder, or returns the one already there with the same path. */
+  addFolder(folderPath: string): FolderRow;
+  /**
+   * A library folder taken in by a new folder that contains it: its photos and queued work
+   * become the outer folder's (same ids, metadata and vectors), and the inner folder goes.
+   */
+  absorbFolder(innerId: number, outerId: number): void;
+  /** Removes the folder with its photos and their vectors; returns how many photos went. */
+  removeFolder(folderId: number): number;
+  /**
+   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids:
+   * a large folder goes a chunk at a time, each chunk its own short transaction.
+   */
+  removePhotosInFolder(folderId: number, limit: number): number[];
+  getFolder(folderId: number): FolderRow | undefined;
+  listFolders(): FolderListing[];
+  /**
+   * The library folder a file lies in (the innermost, when folders nest), or undefined when it
+   * lies in none. Compares whole path segments: /photos-old is not inside /photos.
+   */
+  folderForPath(filePath: string): FolderRow | undefined;
+  setFolderStatus(folderId: number, status: FolderStatus, lastError: string | null): void;
+  setFolderPolling(folderId: number, polling: boolean): void;
+  /** Inserts the photo, or updates the one at the same path (keeping its id); returns the id. */
+  upsertPhoto(photo: PhotoInput): number;
+  getPhoto(photoId: number): PhotoRow | undefined;
+  getPhotoByPath(photoPath: string): PhotoRow | undefined;
+  findPhotosByHash(contentHash: string): PhotoRow[];
+  photosInFolder(folderId: number): PhotoRow[];
+  photoIdsInFolder(folderId: number): number[];
+  /** A renamed or moved file: same photo (id, metadata, vectors), new place. */
+  movePhoto(photoId: number, newPath: string, newFolderId: number): void;
+  updateFileStat(photoId: number, size: number, mtimeMs: number): void;
+  /**
+   * Forgets the file's recorded size, so that the next look at it (an index run, a
+   * queued job) reads it again instead of counting it unchanged.
+   */
+  forgetFileSize(photoId: number): void;
+  /** Removes the photo and its vectors; false when there was no such photo. */
+  deletePhoto(photoId: number): boolean;
+  /**
+   * A page of photos, newest first (taken, else the file's time), and how many there are. Seeks
+   * through the per-day counts to the day the page starts in, then steps only over that day's
+   * earlier photos: the cost does not grow with the depth of the page.
+   */
+  listPhotos(
+    offset: number,
+    limit: number,
+  ): {
+    total: number;
+    items: PhotoRow[];
+  };
+  /** How many photos each month holds (by the grid's date), newest month first. */
+  listMonths(): MonthCount[];
+  countByStatus(): Record<PhotoStatus, number>;
+  /** Photos per known format, most first. */
+  countByFormat(): FormatCount[];
+  /** Photos whose files lie below `dir` (a folder inside the library), at any depth. */
+  photosUnder(dir: string): PhotoRow[];
+  /** Queues work; a path already queued takes the newer job (the latest event wins). */
+  enqueueJobs(jobs: readonly JobInput[]): void;
+  /**
+   * Up to `limit` jobs of a kind that may run now, highest priority first; jobs of folders
+   * marked unavailable wait until the folder is back.
+   */
+  claimableJobs(kind: JobKind, limit: number, nowMs: number): JobRow[];
+  /** The earliest time a waiting job of this kind becomes claimable, if any waits. */
+  nextJobTime(kind: JobKind): number | undefined;
+  /** Removes the job if it is still the one handed out (not re-queued since). */
+  finishJob(job: Pick<JobRow, 'path' | 'stamp'>): void;
+  /** Drops any job for the path (its work was done another way, e.g. by a move). */
+  dropJob(jobPath: string): void;
+  /** Puts a job back to try again later. */
+  retryJobLater(job: Pick<JobRow, 'path' | 'stamp'>, notBefore: number): void;
+  /** Drops queued work of a kind (or all), e.g. when the user cancels indexing. */
+  clearJobs(kind?: JobKind): number;
+  countJobs(): Record<JobKind, number>;
+  /** The id of the model with this key, registering it on first use. */
+  registerModel(key: string, dimensions: number): number;
+  /**
+   * Stores (or replaces) a photo's vector for a model, as given (no normalisation) but in
+   * float16; returns the vector as stored, which is what reads give back from now on.
+   */
+  putVector(photoId: number, modelId: number, vector: Float32Array): Float32Array;
+  getVector(photoId: number, modelId: number): Float32Array | undefined;
+  hasVector(photoId: number, modelId: number): boolean;
+  /** False when the photo had no vector for this model. */
+  deleteVector(photoId: number, modelId: number): boolean;
+  /**
+   * Every vector of a model, read lazily (for rebuilding an index). The connection is busy
+   * until the iteration ends: run no other catalog call from inside the loop.
+   */
+  iterateVectors(modelId: number): Generator<StoredVector>;
+  /**
+   * Up to `limit` vectors of a model with photo ids above `afterPhotoId`, in id order, as
+   * stored: for work done a chunk at a time between other calls (a rebuild, an exact search).
+   */
+  vectorsAfter(modelId: number, afterPhotoId: number, limit: number): StoredVectorBytes[];
+  /**
+   * Rewrites up to `limit` float32 vectors (from before float16) as float16; returns how many
+   * it rewrote, 0 when none are left. The freed pages are reused by later writes.
+   */
+  compactVectors(modelId: number, limit: number): number;
+  /** Decodes what `vectorsAfter` read. */
+  decodeVector(modelId: number, bytes: Buffer): Float32Array;
+  countVectors(modelId: number): number;
+  /** Indexed photos that still lack a vector from this model, oldest first. */
+  photosMissingVector(modelId: number, limit: number): PhotoRow[];
+  /** Up to `limit` of a model's vectors not yet compared with their neighbours, in id order. */
+  uncomparedVectors(modelId: number, limit: number): StoredVectorBytes[];
+  countUncomparedVectors(modelId: number): number;
+  /**
+   * Records that a photo was compared and these are its near-identical neighbours: it joins
+   * their groups, which merge into one, labelled by the smallest photo id among them. A
+   * neighbour not compared yet is left for its own turn (it will find this photo then).
+   */
+  joinNearGroup(modelId: number, photoId: number, neighbourIds: readonly number[]): void;
+  /** Every grouped vector of a model with its group's label. */
+  nearGroupMembers(modelId: number): { photoId: number; nearGroup: number }[];
+  /** Forgets a model's groups, to compare every vector again (its threshold changed). */
+  forgetNearGroups(modelId: number): void;
+  /** Indexed photos whose content (SHA-256) another indexed photo has too. */
+  exactCopies(): { photoId: number; contentHash: string }[];
+  /** The stored JSON value, or undefined when the setting was never written. */
+  getSetting(key: string): unknown;
+  setSetting(key: string, value: unknown): void;
+  /** Forgets a setting, so that its default applies again. */
+  deleteSetting(key: string): void;
+}
