@@ -70,7 +70,7 @@ import { hasConditions, photoConditions } from './catalog/photo-filter.js';
 /** The list of unreadable photos is for reading, not paging: the first this many by path. */
 const UNREADABLE_LIST_LIMIT = 1000;
 import { stderrLogger, type Logger } from './util/logger.js';
-import { VectorStore } from './vector-store.js';
+import { HnswVectorStore, type VectorStore } from './vector-store.js';
 
 export interface EngineOptions {
   libraryDir: string;
@@ -288,7 +288,7 @@ export class Engine {
       logger: this.logger,
       tuning: this.options.tuning,
     });
-    const vectors = VectorStore.open({
+    const vectors = HnswVectorStore.open({
       readOnly: this.readOnly,
       catalog: this.catalog,
       vectorIndexDir: this.paths.vectorIndexDir,

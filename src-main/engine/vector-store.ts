@@ -43,6 +43,54 @@ export interface SearchScope {
 }
 
 /**
+ * One model's vectors as the engine sees them: written with the catalog, searched for nearest
+ * neighbours, with the state of whatever answers the searches. The library pipeline, search,
+ * `ferret check` and the doors depend on this interface; `HnswVectorStore` (below: the catalog
+ * plus an in-process HNSW file) is the one implementation, and a server-backed library would
+ * be another, with the vectors in PostgreSQL/pgvector (README, "Beyond one machine").
+ */
+export interface VectorStore {
+  readonly modelId: number;
+  readonly modelKey: string;
+  /** Resolves once the index is read, rebuilt, brought in line and verified. */
+  whenSettled(): Promise<void>;
+  /** Resolves once the saved index is read, or found unusable and its rebuild has begun. */
+  whenOpened(): Promise<void>;
+  /** Whether searches are answered by the index, or it is being read or rebuilt (with progress). */
+  status(): VectorIndexStatus;
+  /** Photos with a vector of this model that searches can find. */
+  readonly size: number;
+  has(photoId: number): boolean;
+  get(photoId: number): Float32Array | undefined;
+  /**
+   * Call inside a catalog transaction; then `addToVectorIndex` once it has committed, with the
+   * vector this returns (as stored: float16).
+   */
+  writeToCatalog(photoId: number, vector: Float32Array): Float32Array;
+  addToVectorIndex(entries: Iterable<{ photoId: number; vector: Float32Array }>): void;
+  /** Call inside the catalog transaction that deleted the photos or their vectors. */
+  noteRemovedFromCatalog(): void;
+  removeFromVectorIndex(photoIds: Iterable<number>): void;
+  /** The photos a filter keeps, with their vectors when few (`strategy` forces one way). */
+  scope(conditions: PhotoConditions, strategy?: 'filter-first' | 'graph'): SearchScope;
+  /** The photos nearest the query, closest first, leaving out `exclude`, within `scope`. */
+  search(
+    query: Float32Array,
+    limit: number,
+    exclude?: ReadonlySet<number>,
+    scope?: SearchScope,
+  ): Promise<Neighbour[]>;
+  /** Makes what was written durable where the store keeps more than the catalog. */
+  save(): Promise<void>;
+  /** Stops the background work and saves what is complete. */
+  close(): Promise<void>;
+  /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
+  compareVectorIndexWithCatalog(): VectorIndexDifferences;
+  /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
+  syncVectorIndexWithCatalog(): Promise<{ added: number; updated: number; removed: number }>;
+}
+
+/**
  * One model's vectors: the catalog holds them durably (the source of truth) and the HNSW index
  * answers nearest-neighbour queries. Writes go to the catalog inside the caller's transaction
  * and reach the index only after it commits, so the index never holds a vector the catalog
@@ -55,7 +103,7 @@ export interface SearchScope {
  * time, and until it is whole, searches are exact over the catalog's vectors (slower, still
  * right). The whole file is checked against its checksum in the background.
  */
-export class VectorStore {
+export class HnswVectorStore implements VectorStore {
   private vectorIndex: VectorIndex | null = null;
   private state: VectorIndexStatus;
   /**
@@ -92,10 +140,10 @@ export class VectorStore {
     modelKey: string;
     dimensions: number;
     logger: Logger;
-  }): VectorStore {
+  }): HnswVectorStore {
     const { catalog, modelKey, dimensions, logger } = options;
     const modelId = catalog.registerModel(modelKey, dimensions);
-    return new VectorStore(
+    return new HnswVectorStore(
       catalog,
       modelId,
       modelKey,

@@ -16,7 +16,7 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
-import { VectorStore } from '../../src-main/engine/vector-store.js';
+import { HnswVectorStore } from '../../src-main/engine/vector-store.js';
 import { catalogWithVectors, exactNearest, seededVectors } from '../helpers/random-vectors.js';
 
 /**
@@ -48,7 +48,7 @@ function newLibrary() {
     seed: libraries,
   });
   const open = () =>
-    VectorStore.open({
+    HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: MODEL,

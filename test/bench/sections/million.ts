@@ -11,7 +11,7 @@ import { Engine } from '../../../src-main/engine/engine.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { reconcileFolder } from '../../../src-main/engine/library/reconcile.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
-import { VectorStore } from '../../../src-main/engine/vector-store.js';
+import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import { findEvent, runChild } from '../child-process.js';
 import type { MillionStartArgs, MillionStartResult } from '../children/million-start.js';
 import { recallAt } from '../exact-search.js';
@@ -234,7 +234,7 @@ export async function cachedLibrary(
 
   log(`${label} building the index (the engine's background rebuild)`);
   const built = await timed(async () => {
-    const store = VectorStore.open({
+    const store = HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: key,
@@ -393,7 +393,7 @@ async function exactSearchWhileRebuilding(
   dimensions: number,
   options: { vectorIndexDir: string; query: Float32Array },
 ): Promise<number> {
-  const store = VectorStore.open({
+  const store = HnswVectorStore.open({
     catalog,
     vectorIndexDir: options.vectorIndexDir,
     modelKey: key,

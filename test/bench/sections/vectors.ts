@@ -5,7 +5,7 @@ import { modelKey } from '../../../src-main/engine/embedder/manifest.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../../src-main/engine/vector-index/vector-index.js';
-import { VectorStore } from '../../../src-main/engine/vector-store.js';
+import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import type { BenchConfig } from '../config.js';
 import { ExactSearch, recallAt } from '../exact-search.js';
 import { log } from '../log.js';
@@ -103,7 +103,7 @@ async function measureScale(options: {
   const ids = filled.value;
   // The engine's own rebuild, as after a lost index: in the background, in slices.
   const built = await timed(async () => {
-    const store = VectorStore.open({
+    const store = HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: key,
