@@ -7,7 +7,7 @@ import { SqliteCatalog } from '../../src-main/engine/catalog/catalog.js';
 import { NearDuplicates } from '../../src-main/engine/duplicates/near-duplicates.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { VectorStore } from '../../src-main/engine/vector-store.js';
+import { HnswVectorStore } from '../../src-main/engine/vector-store.js';
 
 /**
  * Near-duplicate groups kept incrementally in a real catalog beside a real HNSW index: a
@@ -30,7 +30,7 @@ async function library() {
   const paths = libraryPaths(scratch);
   const catalog = SqliteCatalog.open(paths.catalog);
   const folder = catalog.addFolder('/photos');
-  const vectors = VectorStore.open({
+  const vectors = HnswVectorStore.open({
     catalog,
     vectorIndexDir: paths.vectorIndexDir,
     modelKey: 'near-test@1',

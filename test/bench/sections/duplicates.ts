@@ -4,7 +4,7 @@ import { duplicateReport } from '../../../src-main/engine/duplicates/duplicate-r
 import { NearDuplicates } from '../../../src-main/engine/duplicates/near-duplicates.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
-import { VectorStore } from '../../../src-main/engine/vector-store.js';
+import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import { log } from '../log.js';
 import { summarize, timed, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, ClusteredVectorSource, Random } from '../synthetic-vectors.js';
@@ -107,7 +107,7 @@ export async function runDuplicatesSection(options: {
   }
 
   log(`duplicates, ${label} photos: index build`);
-  const vectors = VectorStore.open({
+  const vectors = HnswVectorStore.open({
     catalog,
     vectorIndexDir: paths.vectorIndexDir,
     modelKey: key,
