@@ -23,6 +23,12 @@ import type {
 export interface Catalog {
   readonly file: string;
   close(): void;
+  /**
+   * Refuses a damaged catalog file with a one-line UserError saying what SQLite's quick_check
+   * found (it tests every page, index and constraint, not index contents). Reads the whole file,
+   * so it is for commands that report on the library, not for every query.
+   */
+  assertSound(): void;
   /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
   transaction<T>(fn: () => T): T;
   /** Adds a library folder, or returns the one already there with the same path. */
@@ -35,10 +41,13 @@ export interface Catalog {
   /** Removes the folder with its photos and their vectors; returns how many photos went. */
   removeFolder(folderId: number): number;
   /**
-   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids:
-   * a large folder goes a chunk at a time, each chunk its own short transaction.
+   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids and
+   * contents: a large folder goes a chunk at a time, each chunk its own short transaction.
    */
-  removePhotosInFolder(folderId: number, limit: number): number[];
+  removePhotosInFolder(
+    folderId: number,
+    limit: number,
+  ): { id: number; contentHash: string | null }[];
   getFolder(folderId: number): FolderRow | undefined;
   listFolders(): FolderListing[];
   /**
