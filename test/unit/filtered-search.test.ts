@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Catalog } from '../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog, type Catalog } from '../../src-main/engine/catalog/catalog.js';
 import { photoConditions } from '../../src-main/engine/catalog/photo-filter.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { unitVector } from '../../src-main/engine/util/vectors.js';
 import { exactNearest, seededVectors } from '../helpers/random-vectors.js';
-import { VectorStore } from '../../src-main/engine/vector-store.js';
+import { HnswVectorStore, type VectorStore } from '../../src-main/engine/vector-store.js';
 
 /**
  * Filtered search and listing on a real catalog file and a real HNSW index: a selective filter
@@ -33,7 +33,7 @@ describe('filtered search', () => {
 
   before(async () => {
     const paths = libraryPaths(path.join(scratch, 'library'));
-    catalog = Catalog.open(paths.catalog);
+    catalog = SqliteCatalog.open(paths.catalog);
     const folder = catalog.addFolder('/photos');
     const modelId = catalog.registerModel(MODEL, DIMS);
     const nextVector = seededVectors(7, DIMS);
@@ -63,7 +63,7 @@ describe('filtered search', () => {
         rows.set(id, { folder: sub, day, portrait });
       }
     });
-    store = VectorStore.open({
+    store = HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: MODEL,

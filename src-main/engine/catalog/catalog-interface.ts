@@ -1,4 +1,11 @@
-import type { FormatCount, MonthCount, PhotoStatus } from '../../contract/api.js';
+import type {
+  BrowseOrder,
+  CameraCount,
+  FormatCount,
+  MonthCount,
+  PhotoStatus,
+} from '../../contract/api.js';
+import type { PhotoConditions } from './photo-filter.js';
 import type {
   FolderListing,
   FolderRow,
@@ -26,7 +33,8 @@ export interface Catalog {
   /**
    * Refuses a damaged catalog file with a one-line UserError saying what SQLite's quick_check
    * found (it tests every page, index and constraint, not index contents). Reads the whole file,
-   * so it is for commands that report on the library, not for every query.
+   * so it is for commands that report on the library, not for every query: a damaged page that
+   * no query of theirs touches would otherwise let them call the library sound.
    */
   assertSound(): void;
   /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
@@ -47,7 +55,10 @@ export interface Catalog {
   removePhotosInFolder(
     folderId: number,
     limit: number,
-  ): { id: number; contentHash: string | null }[];
+  ): {
+    id: number;
+    contentHash: string | null;
+  }[];
   getFolder(folderId: number): FolderRow | undefined;
   listFolders(): FolderListing[];
   /**
@@ -75,17 +86,35 @@ export interface Catalog {
   /** Removes the photo and its vectors; false when there was no such photo. */
   deletePhoto(photoId: number): boolean;
   /**
-   * A page of photos, newest first (taken, else the file's time), and how many there are. Seeks
-   * through the per-day counts to the day the page starts in, then steps only over that day's
-   * earlier photos: the cost does not grow with the depth of the page.
+   * A page of photos by date (taken, else the file's time), newest first unless `order` says
+   * oldest, and how many there are; only those that meet `conditions` when given.
    */
   listPhotos(
     offset: number,
     limit: number,
+    options?: {
+      conditions?: PhotoConditions;
+      order?: BrowseOrder;
+    },
   ): {
     total: number;
     items: PhotoRow[];
   };
+  /** How many photos meet the conditions. */
+  countPhotos(conditions: PhotoConditions): number;
+  /** The ids of the photos that meet the conditions. */
+  photoIdsMeeting(conditions: PhotoConditions): number[];
+  /** A model's vectors of the photos that meet the conditions, as stored. */
+  vectorsMeeting(modelId: number, conditions: PhotoConditions): StoredVectorBytes[];
+  /** The photos given, by date: newest or oldest first (ties by id, as the grid has them). */
+  byDate(photoIds: readonly number[], order: BrowseOrder): number[];
+  /** The cameras the photos record (make, model or both), most photos first. */
+  listCameras(): CameraCount[];
+  /**
+   * Changes whenever the catalog does, here or in another process: for caches of what was
+   * read from it.
+   */
+  changeStamp(): string;
   /** How many photos each month holds (by the grid's date), newest month first. */
   listMonths(): MonthCount[];
   countByStatus(): Record<PhotoStatus, number>;
@@ -142,7 +171,10 @@ export interface Catalog {
   countVectors(modelId: number): number;
   /** Indexed photos that still lack a vector from this model, oldest first. */
   photosMissingVector(modelId: number, limit: number): PhotoRow[];
-  /** Up to `limit` of a model's vectors not yet compared with their neighbours, in id order. */
+  /**
+   * Up to `limit` of a model's vectors not yet compared with their neighbours, in no
+   * particular order (ordering them would sort every one left at each call).
+   */
   uncomparedVectors(modelId: number, limit: number): StoredVectorBytes[];
   countUncomparedVectors(modelId: number): number;
   /**
@@ -152,11 +184,17 @@ export interface Catalog {
    */
   joinNearGroup(modelId: number, photoId: number, neighbourIds: readonly number[]): void;
   /** Every grouped vector of a model with its group's label. */
-  nearGroupMembers(modelId: number): { photoId: number; nearGroup: number }[];
+  nearGroupMembers(modelId: number): {
+    photoId: number;
+    nearGroup: number;
+  }[];
   /** Forgets a model's groups, to compare every vector again (its threshold changed). */
   forgetNearGroups(modelId: number): void;
   /** Indexed photos whose content (SHA-256) another indexed photo has too. */
-  exactCopies(): { photoId: number; contentHash: string }[];
+  exactCopies(): {
+    photoId: number;
+    contentHash: string;
+  }[];
   /** The stored JSON value, or undefined when the setting was never written. */
   getSetting(key: string): unknown;
   setSetting(key: string, value: unknown): void;

@@ -3,13 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PhotoFilter } from '../../../src-main/contract/api.js';
-import { Catalog } from '../../../src-main/engine/catalog/catalog.js';
+import { SqliteCatalog } from '../../../src-main/engine/catalog/catalog.js';
 import { photoConditions } from '../../../src-main/engine/catalog/photo-filter.js';
 import { modelKey } from '../../../src-main/engine/embedder/manifest.js';
 import { Engine } from '../../../src-main/engine/engine.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
-import { FILTER_FIRST_MAX, VectorStore } from '../../../src-main/engine/vector-store.js';
+import { FILTER_FIRST_MAX, HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import { ExactSearch } from '../exact-search.js';
 import { fixed, ms, p50p95, table } from '../format.js';
 import { log } from '../log.js';
@@ -101,7 +101,7 @@ export async function runFiltersSection(options: {
   const ready = path.join(libraryDir, 'ready');
   if (!existsSync(ready)) {
     await mkdir(libraryDir, { recursive: true });
-    const catalog = Catalog.open(paths.catalog);
+    const catalog = SqliteCatalog.open(paths.catalog);
     const modelId = catalog.registerModel(key, dimensions);
     const folder = catalog.addFolder(photosRoot);
     for (let start = 0; start < photos; start += FILL_CHUNK) {
@@ -130,7 +130,7 @@ export async function runFiltersSection(options: {
       });
     }
     log('filters: building the index');
-    const store = VectorStore.open({
+    const store = HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: key,
@@ -196,8 +196,8 @@ export async function runFiltersSection(options: {
     mean(found.map((ids, i) => ids.filter((id) => truths[i]!.has(id)).length / K));
 
   log('filters: both strategies at each selectivity');
-  const catalog = Catalog.open(paths.catalog, { readOnly: true });
-  const store = VectorStore.open({
+  const catalog = SqliteCatalog.open(paths.catalog, { readOnly: true });
+  const store = HnswVectorStore.open({
     catalog,
     vectorIndexDir: paths.vectorIndexDir,
     modelKey: key,
