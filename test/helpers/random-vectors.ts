@@ -3,6 +3,7 @@ import {
   type Catalog,
   type FolderRow,
 } from '../../src-main/engine/catalog/catalog.js';
+import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import { dot } from '../../src-main/engine/util/vectors.js';
 
 /**
@@ -57,7 +58,7 @@ export function catalogWithVectors(
         folderId: folder.id,
         size: 1,
         mtimeMs: 1,
-        contentHash: `h${i}`,
+        contentHash: sha256OfBytes(`photo ${i}`),
         status: 'indexed',
         lastError: null,
       });
