@@ -1,6 +1,7 @@
 import type {
   BrowseOrder,
   CameraCount,
+  DayCount,
   FormatCount,
   MonthCount,
   PhotoStatus,
@@ -71,6 +72,8 @@ export interface Catalog {
   /** Inserts the photo, or updates the one at the same path (keeping its id); returns the id. */
   upsertPhoto(photo: PhotoInput): number;
   getPhoto(photoId: number): PhotoRow | undefined;
+  /** Photos that could not be read (their reason in lastError), by path. */
+  unreadablePhotos(limit: number): PhotoRow[];
   getPhotoByPath(photoPath: string): PhotoRow | undefined;
   findPhotosByHash(contentHash: string): PhotoRow[];
   photosInFolder(folderId: number): PhotoRow[];
@@ -117,6 +120,8 @@ export interface Catalog {
   changeStamp(): string;
   /** How many photos each month holds (by the grid's date), newest month first. */
   listMonths(): MonthCount[];
+  /** How many photos each day holds (by the grid's date), newest day first. */
+  listDays(): DayCount[];
   countByStatus(): Record<PhotoStatus, number>;
   /** Photos per known format, most first. */
   countByFormat(): FormatCount[];
