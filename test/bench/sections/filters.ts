@@ -10,10 +10,10 @@ import { Engine } from '../../../src-main/engine/engine.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { FILTER_FIRST_MAX, HnswVectorStore } from '../../../src-main/engine/vector-store.js';
-import { ExactSearch } from '../exact-search.js';
+import { ExactSearch, recallAt } from '../exact-search.js';
 import { fixed, ms, p50p95, table } from '../format.js';
 import { log } from '../log.js';
-import { latencies, mean, summarize, type LatencySummary } from '../stats.js';
+import { latencies, summarize, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, clusteredVectors } from '../synthetic-vectors.js';
 import { TEXT_QUERIES } from '../text-queries.js';
 import { manifestIn } from './stages.js';
@@ -192,8 +192,6 @@ export async function runFiltersSection(options: {
         .map(({ id }) => id),
     );
   };
-  const recallOf = (found: number[][], truths: Set<number>[]) =>
-    mean(found.map((ids, i) => ids.filter((id) => truths[i]!.has(id)).length / K));
 
   log('filters: both strategies at each selectivity');
   const catalog = SqliteCatalog.open(paths.catalog, { readOnly: true });
@@ -223,7 +221,7 @@ export async function runFiltersSection(options: {
       return {
         coldMs: summarize(cold),
         warmMs: summarize(warm),
-        recallAt10: recallOf(found, truths),
+        recallAt10: recallAt(K, found, truths),
       };
     };
     let kept = 0;
