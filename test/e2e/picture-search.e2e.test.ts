@@ -76,8 +76,10 @@ after(async () => {
 });
 
 async function backToLibrary() {
-  await page.getByRole('button', { name: 'Back to all photos' }).click();
-  await page.getByTestId('results-header').waitFor({ state: 'detached' });
+  // The results came from the library, so Back returns there.
+  const header = page.getByTestId('results-header');
+  await header.getByRole('button', { name: 'Back', exact: true }).click();
+  await header.waitFor({ state: 'detached' });
 }
 
 /** The results for a picture: its header, and the names of the photos in grid order. */

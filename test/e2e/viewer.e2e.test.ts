@@ -124,7 +124,7 @@ test('grid focus: tabbing in shows the focused tile, and focus follows it out of
   await page.keyboard.press('Tab');
   for (
     let i = 0;
-    i < 10 && !(await grid().evaluate((el) => el === el.ownerDocument.activeElement));
+    i < 40 && !(await grid().evaluate((el) => el === el.ownerDocument.activeElement));
     i++
   ) {
     await page.keyboard.press('Tab');
