@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { FILTER_FIRST_MAX, HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import { ExactSearch, recallAt } from '../exact-search.js';
 import { fixed, ms, p50p95, table } from '../format.js';
+import { buildVectorIndex } from '../build-vector-index.js';
 import { log } from '../log.js';
 import { latencies, summarize, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, clusteredVectors } from '../synthetic-vectors.js';
@@ -130,15 +131,7 @@ export async function runFiltersSection(options: {
       });
     }
     log('filters: building the index');
-    const store = HnswVectorStore.open({
-      catalog,
-      vectorIndexDir: paths.vectorIndexDir,
-      modelKey: key,
-      dimensions,
-      logger: silentLogger,
-    });
-    await store.whenSettled();
-    await store.close();
+    await buildVectorIndex(catalog, paths.vectorIndexDir, key, dimensions);
     catalog.close();
     await writeFile(ready, '');
   }

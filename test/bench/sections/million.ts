@@ -15,6 +15,7 @@ import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import { findEvent, runChild } from '../child-process.js';
 import type { MillionStartArgs, MillionStartResult } from '../children/million-start.js';
 import { recallAt } from '../exact-search.js';
+import { buildVectorIndex } from '../build-vector-index.js';
 import { log } from '../log.js';
 import { measureFloat16Recall, type PrecisionReport } from './precision.js';
 import { BENCH_CACHE_DIR } from '../models.js';
@@ -234,15 +235,7 @@ export async function cachedLibrary(
 
   log(`${label} building the index (the engine's background rebuild)`);
   const built = await timed(async () => {
-    const store = HnswVectorStore.open({
-      catalog,
-      vectorIndexDir: paths.vectorIndexDir,
-      modelKey: key,
-      dimensions,
-      logger: silentLogger,
-    });
-    await store.whenSettled();
-    await store.close();
+    await buildVectorIndex(catalog, paths.vectorIndexDir, key, dimensions);
   });
   catalog.close();
   const described = {

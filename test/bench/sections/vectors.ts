@@ -5,9 +5,9 @@ import { modelKey } from '../../../src-main/engine/embedder/manifest.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../../src-main/engine/vector-index/vector-index.js';
-import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
 import type { BenchConfig } from '../config.js';
 import { ExactSearch, recallAt } from '../exact-search.js';
+import { buildVectorIndex } from '../build-vector-index.js';
 import { log } from '../log.js';
 import { librarySizes, type LibrarySizes } from '../sizes.js';
 import { latencies, summarize, timed, type LatencySummary } from '../stats.js';
@@ -103,15 +103,7 @@ async function measureScale(options: {
   const ids = filled.value;
   // The engine's own rebuild, as after a lost index: in the background, in slices.
   const built = await timed(async () => {
-    const store = HnswVectorStore.open({
-      catalog,
-      vectorIndexDir: paths.vectorIndexDir,
-      modelKey: key,
-      dimensions,
-      logger: silentLogger,
-    });
-    await store.whenSettled();
-    await store.close();
+    await buildVectorIndex(catalog, paths.vectorIndexDir, key, dimensions);
   });
   catalog.close();
 
