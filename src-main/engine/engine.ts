@@ -55,7 +55,7 @@ import { DisplayCache } from './library/display-cache.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { movePhotosToTrash } from './library/trash.js';
-import { removeStrayThumbnailFiles, removeUnusedThumbnails } from './library/thumbnail-store.js';
+import { removeStrayTemporaryFiles, removeUnusedPreviews } from './library/thumbnail-store.js';
 import { readCaptureSettings } from './media/metadata.js';
 import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
@@ -158,9 +158,9 @@ export class Engine {
       lock = LibraryLock.acquire(paths.lock);
     }
     try {
-      // Holding the lock, no other process is writing a thumbnail: any temporary file is one
+      // Holding the lock, no other process is writing a preview: any temporary file is one
       // that a killed process left.
-      if (lock !== null) await removeStrayThumbnailFiles(paths.thumbnailsDir);
+      if (lock !== null) await removeStrayTemporaryFiles(paths);
       const catalog = SqliteCatalog.open(paths.catalog, {
         readOnly,
         sqliteBinding: options.sqliteBinding,
@@ -403,7 +403,7 @@ export class Engine {
     // Not saved here: writing a large index holds the thread for seconds. The generation
     // counter tells the next start to catch the saved index up if none comes before.
     removedPhotos += this.catalog.removeFolder(folderId);
-    await removeUnusedThumbnails(this.catalog, this.paths.thumbnailsDir, contents);
+    await removeUnusedPreviews(this.catalog, this.paths, contents);
     return { removedPhotos };
   }
 
@@ -492,6 +492,7 @@ export class Engine {
     return new JobRunner({
       catalog: this.catalog,
       thumbnailsDir: this.paths.thumbnailsDir,
+      displayDir: this.paths.displayDir,
       embedding:
         this.loaded && embedder
           ? {
@@ -545,7 +546,10 @@ export class Engine {
   /** Moves photos to the operating system's trash; the catalog and index drop them at once. */
   async moveToTrash(photoIds: readonly number[]): Promise<TrashResult> {
     if (this.readOnly) throw new UserError('this library is open for reading only');
-    const result = await movePhotosToTrash(this.catalog, this.loaded?.vectors ?? null, photoIds);
+    const result = await movePhotosToTrash(
+      { catalog: this.catalog, vectors: this.loaded?.vectors ?? null, previews: this.paths },
+      photoIds,
+    );
     void this.loaded?.duplicates.compare();
     return result;
   }

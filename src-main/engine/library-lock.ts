@@ -46,6 +46,12 @@ export class LibraryLock {
     }
   }
 
+  /** Whether a process other than this one holds the library now (a lock of a dead one does not count). */
+  static heldByAnother(file: string): boolean {
+    const current = readHolder(file);
+    return current !== null && current.pid !== process.pid && isAlive(current.pid);
+  }
+
   /** Removes the lock if it is still this process's (a stale-lock take-over never removes another's). */
   release(): void {
     if (readHolder(this.file)?.pid === process.pid) fs.rmSync(this.file, { force: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -44,24 +44,60 @@ test('folders remove deletes the thumbnails only its photos showed', async () =>
   assert.equal(check.code, 0, check.stdout);
 });
 
-test('temporary thumbnail files a killed run left are removed by the next writer', async () => {
+/** Writes what writeFileAtomic leaves when the process dies between writing and renaming. */
+async function leaveStrayFiles(library: string): Promise<string[]> {
+  const stray = [
+    path.join(library, 'thumbnails', 'ab', `${'ab'.padEnd(64, '0')}.webp`),
+    path.join(library, 'display', 'cd', `${'cd'.padEnd(64, '0')}.jpg`),
+  ].map((file) => `${file}.0b9f6a3e-1c1d-4c55-9d2e-55c1e0d7a001.tmp`);
+  for (const file of stray) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'half a preview');
+  }
+  return stray;
+}
+
+async function remaining(files: string[]): Promise<string[]> {
+  const found = await Promise.all(
+    files.map((file) =>
+      stat(file).then(
+        () => file,
+        () => null,
+      ),
+    ),
+  );
+  return found.filter((file) => file !== null);
+}
+
+test('temporary preview files a killed run left are removed by the next writer', async () => {
   const library = path.join(root, 'stray-library');
   const photos = path.join(root, 'stray-photos');
   await copyCorpusPhotos(photos, 2);
   assert.equal((await ferret(['--library', library, 'index', photos])).code, 0);
-  const shard = path.join(library, 'thumbnails', 'ab');
-  await mkdir(shard, { recursive: true });
-  // What writeFileAtomic leaves when the process dies between writing and renaming.
-  const stray = path.join(
-    shard,
-    `${'ab'.padEnd(64, '0')}.webp.0b9f6a3e-1c1d-4c55-9d2e-55c1e0d7a001.tmp`,
-  );
-  await writeFile(stray, 'half a thumbnail');
+  const stray = await leaveStrayFiles(library);
   assert.equal((await ferret(['--library', library, 'index', photos])).code, 0);
-  assert.deepEqual(
-    (await thumbnailFiles(library)).filter((file) => file.endsWith('.tmp')),
-    [],
-  );
+  assert.deepEqual(await remaining(stray), []);
+});
+
+test('ferret check reports temporary preview files a killed run left; --repair removes them', async () => {
+  const library = path.join(root, 'stray-check-library');
+  const photos = path.join(root, 'stray-check-photos');
+  await copyCorpusPhotos(photos, 2);
+  assert.equal((await ferret(['--library', library, 'index', photos])).code, 0);
+  const stray = await leaveStrayFiles(library);
+
+  const check = await ferret(['--library', library, 'check']);
+  assert.equal(check.code, 1, check.stdout);
+  assert.match(check.stdout, /^ {2}2 temporary files a killed run left in the previews$/m);
+  const checkJson = await ferret(['--library', library, '--json', 'check']);
+  assert.deepEqual(JSON.parse(checkJson.stdout).strayTemporaryFiles.sort(), stray.sort());
+  assert.deepEqual(await remaining(stray), stray, 'check, a reader, removed something');
+
+  const repair = await ferret(['--library', library, '--json', 'check', '--repair']);
+  assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+  assert.equal(JSON.parse(repair.stdout).after.consistent, true);
+  assert.deepEqual(await remaining(stray), []);
+  assert.equal((await ferret(['--library', library, 'check'])).code, 0);
 });
 
 test('a folder added through a symbolic link is removed by that same path', async () => {

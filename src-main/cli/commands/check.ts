@@ -15,6 +15,7 @@ function describe(report: CheckReport): string[] {
     [report.missingFiles.length, 'photos whose files are gone'],
     [report.missingThumbnails.length, 'missing thumbnails'],
     [report.staleErrors.length, 'photos recorded as unreadable that read fine now'],
+    [report.strayTemporaryFiles.length, 'temporary files a killed run left in the previews'],
     [report.pendingJobs.index, 'files queued for indexing'],
     [report.pendingJobs.remove, 'files queued for removal'],
   ];

@@ -10,6 +10,14 @@ interface CachedFile {
   usedMs: number;
 }
 
+/** `<dir>/<first two hex digits>/<hash>.jpg`: the display copy of one content. */
+export function displayCopyPath(dir: string, contentHash: string): string {
+  if (!/^[0-9a-f]{64}$/.test(contentHash)) {
+    throw new Error(`not a sha256 content hash: ${JSON.stringify(contentHash)}`);
+  }
+  return path.join(dir, contentHash.slice(0, 2), `${contentHash}.jpg`);
+}
+
 /**
  * Display JPEGs of photos no browser shows (HEIC, RAW, TIFF), made when the viewer first asks
  * and kept beside the thumbnails, keyed by the content hash of the file they were made from:
@@ -30,10 +38,7 @@ export class DisplayCache {
 
   /** The cached copy for `contentHash`, or the one `make` returns, kept for next time. */
   async get(contentHash: string, make: () => Promise<Buffer>): Promise<Buffer> {
-    if (!/^[0-9a-f]{64}$/.test(contentHash)) {
-      throw new Error(`not a sha256 content hash: ${JSON.stringify(contentHash)}`);
-    }
-    const file = path.join(this.dir, contentHash.slice(0, 2), `${contentHash}.jpg`);
+    const file = displayCopyPath(this.dir, contentHash);
     // Two requests for one photo (the viewer and its preloading) read or decode it once.
     let pending = this.pending.get(file);
     if (pending === undefined) {

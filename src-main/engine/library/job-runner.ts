@@ -17,7 +17,7 @@ import {
   type PipelineProgress,
 } from './photo-indexer.js';
 import type { ScanProblem } from './scan.js';
-import { removeUnusedThumbnails } from './thumbnail-store.js';
+import { removeUnusedPreviews } from './thumbnail-store.js';
 import { errorMessage } from '../../contract/format.js';
 
 /** Jobs taken from the queue at a time: large enough to batch inference, small enough to stop soon. */
@@ -32,6 +32,8 @@ export interface DrainCounts extends IndexingCounts {
 }
 
 export interface JobRunnerOptions extends Omit<IndexerOptions, 'onRecorded'> {
+  /** Where display copies are kept, removed with the last photo that shows them. */
+  displayDir: string;
   /** How long a removal waits for an addition of the same content (a move) to claim it. */
   removalGraceMs: number;
   onFolderUnavailable?: (folderId: number, reason: string) => void;
@@ -187,7 +189,7 @@ export class JobRunner {
     });
     if (photo !== undefined) {
       this.vectors?.removeFromVectorIndex([photo.id]);
-      await removeUnusedThumbnails(this.catalog, this.options.thumbnailsDir, [photo.contentHash]);
+      await removeUnusedPreviews(this.catalog, this.options, [photo.contentHash]);
       this.counts.removed++;
     }
   }

@@ -7,7 +7,8 @@ import { THUMBNAIL_MAX_SIDE, makeThumbnail, thumbnailPath } from '../media/thumb
 import { mapConcurrent } from '../util/concurrency.js';
 import type { VectorIndexDifferences } from '../vector-index/vector-index.js';
 import { fileIsGone, isEnvironmentError } from './folder-availability.js';
-import { saveThumbnail } from './thumbnail-store.js';
+import { LibraryLock } from '../library-lock.js';
+import { saveThumbnail, strayTemporaryFiles } from './thumbnail-store.js';
 import { errorMessage } from '../../contract/format.js';
 
 /** Photos recorded as failed that are read again at once, to see whether they still fail. */
@@ -33,6 +34,12 @@ export interface CheckReport {
    * thumbnails folder that could not be written, before Ferret told the two apart) or is fixed.
    */
   staleErrors: number[];
+  /**
+   * Temporary files of preview writes a killed process left (the next writer's opening removes
+   * them, `check --repair` included). Not looked for while another process writes the library,
+   * since its writes in flight look the same.
+   */
+  strayTemporaryFiles: string[];
   /** Work still queued (left by a stop or a crash). */
   pendingJobs: { index: number; remove: number };
 }
@@ -66,6 +73,9 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
     unavailableFolders: folders.filter((f) => unavailable.has(f.id)).map((f) => f.path),
     missingThumbnails: [],
     staleErrors: [],
+    strayTemporaryFiles: LibraryLock.heldByAnother(services.paths.lock)
+      ? []
+      : await strayTemporaryFiles(services.paths),
     pendingJobs: catalog.countJobs(),
   };
   if (vectors !== null) report.vectors = catalog.countVectors(vectors.modelId);
@@ -102,6 +112,7 @@ export async function checkLibrary(services: LibraryServices): Promise<CheckRepo
     report.missingFiles.length === 0 &&
     report.missingThumbnails.length === 0 &&
     report.staleErrors.length === 0 &&
+    report.strayTemporaryFiles.length === 0 &&
     report.pendingJobs.index + report.pendingJobs.remove === 0;
   return report;
 }

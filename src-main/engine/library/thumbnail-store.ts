@@ -1,14 +1,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
+import type { LibraryPaths } from '../library-paths.js';
 import { thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
+import { displayCopyPath } from './display-cache.js';
 import { LibraryWriteError } from './folder-availability.js';
 
 /**
- * The library's thumbnails folder as the library keeps it: a thumbnail written there that fails
- * is the library's failure, never the photo's; thumbnails leave with the last photo that shows
- * them; and the temporary files of writes cut short (a killed process) are swept away.
+ * The library's previews as the library keeps them: its thumbnails and the display copies of
+ * photos no browser shows, both keyed by content hash. A thumbnail written there that fails is
+ * the library's failure, never the photo's; previews leave with the last photo that shows them;
+ * and the temporary files of writes cut short (a killed process) are found and swept away.
  */
+
+/** The folders holding a library's previews. */
+export type PreviewDirs = Pick<LibraryPaths, 'thumbnailsDir' | 'displayDir'>;
 
 export async function saveThumbnail(dir: string, contentHash: string, thumbnail: Buffer) {
   try {
@@ -18,35 +24,43 @@ export async function saveThumbnail(dir: string, contentHash: string, thumbnail:
   }
 }
 
-/** Deletes the thumbnails of these contents that no catalogued photo shows any more. */
-export async function removeUnusedThumbnails(
+/** Deletes the thumbnails and display copies of these contents that no catalogued photo shows any more. */
+export async function removeUnusedPreviews(
   catalog: Catalog,
-  dir: string,
+  dirs: PreviewDirs,
   contentHashes: Iterable<string | null>,
 ): Promise<void> {
   for (const hash of new Set(contentHashes)) {
     if (hash === null || catalog.findPhotosByHash(hash).length > 0) continue;
-    // Gone already, or never made (a photo that failed to decode): nothing to do.
-    await fs.rm(thumbnailPath(dir, hash), { force: true });
+    // Gone already, or never made (a photo that failed to decode, one never viewed).
+    await fs.rm(thumbnailPath(dirs.thumbnailsDir, hash), { force: true });
+    await fs.rm(displayCopyPath(dirs.displayDir, hash), { force: true });
   }
 }
 
 /**
- * Deletes the temporary files that writes cut short left (see writeFileAtomic). Only the one
- * process that holds the library's lock writes thumbnails, so while it holds it every such file
- * is a leftover.
+ * The temporary files of preview writes (see writeFileAtomic) under the two folders' shards.
+ * Only the process holding the library's lock writes previews, and it removes these when it
+ * opens the library, so with no writer running every one listed is a leftover of a kill.
  */
-export async function removeStrayThumbnailFiles(dir: string): Promise<number> {
-  let removed = 0;
-  const shards = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const shard of shards) {
-    if (!shard.isDirectory()) continue;
-    const shardDir = path.join(dir, shard.name);
-    for (const name of await fs.readdir(shardDir).catch(() => [])) {
-      if (!name.endsWith('.tmp')) continue;
-      await fs.rm(path.join(shardDir, name), { force: true }).catch(() => {});
-      removed++;
+export async function strayTemporaryFiles(dirs: PreviewDirs): Promise<string[]> {
+  const stray: string[] = [];
+  for (const dir of [dirs.thumbnailsDir, dirs.displayDir]) {
+    const shards = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const shard of shards) {
+      if (!shard.isDirectory()) continue;
+      const shardDir = path.join(dir, shard.name);
+      for (const name of await fs.readdir(shardDir).catch(() => [])) {
+        if (name.endsWith('.tmp')) stray.push(path.join(shardDir, name));
+      }
     }
   }
-  return removed;
+  return stray;
+}
+
+/** Deletes the leftovers strayTemporaryFiles finds; call only while holding the library's lock. */
+export async function removeStrayTemporaryFiles(dirs: PreviewDirs): Promise<number> {
+  const stray = await strayTemporaryFiles(dirs);
+  for (const file of stray) await fs.rm(file, { force: true }).catch(() => {});
+  return stray.length;
 }

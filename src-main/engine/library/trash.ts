@@ -4,6 +4,7 @@ import type { TrashResult } from '../../contract/api.js';
 import { errorMessage } from '../../contract/format.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { VectorStore } from '../vector-store.js';
+import { removeUnusedPreviews, type PreviewDirs } from './thumbnail-store.js';
 
 /**
  * Moves library photos to the operating system's trash, never deleting anything for good:
@@ -16,14 +17,19 @@ import type { VectorStore } from '../vector-store.js';
  * Only a photo the catalog holds, whose file (links followed) is a regular file inside a
  * library folder, is moved; each goes on its own, so one that cannot be moved is reported
  * with its reason and the others still go. A photo that went is dropped from the catalog at
- * once, as a watcher would on its deletion, so every view stops showing it.
+ * once, as a watcher would on its deletion, so every view stops showing it, and its thumbnail
+ * and display copy go with it unless another photo shows the same content.
  */
 export async function movePhotosToTrash(
-  catalog: Catalog,
-  vectors: VectorStore | null,
+  {
+    catalog,
+    vectors,
+    previews,
+  }: { catalog: Catalog; vectors: VectorStore | null; previews: PreviewDirs },
   photoIds: readonly number[],
 ): Promise<TrashResult> {
   const result: TrashResult = { trashed: [], failed: [], freedBytes: 0 };
+  const contents: (string | null)[] = [];
   for (const photoId of new Set(photoIds)) {
     const photo = catalog.getPhoto(photoId);
     if (photo === undefined) {
@@ -48,7 +54,9 @@ export async function movePhotosToTrash(
       vectors?.noteRemovedFromCatalog();
     });
     vectors?.removeFromVectorIndex([photoId]);
+    contents.push(photo.contentHash);
     result.trashed.push(photoId);
   }
+  await removeUnusedPreviews(catalog, previews, contents);
   return result;
 }
