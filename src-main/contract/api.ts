@@ -444,6 +444,13 @@ export interface ModelDownloadProgress {
 
 export interface Settings {
   providers: ExecutionProviderName[];
+  /** The model folder chosen in the app, used instead of a bundled model's; null when none is. */
+  modelFolder: string | null;
+  /**
+   * What Ferret was started with (`--model-dir`, `--providers`): it holds for the whole run
+   * over anything chosen in the app, so the app cannot change it and says so; null when not given.
+   */
+  startedWith: { modelFolder: string | null; providers: ExecutionProviderName[] | null };
 }
 
 export interface ResponseTypes {

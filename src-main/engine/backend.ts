@@ -386,13 +386,13 @@ export class Backend implements ApiBackend {
         await library.refresh();
         return info;
       },
-      getSettings: async () => ({ providers: engine.providers }),
+      getSettings: async () => engine.settings(),
       updateSettings: async ({ providers }) => {
         if (providers !== undefined) {
           await engine.setProviders(providers);
           await library.refresh();
         }
-        return { providers: engine.providers };
+        return engine.settings();
       },
       openPhoto: async ({ photoId }) => ({
         opened: (await desktop?.openPath(this.photoPath(photoId))) ?? false,

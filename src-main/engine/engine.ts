@@ -25,6 +25,7 @@ import type {
   PhotoPage,
   PhotoSummary,
   SearchResults,
+  Settings,
   SimilarResults,
 } from '../contract/api.js';
 import { SqliteCatalog, type Catalog } from './catalog/catalog.js';
@@ -264,6 +265,7 @@ export class Engine {
    */
   async selectBundledModel(id: string): Promise<ModelInfo> {
     const manifest = this.bundledModel(id);
+    this.refuseWhileModelDirGiven('use a bundled model');
     this.catalog.transaction(() => {
       this.catalog.setSetting(BUNDLED_MODEL_SETTING, manifest.id);
       this.catalog.deleteSetting(MODEL_DIR_SETTING);
@@ -315,13 +317,44 @@ export class Engine {
   }
 
   async useModelFolder(dir: string): Promise<ModelInfo> {
+    this.refuseWhileModelDirGiven('use another model folder');
     const found = await findModelFolder(fullPathFromUser(dir));
     if ('problem' in found) throw new ModelUnavailableError(found.problem);
     this.catalog.setSetting(MODEL_DIR_SETTING, found.dir);
     return this.loadModel();
   }
 
+  /**
+   * A model folder given at start (--model-dir) holds for the whole run: choosing another model
+   * would be recorded and then ignored, so it is refused with the way out.
+   */
+  private refuseWhileModelDirGiven(wanted: string): void {
+    const given = this.options.modelDir;
+    if (given === undefined) return;
+    throw new UserError(
+      `Ferret was started with the model folder ${given} (--model-dir); start it without --model-dir to ${wanted}`,
+    );
+  }
+
+  /** The choices the app shows in its settings, and which of them were fixed at start. */
+  settings(): Settings {
+    return {
+      providers: this.providers,
+      modelFolder: (this.catalog.getSetting(MODEL_DIR_SETTING) as string | undefined) ?? null,
+      startedWith: {
+        modelFolder: this.options.modelDir ?? null,
+        providers: this.options.providers ?? null,
+      },
+    };
+  }
+
   async setProviders(providers: ExecutionProviderName[]): Promise<void> {
+    // As with the model folder: --providers would win over the order saved here.
+    if (this.options.providers !== undefined) {
+      throw new UserError(
+        `Ferret was started with --providers ${this.options.providers.join(',')}; start it without --providers to choose them in settings`,
+      );
+    }
     this.catalog.setSetting(PROVIDERS_SETTING, providers);
     await this.loadModel();
   }

@@ -4,6 +4,7 @@ import type {
   PhotoFilter,
   PhotoOrder,
   EngineEvent,
+  ExecutionProviderName,
   FerretApi,
   LibraryStatus,
   ModelInfo,
@@ -146,10 +147,7 @@ export class AppState {
       if (connected) this.#refresh();
     });
     void this.loadStatus();
-    void this.api
-      .call('getSettings', {})
-      .then((settings) => (this.settings = settings))
-      .catch((error: unknown) => this.notify(errorMessage(error)));
+    void this.loadSettings();
     return () => {
       removeEventListener('popstate', onPopState);
       unsubscribe();
@@ -507,7 +505,7 @@ export class AppState {
 
   /** What the status and the model list say changes with the model. */
   #afterModelChange(): Promise<unknown> {
-    return Promise.all([this.loadStatus(), this.loadBundledModels()]);
+    return Promise.all([this.loadStatus(), this.loadBundledModels(), this.loadSettings()]);
   }
 
   /** A model that is not downloaded yet is selected all the same: its Download button follows. */
@@ -517,10 +515,16 @@ export class AppState {
     return model !== null;
   }
 
-  async updateSettings(next: Settings): Promise<boolean> {
-    const settings = await this.#act(() => this.api.call('updateSettings', next));
+  /** Stores the provider order and reloads the model with it; false when it was refused. */
+  async setProviders(providers: ExecutionProviderName[]): Promise<boolean> {
+    const settings = await this.#act(() => this.api.call('updateSettings', { providers }));
     if (settings) this.settings = settings;
     await this.loadStatus();
     return settings !== null;
+  }
+
+  async loadSettings(): Promise<void> {
+    const settings = await this.#act(() => this.api.call('getSettings', {}));
+    if (settings) this.settings = settings;
   }
 }

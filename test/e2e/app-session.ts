@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { createBackend } from '../../src-main/engine/backend.js';
 import type { Backend } from '../../src-main/engine/backend.js';
 import { Engine } from '../../src-main/engine/engine.js';
+import type { EngineOptions } from '../../src-main/engine/engine.js';
 import type { LiveLibraryOptions } from '../../src-main/engine/library/live-library.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
@@ -19,6 +20,8 @@ import type { Browser } from './browser.js';
  */
 
 export interface AppSessionOptions {
+  /** What `ferret serve` was started with (`--model-dir`, `--providers`). */
+  startedWith?: Pick<EngineOptions, 'modelDir' | 'providers'>;
   /** Fills the test's folder (photos, say) before the engine opens. */
   prepare?: (dir: string) => Promise<void>;
   /** Works on the open engine before any door opens (catalogues photos directly, say). */
@@ -59,7 +62,7 @@ export async function startAppSession(
     await options.prepare?.(dir);
     const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
     const libraryDir = path.join(dir, 'library');
-    const engine = await Engine.open({ libraryDir, logger: silentLogger });
+    const engine = await Engine.open({ libraryDir, logger: silentLogger, ...options.startedWith });
     closers.push(() => engine.close());
     await options.beforeBackend?.(engine);
     const backend = createBackend(engine, undefined, options.live);

@@ -166,7 +166,7 @@ describe('selecting a bundled model', () => {
     await engine.close();
   });
 
-  test('selecting goes back from a chosen folder to the download folder; --model-dir still wins', async () => {
+  test('selecting goes back from a chosen folder to the download folder; under --model-dir it is refused', async () => {
     const library = await scratchDir('select-folder');
     const tiny = await tinyModelDir();
     const engine = await open(library);
@@ -178,8 +178,16 @@ describe('selecting a bundled model', () => {
 
     const pinned = await open(library, tiny);
     assert.equal(pinned.modelDir, tiny);
-    assert.equal((await pinned.selectBundledModel(DEFAULT_MODEL_ID)).present, true);
+    // The folder given at start holds for the run: a choice that would be ignored is refused.
+    await assert.rejects(pinned.selectBundledModel(DEFAULT_MODEL_ID), (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /started with the model folder .*--model-dir/);
+      return true;
+    });
+    await assert.rejects(pinned.useModelFolder(library), /start it without --model-dir/);
     assert.equal(pinned.modelDir, tiny);
+    assert.deepEqual(pinned.settings().startedWith, { modelFolder: tiny, providers: null });
+    assert.equal(pinned.modelInfo().present, true);
     await pinned.close();
   });
 
