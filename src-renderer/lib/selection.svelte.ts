@@ -8,6 +8,8 @@ import type { PhotoSource } from './photo-source.svelte.js';
  */
 export class Selection {
   readonly #photos = new SvelteMap<number, PhotoSummary>();
+  /** Bumped by each change, so that a range still loading does not land over a later one. */
+  #serial = 0;
 
   get size(): number {
     return this.#photos.size;
@@ -22,6 +24,7 @@ export class Selection {
   }
 
   clear(): void {
+    this.#serial++;
     this.#photos.clear();
   }
 
@@ -37,5 +40,17 @@ export class Selection {
   /** Picks the photos at positions [from, to] of `source` (either order), loading what it must. */
   async addRange(source: PhotoSource, from: number, to: number): Promise<void> {
     this.add(await source.photos(Math.min(from, to), Math.max(from, to) + 1));
+  }
+
+  /**
+   * Makes the selection exactly the photos at positions [from, to] (Shift+arrows, which grow
+   * and shrink it from where they started); of several calls in flight the last one wins.
+   */
+  async setRange(source: PhotoSource, from: number, to: number): Promise<void> {
+    const serial = ++this.#serial;
+    const photos = await source.photos(Math.min(from, to), Math.max(from, to) + 1);
+    if (serial !== this.#serial) return;
+    this.#photos.clear();
+    this.add(photos);
   }
 }

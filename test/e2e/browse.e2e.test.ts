@@ -215,6 +215,59 @@ test('the scrubber shows the years and jumps to a year or a month', async () => 
   assert.ok((await renderedSections()).includes(oldestMonth));
 });
 
+test('dragging along the scrubber scrolls through the months as it goes, naming each', async () => {
+  const months = (await backend.handle('listMonths', {})).map((entry) => entry.month);
+  await grid().evaluate((viewport) => viewport.scrollTo(0, 0));
+  const scrubber = page.getByTestId('scrubber');
+  const box = (await scrubber.boundingBox())!;
+  const x = box.x + box.width / 2;
+  // The page's next frame: what a scroll changes is on screen by then.
+  const nextFrame = () =>
+    page.evaluate('new Promise((resolve) => requestAnimationFrame(() => resolve(null)))');
+  const scrollTop = () => grid().evaluate((viewport) => viewport.scrollTop);
+
+  await page.mouse.move(x, box.y + 2);
+  await page.mouse.down();
+  const tops: number[] = [];
+  const seen: string[] = [];
+  const STEPS = 12;
+  for (let step = 1; step <= STEPS; step++) {
+    await page.mouse.move(x, box.y + (box.height * step) / STEPS - 1, { steps: 2 });
+    await nextFrame();
+    tops.push(await scrollTop());
+    const header = (await stickyHeader().textContent()) ?? '';
+    const month = months.find((key) => header.includes(monthLabel(key)));
+    if (month && seen.at(-1) !== month) seen.push(month);
+    if (step === STEPS / 2) {
+      // While dragging, the month under the pointer is named beside it.
+      const label = (await page.getByTestId('scrub-label').textContent()) ?? '';
+      assert.ok(
+        months.some((key) => label.includes(monthLabel(key))),
+        `"${label}" names a month`,
+      );
+      await browser.screenshot('browse-03b-scrubber-drag');
+    }
+  }
+  await page.mouse.up();
+  await page.getByTestId('scrub-label').waitFor({ state: 'hidden' });
+
+  // The grid followed the pointer down, through the months in their order, to the end.
+  for (let i = 1; i < tops.length; i++) assert.ok(tops[i]! >= tops[i - 1]!, `${tops}`);
+  assert.ok(tops[0]! > 0 || tops[1]! > 0, 'it moved at once');
+  assert.ok(
+    await grid().evaluate(
+      (viewport) => viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 1,
+    ),
+    'at the end',
+  );
+  assert.ok(seen.length >= 3, `months passed: ${seen}`);
+  assert.deepEqual(
+    seen,
+    months.filter((month) => seen.includes(month)),
+    'newest first, as the grid orders them',
+  );
+});
+
 test('thumbnail size: Ctrl + and − and the control; zoomed in, the timeline shows days', async () => {
   await grid().evaluate((viewport) => viewport.scrollTo(0, 0));
   await grid().focus();
@@ -303,6 +356,51 @@ test('multi-select: click, Ctrl-click, Shift-click, Ctrl+A and a rubber band', a
   await page.mouse.up();
   await waitFor(async () => (await selectedCount()) === '2 photos selected', 'the band');
   await page.keyboard.press('Escape');
+});
+
+test('Shift+arrow keys extend the selection from where it started, as in a file manager', async () => {
+  await grid().evaluate((viewport) => viewport.scrollTo(0, 0));
+  const pickedIndices = () =>
+    page
+      .locator('.tile[aria-selected="true"]')
+      .evaluateAll((tiles) =>
+        tiles.map((tile) => Number(tile.getAttribute('data-index'))).sort((a, b) => a - b),
+      );
+  const focusedIndex = async () =>
+    Number(await page.locator('.tile.selected').getAttribute('data-index'));
+  const range = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  await tile(0).click();
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  await waitFor(async () => (await selectedCount()) === '3 photos selected', 'three by Shift+→');
+  assert.deepEqual(await pickedIndices(), [0, 1, 2]);
+  // Back towards where it started, the range shrinks.
+  await page.keyboard.press('Shift+ArrowLeft');
+  await waitFor(async () => (await selectedCount()) === '2 photos selected', 'Shift+← shrinks');
+  assert.deepEqual(await pickedIndices(), [0, 1]);
+  // Down a row: every photo from the first to the one now focused.
+  await page.keyboard.press('Shift+ArrowDown');
+  const focused = await focusedIndex();
+  assert.ok(focused > 1, `focused ${focused}`);
+  await waitFor(
+    async () => (await selectedCount()) === `${focused + 1} photos selected`,
+    'Shift+↓ takes the rows between',
+  );
+  assert.deepEqual(await pickedIndices(), range(0, focused));
+  await browser.screenshot('browse-06b-shift-arrows');
+
+  // A bare arrow moves on and lets the range go, as a plain click does.
+  await page.keyboard.press('ArrowRight');
+  await waitFor(async () => (await selectedCount()) === 'none', 'a bare arrow clears');
+  assert.equal(await focusedIndex(), focused + 1);
+  // Shift+arrows now start from there.
+  await page.keyboard.press('Shift+ArrowLeft');
+  await waitFor(async () => (await selectedCount()) === '2 photos selected', 'a new range');
+  assert.deepEqual(await pickedIndices(), [focused, focused + 1]);
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await selectedCount()) === 'none', 'Escape clears');
 });
 
 test('Find similar to the selection: the engine averages their vectors', async () => {
