@@ -153,10 +153,17 @@ export class Engine {
       if (existing !== null && !existing.isDirectory()) {
         throw new UserError(`${paths.root} is a file, not a library folder (see --library)`);
       }
+      const cannotUse = (error: unknown) =>
+        new UserError(`cannot use ${paths.root} as the library: ${describeFsError(error)}`);
       await fs.mkdir(paths.root, { recursive: true }).catch((error: unknown) => {
-        throw new UserError(`cannot use ${paths.root} as the library: ${describeFsError(error)}`);
+        throw cannotUse(error);
       });
-      lock = LibraryLock.acquire(paths.lock);
+      try {
+        lock = LibraryLock.acquire(paths.lock);
+      } catch (error) {
+        // "Already in use" says so itself; a folder that cannot be written is the library's.
+        throw error instanceof UserError ? error : cannotUse(error);
+      }
     }
     try {
       // Holding the lock, no other process is writing a preview: any temporary file is one

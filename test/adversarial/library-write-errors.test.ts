@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { SearchResults } from '../../src-main/contract/api.js';
-import { fillDisk, run, unmount } from '../helpers/disk.js';
+import { fillDisk, run, UNPRIVILEGED, unmount, unprivileged } from '../helpers/disk.js';
 import { ferret } from '../helpers/ferret-cli.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
@@ -31,17 +31,23 @@ describe("errors on the library's own folders", () => {
 
   after(() => rm(root, { recursive: true, force: true }));
 
-  function cli(library: string) {
+  /** The CLI on `library`, run through `through` (setpriv, as another user) if given. */
+  function cli(library: string, through: string[] = []) {
     const args = ['--library', library, '--model-dir', model, '--json'];
     return {
-      run: (...command: string[]) => ferret([...args, ...command]),
-      status: async () => JSON.parse((await ferret([...args, 'status'])).stdout),
+      run: (...command: string[]) => ferret([...args, ...command], { through }),
+      status: async () => JSON.parse((await ferret([...args, 'status'], { through })).stdout),
     };
   }
 
   /** The run stopped on the library, recorded nothing against photos, and works once fixed. */
-  async function assertStopsThenRecovers(library: string, fix: () => Promise<void>, why: RegExp) {
-    const { run: ferretRun, status } = cli(library);
+  async function assertStopsThenRecovers(
+    library: string,
+    fix: () => Promise<void>,
+    why: RegExp,
+    through: string[] = [],
+  ) {
+    const { run: ferretRun, status } = cli(library, through);
     const stopped = await ferretRun('index', photos);
     assert.equal(stopped.code, 1, stopped.stdout + stopped.stderr);
     const { error } = JSON.parse(stopped.stdout) as { error: string };
@@ -72,14 +78,43 @@ describe("errors on the library's own folders", () => {
   });
 
   test('a thumbnails folder that cannot be written', async (t) => {
-    if (process.getuid?.() === 0) return t.skip('root writes to any folder');
+    // Root writes to any folder, so as root (CI) Ferret runs as `nobody`, owning the library
+    // but not its thumbnails folder: what one `sudo ferret index` leaves behind.
+    const asUser = unprivileged();
+    if (typeof asUser === 'string') return t.skip(asUser);
     const library = path.join(root, 'read-only-thumbnails');
     const thumbnails = path.join(library, 'thumbnails');
-    await mkdir(thumbnails, { recursive: true, mode: 0o555 });
+    await mkdir(library);
+    await mkdir(thumbnails, { mode: 0o555 });
+    if (asUser.length > 0) {
+      await chmod(root, 0o755);
+      await chown(library, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+      // Built by this user first: the other cannot write the CLI's bundle.
+      assert.equal((await ferret(['--help'])).code, 0);
+    }
     await assertStopsThenRecovers(
       library,
       () => rm(thumbnails, { recursive: true }),
       /permission denied/,
+      asUser,
+    );
+  });
+
+  test('a library folder that cannot be written', async (t) => {
+    const asUser = unprivileged();
+    if (typeof asUser === 'string') return t.skip(asUser);
+    const library = path.join(root, 'read-only-library');
+    await mkdir(library, { mode: 0o555 });
+    if (asUser.length > 0) {
+      await chmod(root, 0o755);
+      await chown(library, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+      assert.equal((await ferret(['--help'])).code, 0);
+    }
+    const refused = await cli(library, asUser).run('index', photos);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.equal(
+      JSON.parse(refused.stdout).error,
+      `cannot use ${library} as the library: permission denied`,
     );
   });
 

@@ -42,3 +42,23 @@ export async function unmount(target: string): Promise<void> {
   }
   execFileSync('umount', ['--lazy', target]);
 }
+
+/** The user `nobody`: a process that file permissions apply to, when the tests run as root. */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/**
+ * How to start a process that file permissions apply to: as is when this one is not root,
+ * through setpriv as `nobody` when it is (the command to put before it); a reason to skip when
+ * neither can be done.
+ */
+export function unprivileged(): string[] | string {
+  if (process.getuid?.() !== 0) return [];
+  const command = [
+    'setpriv',
+    `--reuid=${UNPRIVILEGED.uid}`,
+    `--regid=${UNPRIVILEGED.gid}`,
+    '--clear-groups',
+  ];
+  const refused = run(command[0]!, [...command.slice(1), 'true']);
+  return refused === null ? command : `cannot run a process as an unprivileged user: ${refused}`;
+}

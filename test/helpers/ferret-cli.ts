@@ -14,16 +14,18 @@ export interface Run {
 
 /**
  * Runs the `ferret` CLI as a user would, in its own process. A run past `timeoutMs` is killed
- * (and says so through `signal`), so a hang fails the test instead of stalling it.
+ * (and says so through `signal`), so a hang fails the test instead of stalling it. `through`
+ * is a command to run it through (setpriv, to run it as another user).
  */
 export function ferret(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; through?: string[] } = {},
 ): Promise<Run> {
+  const [command, ...commandArgs] = [...(options.through ?? []), process.execPath, FERRET, ...args];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [FERRET, ...args],
+      command!,
+      commandArgs,
       {
         env: { ...process.env, ...options.env },
         cwd: options.cwd,

@@ -12,7 +12,7 @@ import { isImagePath } from '../../src-main/engine/media/image-files.js';
 import type { Logger } from '../../src-main/engine/util/logger.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { corpusDir } from '../helpers/corpus.js';
-import { fillDisk, run, unmount } from '../helpers/disk.js';
+import { fillDisk, run, UNPRIVILEGED, unmount, unprivileged } from '../helpers/disk.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { embedCounter, waitFor } from '../helpers/live.js';
 
@@ -28,7 +28,6 @@ const TIMING = { writeFinishMs: 200, removalGraceMs: 400, pollIntervalMs: 100, r
 
 /** Set in the process that runs the library as an unprivileged user (see `LibraryProcess`). */
 const CHILD_CONFIG = 'FERRET_LIVE_FAILURES_CHILD';
-const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 
 if (process.env[CHILD_CONFIG] !== undefined) {
   await serveLibrary(JSON.parse(process.env[CHILD_CONFIG]) as ChildConfig);
@@ -560,22 +559,6 @@ function indexedPaths(state: ChildState): string[] {
 
 function errorPaths(state: ChildState): string[] {
   return state.photos.filter((photo) => photo.status !== 'indexed').map((photo) => photo.path);
-}
-
-/**
- * How to start a process that file permissions apply to: as is when this one is not root,
- * through setpriv as `nobody` when it is; a reason to skip when neither can be done.
- */
-function unprivileged(): string[] | string {
-  if (process.getuid?.() !== 0) return [];
-  const command = [
-    'setpriv',
-    `--reuid=${UNPRIVILEGED.uid}`,
-    `--regid=${UNPRIVILEGED.gid}`,
-    '--clear-groups',
-  ];
-  const refused = run(command[0]!, [...command.slice(1), 'true']);
-  return refused === null ? command : `cannot run a process as an unprivileged user: ${refused}`;
 }
 
 /** The library, watching, in a child process that answers questions about its state. */
