@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { SearchResults } from '../../src-main/contract/api.js';
+import type { PhotoSummary, SearchResults } from '../../src-main/contract/api.js';
+import { connectBackend } from '../../src-main/shell/engine-protocol.js';
+import { builtShell, exited, forkEngineHost } from '../helpers/engine-host.js';
 import { FERRET, ferret } from '../helpers/ferret-cli.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
@@ -30,7 +32,7 @@ describe('two doors on one library', () => {
     return { child, exited };
   }
 
-  async function status(): Promise<{ photos: number; embedded: number }> {
+  async function status(): Promise<{ photos: number; embedded: number; errors: number }> {
     const run = await ferret([...args, '--json', 'status']);
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(run.stdout);
@@ -102,5 +104,66 @@ describe('two doors on one library', () => {
     await watch.exited;
     const run = await ferret([...args, 'index', path.join(root, 'a')]);
     assert.equal(run.code, 0, run.stderr);
+  });
+
+  test("the desktop app's engine beside the CLI: one writer, readers beside it, nothing lost", async () => {
+    await builtShell();
+    const before = await status();
+    const watched = await copyCorpusPhotos(path.join(root, 'd'), 4);
+    const later = path.join(root, 'e');
+    await copyCorpusPhotos(later, 5);
+
+    // The app's engine host as Electron main runs it, on the same library and model.
+    const app = forkEngineHost({ FERRET_LIBRARY: path.join(root, 'library') });
+    let appStderr = '';
+    app.stderr!.on('data', (chunk: Buffer) => (appStderr += chunk.toString()));
+    const appExited = exited(app);
+    const backend = connectBackend(
+      {
+        postMessage: (message) => app.send(message as object),
+        onMessage: (listener) => app.on('message', listener),
+      },
+      { openPath: async () => true, showInFolder: async () => true },
+    );
+    await backend.ready;
+    await backend.handle('useModelFolder', { path: args[3]! });
+    await backend.handle('addFolder', { path: path.join(root, 'd') });
+    const indexed = async (photos: number) => {
+      const now = await backend.handle('getStatus', {});
+      return now.indexing.state === 'idle' && now.photos === photos && now.embedded === photos;
+    };
+    await waitFor(() => indexed(before.photos + 4), 'the app to index its new folder', 300_000);
+
+    // A one-shot writer is refused with who holds the library; a reader works beside it.
+    const refused = await ferret([...args, 'index', later]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`already using this library \\(pid ${app.pid}, `));
+    const search = await ferret([...args, '--json', 'search', 'a photo', '-k', '100']);
+    assert.equal(search.code, 0, search.stderr);
+    assert.equal((JSON.parse(search.stdout) as SearchResults).hits.length, before.photos + 4);
+
+    // A photo changes under the app's watcher (it takes the fourth's picture); the app
+    // re-embeds it and saves its index on quit.
+    const byPath = async () => {
+      const page = await backend.handle('listPhotos', { offset: 0, limit: 1000 });
+      return new Map(page.items.map((photo) => [photo.path, photo]));
+    };
+    const sizeOf = (photo: PhotoSummary | undefined) => `${photo?.width}x${photo?.height}`;
+    const target = sizeOf((await byPath()).get(watched[3]!));
+    assert.notEqual(sizeOf((await byPath()).get(watched[0]!)), target);
+    await copyFile(watched[3]!, watched[0]!);
+    await waitFor(
+      async () =>
+        sizeOf((await byPath()).get(watched[0]!)) === target && (await indexed(before.photos + 4)),
+      'the app to index the changed photo',
+      300_000,
+    );
+    await backend.shutdown();
+    app.disconnect();
+    assert.equal(await appExited, 0, appStderr);
+
+    const cli = await ferret([...args, 'index', later]);
+    assert.equal(cli.code, 0, cli.stderr);
+    await assertCleanAndSearchable(before.photos + 4 + 5);
   });
 });
