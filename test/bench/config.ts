@@ -69,6 +69,7 @@ export const FULL_CONFIG: BenchConfig = {
     coldStarts: 3,
     similarQueries: 50,
     precisionVectors: 10_000,
+    rebuildSampleS: 60,
   },
   heicRounds: 5,
 };
@@ -96,6 +97,7 @@ export const QUICK_CONFIG: BenchConfig = {
     coldStarts: 1,
     similarQueries: 10,
     precisionVectors: 2_000,
+    rebuildSampleS: 3,
   },
   heicRounds: 1,
 };

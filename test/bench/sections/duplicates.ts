@@ -2,9 +2,12 @@ import path from 'node:path';
 import { SqliteCatalog } from '../../../src-main/engine/catalog/catalog.js';
 import { duplicateReport } from '../../../src-main/engine/duplicates/duplicate-report.js';
 import { NearDuplicates } from '../../../src-main/engine/duplicates/near-duplicates.js';
+import type { PhotoInput } from '../../../src-main/engine/catalog/rows.js';
 import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
+import { buildVectorIndex } from '../build-vector-index.js';
+import { bulkInsertPhotos } from '../bulk-catalog.js';
 import { log } from '../log.js';
 import { summarize, timed, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, ClusteredVectorSource, Random } from '../synthetic-vectors.js';
@@ -18,7 +21,6 @@ const NEAR_COPY_SHARE = 0.01;
 const EXACT_COPY_SHARE = 0.005;
 /** Length of the noise that makes a near copy. */
 const COPY_NOISE = 0.1;
-const FILL_CHUNK = 5_000;
 
 export interface DuplicatesBenchReport {
   photos: number;
@@ -52,7 +54,7 @@ export async function runDuplicatesSection(options: {
   const { photos, newPhotos, libraryDir } = options;
   const label = photos.toLocaleString('en');
   const paths = libraryPaths(libraryDir);
-  const catalog = SqliteCatalog.open(paths.catalog);
+  let catalog = SqliteCatalog.open(paths.catalog);
   const key = 'synthetic-duplicates';
   const modelId = catalog.registerModel(key, DIMENSIONS);
   const folder = catalog.addFolder(path.join(libraryDir, 'synthetic-photos'));
@@ -65,48 +67,63 @@ export async function runDuplicatesSection(options: {
   /** The vector moved by noise of length about COPY_NOISE: a near copy's. */
   const nearCopyOf = (vector: Float32Array) =>
     vector.map((value) => value + (random.normal() * COPY_NOISE) / Math.sqrt(DIMENSIONS));
+  const photoRow = (at: number, contentHash: string): PhotoInput => ({
+    path: path.join(folder.path, `photo-${String(at).padStart(7, '0')}.jpg`),
+    folderId: folder.id,
+    size: 3_000_000,
+    mtimeMs: 1_700_000_000_000 + at + 1,
+    contentHash,
+    width: 4000,
+    height: 3000,
+    format: 'jpeg',
+    status: 'indexed',
+    lastError: null,
+  });
   let row = 0;
   const addPhoto = (vector: Float32Array, contentHash: string): number => {
-    const photoId = catalog.upsertPhoto({
-      path: path.join(folder.path, `photo-${String(row++).padStart(7, '0')}.jpg`),
-      folderId: folder.id,
-      size: 3_000_000,
-      mtimeMs: 1_700_000_000_000 + row,
-      contentHash,
-      width: 4000,
-      height: 3000,
-      format: 'jpeg',
-      status: 'indexed',
-      lastError: null,
-    });
+    const photoId = catalog.upsertPhoto(photoRow(row++, contentHash));
     catalog.putVector(photoId, modelId, vector);
     return photoId;
   };
 
   log(`duplicates, ${label} photos: catalog`);
+  catalog.close();
   const vector = new Float32Array(DIMENSIONS);
-  const nearPairs: [number, number][] = [];
+  /** Rows that are near copies, with the row of their original. */
+  const nearRows: [number, number][] = [];
   let exactCopies = 0;
   const nearEvery = Math.round(1 / NEAR_COPY_SHARE);
   const exactEvery = Math.round(1 / EXACT_COPY_SHARE);
-  for (let first = 0; first < photos; first += FILL_CHUNK) {
-    catalog.transaction(() => {
-      for (let i = first; i < Math.min(photos, first + FILL_CHUNK) && row < photos; i++) {
-        source.next(vector);
-        const hash = row.toString(16).padStart(64, '0');
-        const original = addPhoto(vector, hash);
-        if (i % nearEvery === 1 && row < photos) {
-          const copy = addPhoto(nearCopyOf(vector), `near-${row}`.padStart(64, '0'));
-          nearPairs.push([original, copy]);
-        } else if (i % exactEvery === 2 && row < photos) {
-          addPhoto(vector, hash);
-          exactCopies++;
-        }
+  // Rows come in order: an original, sometimes followed by its near or exact copy.
+  let originals = 0;
+  let copyOf: { row: number; near: boolean; hash: string } | null = null;
+  const ids = bulkInsertPhotos(paths.catalog, photos, (at) => {
+    let hash: string;
+    let stored = vector;
+    if (copyOf !== null) {
+      hash = copyOf.near ? `near-${at}`.padStart(64, '0') : copyOf.hash;
+      if (copyOf.near) {
+        stored = nearCopyOf(vector);
+        nearRows.push([copyOf.row, at]);
+      } else {
+        exactCopies++;
       }
-    });
-  }
+      copyOf = null;
+    } else {
+      source.next(vector);
+      hash = at.toString(16).padStart(64, '0');
+      const i = originals++;
+      if (i % nearEvery === 1) copyOf = { row: at, near: true, hash };
+      else if (i % exactEvery === 2) copyOf = { row: at, near: false, hash };
+    }
+    return { photo: photoRow(at, hash), vector: { modelId, vector: stored } };
+  });
+  row = photos;
+  const nearPairs = nearRows.map(([original, copy]) => [ids[original]!, ids[copy]!] as const);
+  catalog = SqliteCatalog.open(paths.catalog);
 
   log(`duplicates, ${label} photos: index build`);
+  const built = await timed(() => buildVectorIndex(catalog, paths.vectorIndexDir, key, DIMENSIONS));
   const vectors = HnswVectorStore.open({
     catalog,
     vectorIndexDir: paths.vectorIndexDir,
@@ -114,7 +131,7 @@ export async function runDuplicatesSection(options: {
     dimensions: DIMENSIONS,
     logger: silentLogger,
   });
-  const built = await timed(() => vectors.whenSettled());
+  await vectors.whenSettled();
   const near = new NearDuplicates(catalog, vectors, THRESHOLD, false, silentLogger);
 
   log(`duplicates, ${label} photos: grouping from scratch`);

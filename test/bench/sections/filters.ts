@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PhotoFilter } from '../../../src-main/contract/api.js';
@@ -13,6 +13,7 @@ import { FILTER_FIRST_MAX, HnswVectorStore } from '../../../src-main/engine/vect
 import { ExactSearch, recallAt } from '../exact-search.js';
 import { fixed, ms, p50p95, table } from '../format.js';
 import { buildVectorIndex } from '../build-vector-index.js';
+import { bulkInsertPhotos } from '../bulk-catalog.js';
 import { log } from '../log.js';
 import { latencies, summarize, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, clusteredVectors } from '../synthetic-vectors.js';
@@ -24,7 +25,6 @@ export const FILTERS_HEADING = '## Filtered search and browsing';
 const K = 10;
 /** Queries timed with the filter's photos read afresh each time (the slow part is the same). */
 const COLD_QUERIES = 20;
-const FILL_CHUNK = 5_000;
 /** Folders the synthetic library's photos are spread over: one folder holds 1% of them. */
 const FOLDERS = 100;
 const CAMERAS = [
@@ -101,35 +101,37 @@ export async function runFiltersSection(options: {
   const exact = new ExactSearch(matrix, dimensions);
   const ready = path.join(libraryDir, 'ready');
   if (!existsSync(ready)) {
+    // What an interrupted run left is filled again from the start.
+    await rm(libraryDir, { recursive: true, force: true });
     await mkdir(libraryDir, { recursive: true });
+    const setup = SqliteCatalog.open(paths.catalog);
+    const modelId = setup.registerModel(key, dimensions);
+    const folder = setup.addFolder(photosRoot);
+    setup.close();
+    const ids = bulkInsertPhotos(paths.catalog, photos, (row) => {
+      const photo = photoOf(row);
+      return {
+        photo: {
+          path: path.join(photosRoot, photo.folder, `${row}.${photo.format}`),
+          folderId: folder.id,
+          size: 3_000_000,
+          mtimeMs: 1_700_000_000_000,
+          contentHash: null,
+          width: photo.portrait ? 3000 : 4000,
+          height: photo.portrait ? 4000 : 3000,
+          format: photo.format,
+          takenAt: photo.takenAt,
+          cameraMake: photo.make,
+          cameraModel: photo.model,
+          gps: photo.gps ? { latitude: 50.8, longitude: 4.7 } : null,
+          status: 'indexed',
+          lastError: null,
+        },
+        vector: { modelId, vector: exact.row(row) },
+      };
+    });
+    if (ids.some((id, row) => id !== row + 1)) throw new Error('photo ids are not their rows + 1');
     const catalog = SqliteCatalog.open(paths.catalog);
-    const modelId = catalog.registerModel(key, dimensions);
-    const folder = catalog.addFolder(photosRoot);
-    for (let start = 0; start < photos; start += FILL_CHUNK) {
-      catalog.transaction(() => {
-        for (let row = start; row < Math.min(start + FILL_CHUNK, photos); row++) {
-          const photo = photoOf(row);
-          const id = catalog.upsertPhoto({
-            path: path.join(photosRoot, photo.folder, `${row}.${photo.format}`),
-            folderId: folder.id,
-            size: 3_000_000,
-            mtimeMs: 1_700_000_000_000,
-            contentHash: null,
-            width: photo.portrait ? 3000 : 4000,
-            height: photo.portrait ? 4000 : 3000,
-            format: photo.format,
-            takenAt: photo.takenAt,
-            cameraMake: photo.make,
-            cameraModel: photo.model,
-            gps: photo.gps ? { latitude: 50.8, longitude: 4.7 } : null,
-            status: 'indexed',
-            lastError: null,
-          });
-          if (id !== row + 1) throw new Error(`photo ${row} got id ${id}`);
-          catalog.putVector(id, modelId, exact.row(row));
-        }
-      });
-    }
     log('filters: building the index');
     await buildVectorIndex(catalog, paths.vectorIndexDir, key, dimensions);
     catalog.close();
