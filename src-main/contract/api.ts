@@ -492,7 +492,10 @@ export type EngineEvent =
   | { type: 'indexing'; progress: IndexingProgress }
   | { type: 'library-changed' }
   | { type: 'model-download'; progress: ModelDownloadProgress }
-  /** Desktop only, from main: the engine's process died; `restartEngine` starts a new one. */
+  /**
+   * Desktop only, from main: the engine's process kept dying (or a new one could not open the
+   * library), so main stopped restarting it; `restartEngine` starts a new one.
+   */
   | { type: 'engine-stopped'; reason: string }
   /** While the vector index is read or rebuilt, every second, and once when it is ready. */
   | { type: 'vector-index'; status: VectorIndexStatus };
@@ -507,11 +510,12 @@ export interface FerretApi {
   call<M extends Method>(method: M, args: RequestOf<M>): Promise<ResponseTypes[M]>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
   /**
-   * Whether the engine can be reached, as it changes (the browser door loses it when
-   * `ferret serve` stops, and reconnects by itself when it is back); absent where the door
-   * reports it another way.
+   * Whether the engine can be reached, as it changes: the browser door loses it when
+   * `ferret serve` stops and reconnects by itself when it is back; the desktop loses it when
+   * the engine's process dies and main starts a new one (after a few crashes in a row main
+   * stops trying and sends `engine-stopped` instead).
    */
-  onConnection?(listener: (connected: boolean) => void): () => void;
+  onConnection(listener: (connected: boolean) => void): () => void;
   /** URL the renderer may put in an <img src>: served only for photos inside the library. */
   mediaUrl(kind: 'thumbnail' | 'photo', photoId: number): string;
   /** Which door: desktop-only actions (open, show in folder, native menus) need 'electron'. */

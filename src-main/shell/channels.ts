@@ -9,6 +9,11 @@ export const IpcChannel = {
   desktop: 'ferret:desktop',
   /** main → renderer: one EngineEvent. */
   event: 'ferret:event',
+  /**
+   * main → renderer: whether the engine can be reached (false from its process's crash until
+   * main has started a new one), what the browser door learns from its event stream.
+   */
+  connection: 'ferret:connection',
 } as const;
 
 /** Custom schemes: the renderer's own files, and photos/thumbnails by id. */

@@ -32,6 +32,11 @@ async function start(log: LogFile): Promise<void> {
     // FERRET_SQLITE_BINDING comes from `npm start` (scripts/start.mjs) and passes through.
     env: { ...process.env, FERRET_MODELS_DIR: modelsDir(), FERRET_LOG_FILE: log.file },
     log,
+    onConnection: (connected) => {
+      if (window !== null && !window.isDestroyed()) {
+        window.webContents.send(IpcChannel.connection, connected);
+      }
+    },
     onStopped: (reason) => {
       if (window !== null && !window.isDestroyed()) {
         window.webContents.send(IpcChannel.event, { type: 'engine-stopped', reason });

@@ -26,6 +26,14 @@ const api: FerretApi = {
       ipcRenderer.removeListener(IpcChannel.event, forward);
     };
   },
+  onConnection(listener) {
+    const forward = (_event: Electron.IpcRendererEvent, connected: boolean) =>
+      listener(connected === true);
+    ipcRenderer.on(IpcChannel.connection, forward);
+    return () => {
+      ipcRenderer.removeListener(IpcChannel.connection, forward);
+    };
+  },
   mediaUrl,
 };
 

@@ -64,7 +64,10 @@ export class AppState {
   downloads = $state<Record<string, ModelDownloadProgress>>({});
   fetchingModel = $state(false);
   notices = $state<Notice[]>([]);
-  /** False while the engine cannot be reached (the server stopped); it reconnects by itself. */
+  /**
+   * False while the engine cannot be reached (the server stopped, the engine's process died);
+   * the door reconnects by itself.
+   */
   connected = $state(true);
   /** Desktop: why the engine's process stopped, until it is restarted. */
   engineStopped = $state<string | null>(null);
@@ -141,7 +144,7 @@ export class AppState {
     };
     addEventListener('popstate', onPopState);
     const unsubscribe = this.api.onEvent((event) => this.#onEvent(event));
-    const unwatch = this.api.onConnection?.((connected) => {
+    const unwatch = this.api.onConnection((connected) => {
       this.connected = connected;
       // What changed while away is fetched again once back.
       if (connected) this.#refresh();
@@ -151,7 +154,7 @@ export class AppState {
     return () => {
       removeEventListener('popstate', onPopState);
       unsubscribe();
-      unwatch?.();
+      unwatch();
       this.#refresh.cancel();
     };
   }

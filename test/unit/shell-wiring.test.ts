@@ -132,27 +132,71 @@ describe('Electron main, bundled', () => {
     assert.match(await readFile(logFile, 'utf8'), / main info: Ferret 0\.0\.0-stand-in starting/);
   });
 
-  test('an engine crash is logged, the window is told, and Restart brings it back', async () => {
-    const window = recorded.windows[0]!;
-    recorded.hosts[0]!.child.kill('SIGKILL');
-    await waitFor(
-      () =>
-        window.webContents.sent.some(
-          ({ args }) => (args[0] as { type?: string }).type === 'engine-stopped',
-        ),
-      'the window to hear that the engine stopped',
+  /** What main told the window on `channel`, in order. */
+  const sentOn = (channel: string) =>
+    recorded.windows[0]!.webContents.sent.filter((message) => message.channel === channel).map(
+      ({ args }) => args[0],
     );
-    const sent = window.webContents.sent.find(
-      ({ args }) => (args[0] as { type?: string }).type === 'engine-stopped',
-    )!;
-    assert.equal(sent.channel, 'ferret:event');
+  const connectionStates = () => sentOn('ferret:connection') as boolean[];
+  const stoppedEvents = () =>
+    sentOn('ferret:event').filter(
+      (event) => (event as { type?: string }).type === 'engine-stopped',
+    );
+  /** Kills the engine host of the moment, as a crash would. */
+  const crash = () => recorded.hosts.at(-1)!.child.kill('SIGKILL');
+  const RESTART_WAIT_MS = 120_000;
+
+  test('an engine crash is logged, the window is told it is disconnected, and main starts the engine again', async () => {
+    crash();
+    await waitFor(
+      () => connectionStates().at(-1) === false,
+      'the window to hear that the engine is gone',
+    );
     assert.match(await readFile(logFile, 'utf8'), / main error: engine host crashed: /);
     const failed = await invoke('ferret:call', OUR_PAGE, 'getStatus', {});
     assert.equal(failed.ok, false);
 
+    // Main restarts it without being asked; the window hears it is back, and calls work.
+    await waitFor(
+      () => connectionStates().at(-1) === true,
+      'the engine to be back',
+      RESTART_WAIT_MS,
+    );
+    assert.equal(recorded.hosts.length, 2);
+    assert.deepEqual(connectionStates(), [false, true]);
+    assert.deepEqual(stoppedEvents(), [], 'nothing for the user to do');
+    const status = await invoke('ferret:call', OUR_PAGE, 'getStatus', {});
+    assert.equal(status.ok, true, JSON.stringify(status));
+    assert.match(await readFile(logFile, 'utf8'), / main info: restarting the engine host in /);
+  });
+
+  test('an engine that keeps crashing is restarted three times in a row, then left for Restart', async () => {
+    // The first crash above was restart 1 of 3; two more crashes are restarted too.
+    for (let restart = 2; restart <= 3; restart++) {
+      crash();
+      await waitFor(
+        () => recorded.hosts.length === restart + 1 && connectionStates().at(-1) === true,
+        `restart ${restart}`,
+        RESTART_WAIT_MS,
+      );
+    }
+    crash();
+    await waitFor(() => stoppedEvents().length === 1, 'the window to hear it is left stopped');
+    assert.equal(connectionStates().at(-1), false);
+    assert.match(
+      (stoppedEvents()[0] as { reason: string }).reason,
+      /^the engine stopped \(exit code/,
+    );
+    assert.match(await readFile(logFile, 'utf8'), /crashed 4 times in a row: left stopped/);
+    // No fifth host comes by itself.
+    assert.equal(recorded.hosts.length, 4);
+    assert.equal((await invoke('ferret:call', OUR_PAGE, 'getStatus', {})).ok, false);
+
+    // Restart is the user's: it brings the engine back, and the window hears so.
     const restarted = await invoke('ferret:desktop', OUR_PAGE, 'restartEngine', {});
     assert.deepEqual(restarted, { ok: true, value: null });
-    assert.equal(recorded.hosts.length, 2);
+    assert.equal(recorded.hosts.length, 5);
+    assert.equal(connectionStates().at(-1), true);
     const status = await invoke('ferret:call', OUR_PAGE, 'getStatus', {});
     assert.equal(status.ok, true);
   });
@@ -162,7 +206,7 @@ describe('Electron main, bundled', () => {
     electron.app.emit('before-quit', { preventDefault: () => (prevented = true) });
     assert.ok(prevented, 'the first quit waits for the engine');
     await waitFor(() => recorded.quits === 1, 'main to quit');
-    const host = recorded.hosts[1]!.child;
+    const host = recorded.hosts.at(-1)!.child;
     await waitFor(() => host.exitCode !== null || host.signalCode !== null, 'the host to exit');
     assert.match(await readFile(logFile, 'utf8'), / engine info: closed the library/);
   });
@@ -187,7 +231,14 @@ describe('the preload, bundled', () => {
     assert.deepEqual(required, ['electron']);
     assert.deepEqual([...recorded.exposed.keys()], ['ferret']);
     const api = recorded.exposed.get('ferret') as FerretApi;
-    assert.deepEqual(Object.keys(api).sort(), ['call', 'desktop', 'door', 'mediaUrl', 'onEvent']);
+    assert.deepEqual(Object.keys(api).sort(), [
+      'call',
+      'desktop',
+      'door',
+      'mediaUrl',
+      'onConnection',
+      'onEvent',
+    ]);
     assert.equal(api.door, 'electron');
     assert.equal(api.mediaUrl('thumbnail', 7), 'ferret-media://thumbnail/7');
 
@@ -206,5 +257,14 @@ describe('the preload, bundled', () => {
     stop();
     electron.ipcRenderer.emit('ferret:event', {}, { type: 'library-changed' });
     assert.deepEqual(events, [{ type: 'library-changed' }]);
+
+    // Main's word on whether the engine can be reached, as the browser door's event stream.
+    const states: boolean[] = [];
+    const unwatch = api.onConnection((connected) => states.push(connected));
+    electron.ipcRenderer.emit('ferret:connection', {}, false);
+    electron.ipcRenderer.emit('ferret:connection', {}, true);
+    unwatch();
+    electron.ipcRenderer.emit('ferret:connection', {}, false);
+    assert.deepEqual(states, [false, true]);
   });
 });
