@@ -10,6 +10,8 @@ import type { LiveLibraryOptions } from '../../src-main/engine/library/live-libr
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
+import { tinyModelDir } from '../helpers/fixtures.js';
+import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { buildRenderer, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
 
@@ -19,9 +21,17 @@ import type { Browser } from './browser.js';
  * server, headless Chromium. Every step that differs between test files is a hook.
  */
 
+/**
+ * The models an e2e test can select: the tiny random-weight CLIP (text search works, its
+ * ranking means nothing) or the real pretrained image encoder (find-similar only, ranked right).
+ */
+export type TestModel = 'tiny-clip' | 'image-encoder';
+
 export interface AppSessionOptions {
   /** What `ferret serve` was started with (`--model-dir`, `--providers`). */
   startedWith?: Pick<EngineOptions, 'modelDir' | 'providers'>;
+  /** Selected on the engine before any door opens; without it the library starts with no model. */
+  model?: TestModel;
   /** Fills the test's folder (photos, say) before the engine opens. */
   prepare?: (dir: string) => Promise<void>;
   /** Works on the open engine before any door opens (catalogues photos directly, say). */
@@ -43,6 +53,10 @@ export interface AppSession {
   server: RunningServer;
   browser: Browser;
   page: Page;
+  /** The folder holding `model` (the image encoder's is made in `dir` on first use). */
+  modelDir(model: TestModel): Promise<string>;
+  /** Selects `model` through the backend, as Settings' "Use folder" does. */
+  useModel(model: TestModel): Promise<void>;
   /** Stops the server (to see the page lose it); close() then skips it. */
   stopServer(): Promise<void>;
   /** Closes everything that was opened, in reverse order, and removes the folder. */
@@ -58,12 +72,18 @@ export async function startAppSession(
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
+  let imageEncoderDir: Promise<string> | undefined;
+  const modelDir = (model: TestModel) =>
+    model === 'tiny-clip'
+      ? tinyModelDir()
+      : (imageEncoderDir ??= mobilenetModelDir(path.join(dir, 'image-encoder')));
   try {
     await options.prepare?.(dir);
     const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
     const libraryDir = path.join(dir, 'library');
     const engine = await Engine.open({ libraryDir, logger: silentLogger, ...options.startedWith });
     closers.push(() => engine.close());
+    if (options.model) await engine.useModelFolder(await modelDir(options.model));
     await options.beforeBackend?.(engine);
     const backend = createBackend(engine, undefined, options.live);
     closers.push(() => backend.close());
@@ -87,6 +107,10 @@ export async function startAppSession(
       server,
       browser,
       page: browser.page,
+      modelDir,
+      useModel: async (model) => {
+        await backend.handle('useModelFolder', { path: await modelDir(model) });
+      },
       stopServer,
       close,
     };

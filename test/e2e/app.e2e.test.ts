@@ -6,7 +6,6 @@ import type { Page } from 'playwright-core';
 import type { Backend } from '../../src-main/engine/backend.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
-import { tinyModelDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
@@ -31,7 +30,6 @@ let browser: Browser;
 let page: Page;
 
 before(async () => {
-  modelDir = await tinyModelDir();
   // No model yet: the first-run screen gets it from a folder, as a user would.
   session = await startAppSession('app', {
     prepare: async (dir) => {
@@ -45,6 +43,7 @@ before(async () => {
     },
   });
   ({ backend, server, browser, page } = session);
+  modelDir = await session.modelDir('tiny-clip');
 });
 
 after(async () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, realpath, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readdir, realpath, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../src-main/engine/backend.js';
 import { waitFor } from '../helpers/live.js';
-import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
@@ -38,7 +37,6 @@ const MONTHS = [
 let photosDir: string;
 /** The trash Move to trash uses here ($XDG_DATA_HOME/Trash, the freedesktop.org spec's). */
 let trashHome: string;
-let modelDir: string | undefined;
 let session: AppSession;
 let backend: Backend;
 let browser: Browser;
@@ -80,7 +78,6 @@ before(async () => {
 
 after(async () => {
   await session?.close();
-  if (modelDir) await rm(modelDir, { recursive: true, force: true });
 });
 
 const grid = () => page.getByRole('listbox', { name: 'All photos' });
@@ -404,8 +401,7 @@ test('Shift+arrow keys extend the selection from where it started, as in a file 
 });
 
 test('Find similar to the selection: the engine averages their vectors', async () => {
-  modelDir = await mobilenetModelDir();
-  await backend.handle('useModelFolder', { path: modelDir });
+  await session.useModel('image-encoder');
   await waitFor(
     async () => (await backend.handle('getStatus', {})).embedded === PHOTOS,
     'the photos to be embedded',

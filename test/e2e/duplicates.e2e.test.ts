@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { access, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -8,7 +8,7 @@ import type { Engine } from '../../src-main/engine/engine.js';
 import { nearDuplicateCopies } from '../calibration/near-duplicates.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { waitFor } from '../helpers/live.js';
-import { mobilenetModelDir } from '../helpers/mobilenet.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
@@ -27,7 +27,6 @@ const NEAR_COPIES = ['copies/baboon-small.jpg', 'copies/baboon-q40.jpg'];
 let session: AppSession | undefined;
 let photosDir: string;
 let trashDir: string;
-let modelDir: string | undefined;
 let engine: Engine;
 let backend: Backend;
 let browser: Browser;
@@ -35,6 +34,7 @@ let page: Page;
 
 before(async () => {
   session = await startAppSession('duplicates', {
+    model: 'image-encoder',
     prepare: async (dir) => {
       // The trash is the freedesktop.org one under the home folder: this test's own.
       const home = path.join(dir, 'home');
@@ -42,11 +42,9 @@ before(async () => {
       process.env.XDG_DATA_HOME = path.join(home, '.local', 'share');
       trashDir = path.join(process.env.XDG_DATA_HOME, 'Trash');
       photosDir = path.join(dir, 'photos');
-      await mkdir(path.join(photosDir, 'copies'), { recursive: true });
+      await copyNamedCorpusPhotos(photosDir, ORIGINALS);
+      await mkdir(path.join(photosDir, 'copies'));
       const corpus = await corpusDir();
-      for (const name of ORIGINALS) {
-        await copyFile(path.join(corpus, name), path.join(photosDir, name));
-      }
       await copyFile(path.join(corpus, 'opencv-apple.jpg'), path.join(photosDir, EXACT_COPY));
       const copies = await nearDuplicateCopies(
         await readFile(path.join(corpus, 'opencv-baboon.jpg')),
@@ -55,8 +53,6 @@ before(async () => {
       await writeFile(path.join(photosDir, NEAR_COPIES[1]!), copies['re-encoded']);
     },
     beforeBrowser: async (backend) => {
-      modelDir = await mobilenetModelDir();
-      await backend.handle('useModelFolder', { path: modelDir });
       await backend.handle('addFolder', { path: photosDir });
       await waitFor(
         async () => {
@@ -73,7 +69,6 @@ before(async () => {
 
 after(async () => {
   await session?.close();
-  if (modelDir) await rm(modelDir, { recursive: true, force: true });
 });
 
 const groups = () => page.getByTestId('duplicate-group');

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Backend } from '../../src-main/engine/backend.js';
-import { corpusDir, FORMATS_DIR } from '../helpers/corpus.js';
-import { tinyModelDir } from '../helpers/fixtures.js';
+import { FORMATS_DIR } from '../helpers/corpus.js';
 import { waitFor } from '../helpers/live.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
@@ -27,21 +27,18 @@ let heicDir: string;
 let jpegDir: string;
 
 before(async () => {
-  const modelDir = await tinyModelDir();
   session = await startAppSession('filters', {
+    model: 'tiny-clip',
     prepare: async (dir) => {
-      const corpus = await corpusDir();
       heicDir = path.join(dir, 'phone');
       jpegDir = path.join(dir, 'camera');
       await mkdir(heicDir);
-      await mkdir(jpegDir);
       for (const name of HEICS) {
         await copyFile(path.join(FORMATS_DIR, 'heic', name), path.join(heicDir, name));
       }
-      for (const name of JPEGS) await copyFile(path.join(corpus, name), path.join(jpegDir, name));
+      await copyNamedCorpusPhotos(jpegDir, JPEGS);
     },
     beforeBrowser: async (backend) => {
-      await backend.handle('useModelFolder', { path: modelDir });
       await backend.handle('addFolder', { path: heicDir });
       await backend.handle('addFolder', { path: jpegDir });
     },

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { nearDuplicateCopies } from '../calibration/near-duplicates.js';
-import { corpusDir } from '../helpers/corpus.js';
 import { waitFor } from '../helpers/live.js';
-import { mobilenetModelDir } from '../helpers/mobilenet.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
@@ -36,25 +35,17 @@ let session: AppSession;
 let page: Page;
 let browser: Browser;
 let photosDir: string;
-let modelDir: string;
 /** A half-size, re-encoded copy of ORIGINAL, outside the library. */
 let resizedCopy: Buffer;
 
 before(async () => {
-  modelDir = await mobilenetModelDir();
   session = await startAppSession('picture', {
+    model: 'image-encoder',
     prepare: async (dir) => {
       photosDir = path.join(dir, 'photos');
-      await mkdir(photosDir);
-      const corpus = await corpusDir();
-      for (const name of PHOTOS) {
-        await copyFile(path.join(corpus, name), path.join(photosDir, name));
-      }
-      const original = await readFile(path.join(corpus, ORIGINAL));
+      await copyNamedCorpusPhotos(photosDir, PHOTOS);
+      const original = await readFile(path.join(photosDir, ORIGINAL));
       resizedCopy = (await nearDuplicateCopies(original)).resized;
-    },
-    beforeBackend: async (engine) => {
-      await engine.useModelFolder(modelDir);
     },
     beforeBrowser: async (backend) => {
       await backend.handle('addFolder', { path: photosDir });
@@ -72,7 +63,6 @@ before(async () => {
 
 after(async () => {
   await session?.close();
-  await rm(modelDir, { recursive: true, force: true });
 });
 
 async function backToLibrary() {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PhotoSummary } from '../../src-main/contract/api.js';
 import type { Backend } from '../../src-main/engine/backend.js';
-import { corpusDir } from '../helpers/corpus.js';
-import { mobilenetModelDir } from '../helpers/mobilenet.js';
 import { waitFor } from '../helpers/live.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 import { startAppSession } from './app-session.js';
 import type { AppSession } from './app-session.js';
 import type { Browser } from './browser.js';
@@ -34,7 +33,6 @@ const PHOTOS = [
 const GONE = 'opencv-home.jpg';
 
 let photosDir: string;
-let modelDir: string | undefined;
 let session: AppSession;
 let backend: Backend;
 let browser: Browser;
@@ -46,11 +44,7 @@ before(async () => {
   session = await startAppSession('viewer', {
     prepare: async (dir) => {
       photosDir = path.join(dir, 'photos');
-      await mkdir(photosDir);
-      const corpus = await corpusDir();
-      for (const name of PHOTOS) {
-        await copyFile(path.join(corpus, name), path.join(photosDir, name));
-      }
+      await copyNamedCorpusPhotos(photosDir, PHOTOS);
     },
     // No model at first: what the app offers without one is part of the test.
     // A file deleted here stays catalogued (its removal waits for a matching add that never
@@ -70,7 +64,6 @@ before(async () => {
 
 after(async () => {
   await session?.close();
-  if (modelDir) await rm(modelDir, { recursive: true, force: true });
 });
 
 const grid = () => page.getByRole('listbox', { name: 'All photos' });
@@ -154,8 +147,7 @@ test('grid focus: tabbing in shows the focused tile, and focus follows it out of
 });
 
 test('with the real encoder indexed, the viewer opens on double-click and moves with the keys', async () => {
-  modelDir = await mobilenetModelDir();
-  await backend.handle('useModelFolder', { path: modelDir });
+  await session.useModel('image-encoder');
   await waitFor(
     async () => (await backend.handle('getStatus', {})).embedded === PHOTOS.length,
     'the photos to be embedded',

@@ -13,11 +13,12 @@ export const MOBILENET_MANIFEST = path.resolve(import.meta.dirname, '../models/m
 
 /**
  * A model folder holding the real pretrained image encoder from shared/models (image only: it
- * serves find-similar), for tests whose outcome depends on the ranking being right. The
- * caller removes the folder.
+ * serves find-similar), for tests whose outcome depends on the ranking being right: `dir`, or
+ * a new temporary folder. The caller removes the folder.
  */
-export async function mobilenetModelDir(): Promise<string> {
-  const dir = await tempDir('mobilenet');
+export async function mobilenetModelDir(dir?: string): Promise<string> {
+  if (dir) await fs.mkdir(dir, { recursive: true });
+  else dir = await tempDir('mobilenet');
   const file = path.basename(ENCODER);
   await fs.symlink(ENCODER, path.join(dir, file));
   await fs.copyFile(MOBILENET_MANIFEST, path.join(dir, MODEL_MANIFEST_FILE));
