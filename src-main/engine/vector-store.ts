@@ -153,19 +153,17 @@ export class HnswVectorStore implements VectorStore {
     );
   }
 
-  /** Resolves once the index is read, rebuilt, brought in line and verified. */
   whenSettled(): Promise<void> {
     return this.background;
   }
 
-  /** Resolves once the saved index is read, or found unusable and its rebuild has begun. */
   async whenOpened(): Promise<void> {
     while (this.state.state === 'loading' && !this.closed) await this.stateChange();
   }
 
   /**
-   * Whether the index is ready, being read, or being rebuilt (with progress). A rebuild run
-   * by another process on the same library (the app, seen from `ferret status`) shows too.
+   * A rebuild run by another process on the same library (the app, seen from `ferret
+   * status`) shows too.
    */
   status(): VectorIndexStatus {
     if (this.state.state !== 'rebuilding') return { ...this.state };
@@ -206,10 +204,6 @@ export class HnswVectorStore implements VectorStore {
     return this.catalog.getVector(photoId, this.modelId);
   }
 
-  /**
-   * Call inside a catalog transaction; then `addToVectorIndex` once it has committed, with the
-   * vector this returns (as stored: float16).
-   */
   writeToCatalog(photoId: number, vector: Float32Array): Float32Array {
     const stored = this.catalog.putVector(photoId, this.modelId, vector);
     this.bumpGeneration();
@@ -223,7 +217,6 @@ export class HnswVectorStore implements VectorStore {
     }
   }
 
-  /** Call inside the catalog transaction that deleted the photos or their vectors. */
   noteRemovedFromCatalog(): void {
     this.bumpGeneration();
   }
@@ -236,9 +229,8 @@ export class HnswVectorStore implements VectorStore {
   }
 
   /**
-   * The photos a filter keeps, with their vectors when there are few of them (`strategy`
-   * forces one way, for the benchmark that compares them). The last scope is kept until the
-   * catalog changes: typing in the search box, or Show more, keeps the same filter.
+   * `strategy` is for the benchmark that compares the two ways. The last scope is kept until
+   * the catalog changes: typing in the search box, or Show more, keeps the same filter.
    */
   scope(conditions: PhotoConditions, strategy?: 'filter-first' | 'graph'): SearchScope {
     const key = `${JSON.stringify(conditions)}|${strategy}|${this.catalog.changeStamp()}`;
@@ -262,8 +254,7 @@ export class HnswVectorStore implements VectorStore {
   }
 
   /**
-   * The photos nearest the query, closest first: from the index, or exactly while it is
-   * rebuilt; only those in `scope` when given. While the index is saved, photos removed
+   * From the index, or exactly while it is rebuilt. While the index is saved, photos removed
    * meanwhile are left out, and photos added meanwhile join the answers once the save is done.
    */
   async search(
@@ -306,21 +297,18 @@ export class HnswVectorStore implements VectorStore {
     await this.saving;
   }
 
-  /** Stops the background work and saves what is complete. */
   async close(): Promise<void> {
     this.closed = true;
     await this.background;
     await this.save();
   }
 
-  /** How the index differs from the catalog's vectors (for `ferret check`); changes nothing. */
   compareVectorIndexWithCatalog(): VectorIndexDifferences {
     if (this.vectorIndex === null)
       throw new Error(`the vector index for ${this.modelKey} is still being read`);
     return this.vectorIndex.compareWith(this.catalog.iterateVectors(this.modelId));
   }
 
-  /** Makes the index hold exactly the catalog's vectors; returns how many were added and removed. */
   async syncVectorIndexWithCatalog(): Promise<{ added: number; updated: number; removed: number }> {
     while (this.saving) await this.saveSettled();
     if (this.vectorIndex === null)

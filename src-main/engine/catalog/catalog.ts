@@ -54,10 +54,10 @@ export type {
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * The library's durable record, and the source of truth for everything derived from it (the
- * vector indexes, the thumbnails): folders, photos with their metadata, the models that
- * embedded them, one vector per photo and model, and settings. Synchronous, like
- * better-sqlite3; callers group writes with `transaction`.
+ * The catalog in one SQLite file through better-sqlite3 (WAL, versioned migrations): the
+ * source of truth for everything derived from it (the vector indexes, the thumbnails).
+ * Triggers keep the photos per day (`photo_days`), from which the grid's pages, months and
+ * days are read without scanning the photos.
  */
 export class SqliteCatalog implements Catalog {
   private readonly statements = new Map<string, Database.Statement>();
@@ -102,12 +102,6 @@ export class SqliteCatalog implements Catalog {
     this.db.close();
   }
 
-  /**
-   * Refuses a damaged catalog file with a one-line UserError saying what SQLite's quick_check
-   * found (it tests every page, index and constraint, not index contents). Reads the whole file,
-   * so it is for commands that report on the library, not for every query: a damaged page that
-   * no query of theirs touches would otherwise let them call the library sound.
-   */
   assertSound(): void {
     let problem: string | null;
     try {
@@ -122,14 +116,12 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /** Runs `fn` in one transaction (a savepoint when nested); any throw rolls it all back. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
 
   // Folders
 
-  /** Adds a library folder, or returns the one already there with the same path. */
   addFolder(folderPath: string): FolderRow {
     const resolved = path.resolve(folderPath);
     this.statement(
@@ -142,10 +134,6 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /**
-   * A library folder taken in by a new folder that contains it: its photos and queued work
-   * become the outer folder's (same ids, metadata and vectors), and the inner folder goes.
-   */
   absorbFolder(innerId: number, outerId: number): void {
     this.transaction(() => {
       this.statement('UPDATE photos SET folder_id = ? WHERE folder_id = ?').run(outerId, innerId);
@@ -154,7 +142,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  /** Removes the folder with its photos and their vectors; returns how many photos went. */
   removeFolder(folderId: number): number {
     return this.transaction(() => {
       const photos = this.photoIdsInFolder(folderId).length;
@@ -163,10 +150,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  /**
-   * Removes up to `limit` of the folder's photos (with their vectors) and returns their ids and
-   * contents: a large folder goes a chunk at a time, each chunk its own short transaction.
-   */
   removePhotosInFolder(
     folderId: number,
     limit: number,
@@ -197,10 +180,6 @@ export class SqliteCatalog implements Catalog {
     return rows.map(toFolderRow);
   }
 
-  /**
-   * The library folder a file lies in (the innermost, when folders nest), or undefined when it
-   * lies in none. Compares whole path segments: /photos-old is not inside /photos.
-   */
   folderForPath(filePath: string): FolderRow | undefined {
     const folders = this.statement(`SELECT ${FOLDER_COLUMNS} FROM folders`).all() as RawFolder[];
     let innermost: RawFolder | undefined;
@@ -229,7 +208,6 @@ export class SqliteCatalog implements Catalog {
 
   // Photos
 
-  /** Inserts the photo, or updates the one at the same path (keeping its id); returns the id. */
   upsertPhoto(photo: PhotoInput): number {
     const timestamp = now();
     const row = this.statement(
@@ -275,7 +253,6 @@ export class SqliteCatalog implements Catalog {
       PhotoRow | undefined;
   }
 
-  /** Photos that could not be read (their reason in lastError), by path. */
   unreadablePhotos(limit: number): PhotoRow[] {
     return this.statement(
       `SELECT ${PHOTO_COLUMNS} FROM photos WHERE status = 'error' ORDER BY path LIMIT ?`,
@@ -305,7 +282,6 @@ export class SqliteCatalog implements Catalog {
       .all(folderId) as number[];
   }
 
-  /** A renamed or moved file: same photo (id, metadata, vectors), new place. */
   movePhoto(photoId: number, newPath: string, newFolderId: number): void {
     const holder = this.getPhotoByPath(newPath);
     if (holder !== undefined && holder.id !== photoId) {
@@ -326,23 +302,14 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /**
-   * Forgets the file's recorded size, so that the next look at it (an index run, a
-   * queued job) reads it again instead of counting it unchanged.
-   */
   forgetFileSize(photoId: number): void {
     this.statement('UPDATE photos SET size = -1 WHERE id = ?').run(photoId);
   }
 
-  /** Removes the photo and its vectors; false when there was no such photo. */
   deletePhoto(photoId: number): boolean {
     return this.statement('DELETE FROM photos WHERE id = ?').run(photoId).changes > 0;
   }
 
-  /**
-   * A page of photos by date (taken, else the file's time), newest first unless `order` says
-   * oldest, and how many there are; only those that meet `conditions` when given.
-   */
   listPhotos(
     offset: number,
     limit: number,
@@ -366,7 +333,6 @@ export class SqliteCatalog implements Catalog {
     return { total, items: this.newestPage(start, end - start).items.reverse() };
   }
 
-  /** How many photos meet the conditions. */
   countPhotos(conditions: PhotoConditions): number {
     if (!hasConditions(conditions)) return this.dayCounts().total;
     const where = whereClause(conditions);
@@ -375,7 +341,6 @@ export class SqliteCatalog implements Catalog {
       .get(...where.params) as number;
   }
 
-  /** The ids of the photos that meet the conditions. */
   photoIdsMeeting(conditions: PhotoConditions): number[] {
     const where = whereClause(conditions);
     return this.statement(`SELECT id FROM photos WHERE ${where.sql}`)
@@ -383,7 +348,6 @@ export class SqliteCatalog implements Catalog {
       .all(...where.params) as number[];
   }
 
-  /** A model's vectors of the photos that meet the conditions, as stored. */
   vectorsMeeting(modelId: number, conditions: PhotoConditions): StoredVectorBytes[] {
     const where = whereClause(conditions);
     // CROSS JOIN keeps photos the outer loop, so the filter's index (days, paths) picks the
@@ -395,7 +359,6 @@ export class SqliteCatalog implements Catalog {
     ).all(modelId, ...where.params) as StoredVectorBytes[];
   }
 
-  /** The photos given, by date: newest or oldest first (ties by id, as the grid has them). */
   byDate(photoIds: readonly number[], order: BrowseOrder): number[] {
     const direction = order === 'newest' ? 'DESC' : 'ASC';
     return this.statement(
@@ -406,7 +369,6 @@ export class SqliteCatalog implements Catalog {
       .all(JSON.stringify(photoIds)) as number[];
   }
 
-  /** The cameras the photos record (make, model or both), most photos first. */
   listCameras(): CameraCount[] {
     return this.statement(
       `SELECT camera_make AS make, camera_model AS model, count(*) AS photos FROM photos
@@ -459,15 +421,10 @@ export class SqliteCatalog implements Catalog {
     return this.days;
   }
 
-  /**
-   * Changes whenever the catalog does, here or in another process: for caches of what was
-   * read from it.
-   */
   changeStamp(): string {
     return `${this.db.pragma('data_version', { simple: true })}:${this.statement('SELECT total_changes()').pluck().get()}`;
   }
 
-  /** How many photos each month holds (by the grid's date), newest month first. */
   listMonths(): MonthCount[] {
     return this.statement(
       `SELECT substr(day, 1, 7) AS month, sum(count) AS count FROM photo_days
@@ -475,7 +432,6 @@ export class SqliteCatalog implements Catalog {
     ).all() as MonthCount[];
   }
 
-  /** How many photos each day holds (by the grid's date), newest day first. */
   listDays(): DayCount[] {
     // The same statement as dayCounts', which reads it raw.
     return this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
@@ -492,7 +448,6 @@ export class SqliteCatalog implements Catalog {
     return counts;
   }
 
-  /** Photos per known format, most first. */
   countByFormat(): FormatCount[] {
     return this.statement(
       `SELECT format, count(*) AS photos FROM photos WHERE format IS NOT NULL
@@ -500,7 +455,6 @@ export class SqliteCatalog implements Catalog {
     ).all() as FormatCount[];
   }
 
-  /** Photos whose files lie below `dir` (a folder inside the library), at any depth. */
   photosUnder(dir: string): PhotoRow[] {
     const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
     // Every path that starts with the prefix sorts between it and the prefix with its last
@@ -513,7 +467,6 @@ export class SqliteCatalog implements Catalog {
 
   // Jobs: the live library's persisted work queue
 
-  /** Queues work; a path already queued takes the newer job (the latest event wins). */
   enqueueJobs(jobs: readonly JobInput[]): void {
     const upsert = this.statement(
       `INSERT INTO jobs (path, folder_id, kind, priority, not_before, stamp)
@@ -527,10 +480,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  /**
-   * Up to `limit` jobs of a kind that may run now, highest priority first; jobs of folders
-   * marked unavailable wait until the folder is back.
-   */
   claimableJobs(kind: JobKind, limit: number, nowMs: number): JobRow[] {
     return this.statement(
       `SELECT ${JOB_COLUMNS} FROM jobs JOIN folders ON folders.id = jobs.folder_id
@@ -539,7 +488,6 @@ export class SqliteCatalog implements Catalog {
     ).all(kind, nowMs, limit) as JobRow[];
   }
 
-  /** The earliest time a waiting job of this kind becomes claimable, if any waits. */
   nextJobTime(kind: JobKind): number | undefined {
     return (
       (this.statement(
@@ -551,24 +499,20 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /** Removes the job if it is still the one handed out (not re-queued since). */
   finishJob(job: Pick<JobRow, 'path' | 'stamp'>): void {
     this.statement('DELETE FROM jobs WHERE path = ? AND stamp = ?').run(job.path, job.stamp);
   }
 
-  /** Drops any job for the path (its work was done another way, e.g. by a move). */
   dropJob(jobPath: string): void {
     this.statement('DELETE FROM jobs WHERE path = ?').run(jobPath);
   }
 
-  /** Puts a job back to try again later. */
   retryJobLater(job: Pick<JobRow, 'path' | 'stamp'>, notBefore: number): void {
     this.statement(
       'UPDATE jobs SET not_before = ?, attempts = attempts + 1 WHERE path = ? AND stamp = ?',
     ).run(notBefore, job.path, job.stamp);
   }
 
-  /** Drops queued work of a kind (or all), e.g. when the user cancels indexing. */
   clearJobs(kind?: JobKind): number {
     return kind === undefined
       ? this.statement('DELETE FROM jobs').run().changes
@@ -587,7 +531,6 @@ export class SqliteCatalog implements Catalog {
 
   // Models and vectors
 
-  /** The id of the model with this key, registering it on first use. */
   registerModel(key: string, dimensions: number): number {
     if (!Number.isInteger(dimensions) || dimensions <= 0) {
       throw new Error(`model ${key}: dimensions must be a positive integer, not ${dimensions}`);
@@ -610,10 +553,6 @@ export class SqliteCatalog implements Catalog {
     return model.id;
   }
 
-  /**
-   * Stores (or replaces) a photo's vector for a model, as given (no normalisation) but in
-   * float16; returns the vector as stored, which is what reads give back from now on.
-   */
   putVector(photoId: number, modelId: number, vector: Float32Array): Float32Array {
     const dimensions = this.dimensionsOf(modelId);
     if (vector.length !== dimensions) {
@@ -649,7 +588,6 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /** False when the photo had no vector for this model. */
   deleteVector(photoId: number, modelId: number): boolean {
     return (
       this.statement('DELETE FROM vectors WHERE photo_id = ? AND model_id = ?').run(
@@ -659,10 +597,6 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  /**
-   * Every vector of a model, read lazily (for rebuilding an index). The connection is busy
-   * until the iteration ends: run no other catalog call from inside the loop.
-   */
   *iterateVectors(modelId: number): Generator<StoredVector> {
     const dimensions = this.dimensionsOf(modelId);
     const rows = this.statement(
@@ -673,10 +607,6 @@ export class SqliteCatalog implements Catalog {
     }
   }
 
-  /**
-   * Up to `limit` vectors of a model with photo ids above `afterPhotoId`, in id order, as
-   * stored: for work done a chunk at a time between other calls (a rebuild, an exact search).
-   */
   vectorsAfter(modelId: number, afterPhotoId: number, limit: number): StoredVectorBytes[] {
     return this.statement(
       `SELECT photo_id AS photoId, vector AS bytes FROM vectors
@@ -684,10 +614,6 @@ export class SqliteCatalog implements Catalog {
     ).all(modelId, afterPhotoId, limit) as StoredVectorBytes[];
   }
 
-  /**
-   * Rewrites up to `limit` float32 vectors (from before float16) as float16; returns how many
-   * it rewrote, 0 when none are left. The freed pages are reused by later writes.
-   */
   compactVectors(modelId: number, limit: number): number {
     const dimensions = this.dimensionsOf(modelId);
     return this.transaction(() => {
@@ -705,7 +631,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  /** Decodes what `vectorsAfter` read. */
   decodeVector(modelId: number, bytes: Buffer): Float32Array {
     return decodeVector(bytes, this.dimensionsOf(modelId));
   }
@@ -716,7 +641,6 @@ export class SqliteCatalog implements Catalog {
       .get(modelId) as number;
   }
 
-  /** Indexed photos that still lack a vector from this model, oldest first. */
   photosMissingVector(modelId: number, limit: number): PhotoRow[] {
     return this.statement(
       `SELECT ${PHOTO_COLUMNS} FROM photos
@@ -728,10 +652,6 @@ export class SqliteCatalog implements Catalog {
 
   // Near-duplicate groups (see the migration that added vectors.near_group)
 
-  /**
-   * Up to `limit` of a model's vectors not yet compared with their neighbours, in no
-   * particular order (ordering them would sort every one left at each call).
-   */
   uncomparedVectors(modelId: number, limit: number): StoredVectorBytes[] {
     return this.statement(
       `SELECT photo_id AS photoId, vector AS bytes FROM vectors
@@ -745,11 +665,6 @@ export class SqliteCatalog implements Catalog {
       .get(modelId) as number;
   }
 
-  /**
-   * Records that a photo was compared and these are its near-identical neighbours: it joins
-   * their groups, which merge into one, labelled by the smallest photo id among them. A
-   * neighbour not compared yet is left for its own turn (it will find this photo then).
-   */
   joinNearGroup(modelId: number, photoId: number, neighbourIds: readonly number[]): void {
     this.transaction(() => {
       const rows = this.statement(
@@ -781,7 +696,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  /** Every grouped vector of a model with its group's label. */
   nearGroupMembers(modelId: number): { photoId: number; nearGroup: number }[] {
     return this.statement(
       `SELECT photo_id AS photoId, near_group AS nearGroup FROM vectors
@@ -789,12 +703,10 @@ export class SqliteCatalog implements Catalog {
     ).all(modelId) as { photoId: number; nearGroup: number }[];
   }
 
-  /** Forgets a model's groups, to compare every vector again (its threshold changed). */
   forgetNearGroups(modelId: number): void {
     this.statement('UPDATE vectors SET near_group = NULL WHERE model_id = ?').run(modelId);
   }
 
-  /** Indexed photos whose content (SHA-256) another indexed photo has too. */
   exactCopies(): { photoId: number; contentHash: string }[] {
     return this.statement(
       // The hashes come from the index on content_hash alone, never reading the rows.
@@ -808,7 +720,6 @@ export class SqliteCatalog implements Catalog {
 
   // Settings
 
-  /** The stored JSON value, or undefined when the setting was never written. */
   getSetting(key: string): unknown {
     const json = this.statement('SELECT value FROM settings WHERE key = ?').pluck().get(key) as
       string | undefined;
@@ -824,7 +735,6 @@ export class SqliteCatalog implements Catalog {
     ).run(key, json);
   }
 
-  /** Forgets a setting, so that its default applies again. */
   deleteSetting(key: string): void {
     this.statement('DELETE FROM settings WHERE key = ?').run(key);
   }
