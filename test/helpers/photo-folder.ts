@@ -32,9 +32,16 @@ function corpusByPixels(): Promise<string[]> {
  * all of them.
  */
 export async function copyCorpusPhotos(target: string, count: number): Promise<string[]> {
+  return copyNamedCorpusPhotos(target, (await corpusByPixels()).slice(0, count));
+}
+
+/** The corpus photos named, copied into `target` (made if missing); returns their new paths. */
+export async function copyNamedCorpusPhotos(
+  target: string,
+  names: readonly string[],
+): Promise<string[]> {
   const corpus = await corpusDir();
-  const chosen = (await corpusByPixels()).slice(0, count);
   await mkdir(target, { recursive: true });
-  for (const name of chosen) await copyFile(path.join(corpus, name), path.join(target, name));
-  return chosen.map((name) => path.join(target, name));
+  for (const name of names) await copyFile(path.join(corpus, name), path.join(target, name));
+  return names.map((name) => path.join(target, name));
 }

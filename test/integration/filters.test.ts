@@ -3,10 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PhotoPage, PhotoSummary, SearchResults } from '../../src-main/contract/api.js';
-import { corpusDir, FORMATS_DIR } from '../helpers/corpus.js';
+import { FORMATS_DIR } from '../helpers/corpus.js';
 import { ferret } from '../helpers/ferret-cli.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
 import { mobilenetModelDir } from '../helpers/mobilenet.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 
 /**
  * Filters and order through the CLI, as a user runs them, on real photos whose metadata is
@@ -40,18 +41,13 @@ describe('filters and order (CLI)', () => {
     photos = path.join(root, 'photos');
     library = path.join(root, 'library');
     imageLibrary = path.join(root, 'image-library');
-    const corpus = await corpusDir();
     await fs.mkdir(path.join(photos, 'heic'), { recursive: true });
     await fs.mkdir(path.join(photos, 'jpeg', 'more'), { recursive: true });
     for (const name of HEICS) {
       await fs.copyFile(path.join(FORMATS_DIR, 'heic', name), path.join(photos, 'heic', name));
     }
-    for (const name of JPEGS) {
-      await fs.copyFile(path.join(corpus, name), path.join(photos, 'jpeg', name));
-    }
-    for (const name of NESTED_JPEGS) {
-      await fs.copyFile(path.join(corpus, name), path.join(photos, 'jpeg', 'more', name));
-    }
+    await copyNamedCorpusPhotos(path.join(photos, 'jpeg'), JPEGS);
+    await copyNamedCorpusPhotos(path.join(photos, 'jpeg', 'more'), NESTED_JPEGS);
     for (const [lib, model] of [
       [library, tinyModel],
       [imageLibrary, imageModel],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createBackend } from '../../src-main/engine/backend.js';
@@ -8,6 +8,7 @@ import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
+import { copyNamedCorpusPhotos } from '../helpers/photo-folder.js';
 
 /**
  * Folder paths as users type them into the app: `~` is their home, a relative path is refused
@@ -23,12 +24,6 @@ let savedHome: string | undefined;
 let engine: Engine;
 let backend: ReturnType<typeof createBackend>;
 
-async function copyPhotos(target: string, names: string[]): Promise<void> {
-  const corpus = await corpusDir();
-  await mkdir(target, { recursive: true });
-  for (const name of names) await copyFile(path.join(corpus, name), path.join(target, name));
-}
-
 const photoCount = async () => (await backend.handle('getStatus', {})).photos;
 
 before(async () => {
@@ -37,8 +32,8 @@ before(async () => {
   savedHome = process.env.HOME;
   process.env.HOME = home;
   const corpus = (await readdir(await corpusDir())).filter((name) => name.endsWith('.jpg'));
-  await copyPhotos(path.join(home, 'Pictures', 'trip'), corpus.slice(0, 2));
-  await copyPhotos(path.join(home, 'Pictures'), corpus.slice(2, 3));
+  await copyNamedCorpusPhotos(path.join(home, 'Pictures', 'trip'), corpus.slice(0, 2));
+  await copyNamedCorpusPhotos(path.join(home, 'Pictures'), corpus.slice(2, 3));
   engine = await Engine.open({ libraryDir: path.join(dir, 'library'), logger: silentLogger });
   backend = createBackend(engine, undefined, { ...TIMING, inferenceWorker: false });
 });
@@ -93,7 +88,7 @@ test('a folder holding a library folder takes it in: same photos, counted once',
 
   // The inner folder is still watched, through the outer one, and a new photo counts once.
   const corpus = (await readdir(await corpusDir())).filter((name) => name.endsWith('.jpg'));
-  await copyPhotos(path.join(home, 'Pictures', 'trip'), corpus.slice(3, 4));
+  await copyNamedCorpusPhotos(path.join(home, 'Pictures', 'trip'), corpus.slice(3, 4));
   await waitFor(async () => (await photoCount()) === 4, 'the new photo in trip', 60_000);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   assert.equal(await photoCount(), 4);
