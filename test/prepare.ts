@@ -1,12 +1,14 @@
 import { bundleCli } from '../scripts/bundle.mjs';
+import { builtRenderer } from './e2e/browser.js';
 import { corpusDir } from './helpers/corpus.js';
 import { tinyModelDir } from './helpers/fixtures.js';
 
 /*
  * Run once before the test files (`npm test`, `npm run test:slow`), which run two at a time:
- * it fills what they share, the corpus and the tiny test model, and builds the CLI bundle that
- * bin/ferret.js would otherwise rebuild when a source is newer. Each of these is made once,
- * with no reader: two test files making one of them at the same time could each read the
- * other's half-written files. A single test file run on its own makes what it lacks itself.
+ * it fills what they share, the corpus and the tiny test model, builds the renderer the e2e
+ * files serve, and builds the CLI bundle that bin/ferret.js would otherwise rebuild when a
+ * source is newer. Each of these is made once, with no reader: two test files making one of
+ * them at the same time could each read the other's half-written files. A single test file
+ * run on its own makes what it lacks itself.
  */
-await Promise.all([corpusDir(), tinyModelDir(), bundleCli()]);
+await Promise.all([corpusDir(), tinyModelDir(), bundleCli(), builtRenderer()]);

@@ -12,13 +12,14 @@ import { startServer } from '../../src-main/server/server.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { tinyModelDir } from '../helpers/fixtures.js';
 import { mobilenetModelDir } from '../helpers/mobilenet.js';
-import { buildRenderer, openBrowser } from './browser.js';
+import { builtRenderer, openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
 
 /**
  * The whole app as a user meets it in a browser, for one e2e test file: a temporary folder,
- * the built renderer, the real engine on a real library in that folder, `ferret serve`'s
- * server, headless Chromium. Every step that differs between test files is a hook.
+ * the built renderer (one build that every file shares), the real engine on a real library in
+ * that folder, `ferret serve`'s server, headless Chromium. Every step that differs between
+ * test files is a hook.
  */
 
 /**
@@ -45,7 +46,7 @@ export interface AppSessionOptions {
 }
 
 export interface AppSession {
-  /** The test's temporary folder, removed by close(): holds `library/` and `renderer/`. */
+  /** The test's temporary folder, removed by close(): holds `library/`. */
   dir: string;
   libraryDir: string;
   engine: Engine;
@@ -79,7 +80,7 @@ export async function startAppSession(
       : (imageEncoderDir ??= mobilenetModelDir(path.join(dir, 'image-encoder')));
   try {
     await options.prepare?.(dir);
-    const rendererDir = await buildRenderer(path.join(dir, 'renderer'));
+    const rendererDir = await builtRenderer();
     const libraryDir = path.join(dir, 'library');
     const engine = await Engine.open({ libraryDir, logger: silentLogger, ...options.startedWith });
     closers.push(() => engine.close());

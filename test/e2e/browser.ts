@@ -1,9 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
+import { testCacheDir } from '../helpers/fixtures.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 export const ARTIFACTS_DIR = path.join(REPO, 'test-artifacts', 'e2e');
@@ -19,14 +22,61 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** Builds the renderer into `outDir` with the project's vite config (the same build `serve` uses). */
-export async function buildRenderer(outDir: string): Promise<string> {
-  await build({
-    configFile: path.join(REPO, 'vite.config.ts'),
-    build: { outDir, emptyOutDir: true },
-    logLevel: 'error',
-  });
-  return outDir;
+/** What the renderer's build reads: its sources, the contract it imports, the config, the packages. */
+const RENDERER_INPUTS = [
+  'src-renderer',
+  'src-main/contract',
+  'vite.config.ts',
+  'package-lock.json',
+];
+
+/** A hash of every file the renderer's build reads, by name and content. */
+function rendererFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const input of RENDERER_INPUTS) {
+    const root = path.join(REPO, input);
+    const files = statSync(root).isDirectory()
+      ? readdirSync(root, { recursive: true, encoding: 'utf8' })
+          .map((name) => path.join(root, name))
+          .filter((file) => statSync(file).isFile())
+          .sort()
+      : [root];
+    for (const file of files) hash.update(path.relative(REPO, file)).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+let renderer: Promise<string> | undefined;
+
+/**
+ * The renderer built with the project's vite config (the build `serve` uses), once per version
+ * of what it is built from: kept in the test cache under that version's fingerprint, so every
+ * e2e file shares one build (the server only reads it). test/prepare.ts makes it before the
+ * files run; a file run on its own builds it when missing. A build goes to a folder of its own
+ * and is renamed into place whole, so no reader sees half of one.
+ */
+export function builtRenderer(): Promise<string> {
+  renderer ??= (async () => {
+    const dir = path.join(testCacheDir(), 'ferret-renderer', rendererFingerprint());
+    if (existsSync(dir)) return dir;
+    await mkdir(path.dirname(dir), { recursive: true });
+    const outDir = await mkdtemp(`${dir}-building-`);
+    try {
+      await build({
+        configFile: path.join(REPO, 'vite.config.ts'),
+        build: { outDir, emptyOutDir: true },
+        logLevel: 'error',
+      });
+      // Another process may have finished the same build first: then its folder stays.
+      await rename(outDir, dir).catch((error: NodeJS.ErrnoException) => {
+        if (!existsSync(dir)) throw error;
+      });
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+    return dir;
+  })();
+  return renderer;
 }
 
 export interface Browser {
