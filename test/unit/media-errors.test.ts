@@ -105,7 +105,7 @@ describe('bad input is a PhotoDecodeError with the right reason', () => {
 
   test('a file that cannot be read', async () => {
     await rejectsWith(readPhotoFile(path.join(scratch, 'gone.jpg')), 'unreadable', /ENOENT/);
-    await rejectsWith(readPhotoFile(scratch), 'unreadable', /is not a regular file$/);
+    await rejectsWith(readPhotoFile(scratch), 'unreadable', /is not a regular file \(a folder\)$/);
   });
 });
 

@@ -112,7 +112,9 @@ export class JobRunner {
     for (const job of jobs) {
       try {
         const stat = await fs.stat(job.path);
-        if (stat.isFile()) {
+        // A FIFO or a device under a photo's name goes to the indexer too, which refuses it
+        // without reading and records why; a folder named like a photo holds photos instead.
+        if (!stat.isDirectory()) {
           targets.push({
             path: job.path,
             folderId: job.folderId,

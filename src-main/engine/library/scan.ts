@@ -99,7 +99,10 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         // A link to another folder inside the library folder: read there, not twice.
         continue;
       }
-      if ((link?.stat.isFile() ?? entry.isFile()) && isImagePath(entryPath)) {
+      // Whatever else bears a photo's name is listed, a FIFO or a device too (a broken link
+      // is reported above): the indexer refuses those before reading a byte and records why,
+      // so that no such file goes unmentioned.
+      if ((link !== undefined || !entry.isSymbolicLink()) && isImagePath(entryPath)) {
         try {
           const stat = link?.stat ?? (await fs.stat(entryPath));
           files.push({ path: entryPath, size: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) });

@@ -7,6 +7,7 @@ import { describeExif } from './exif-fields.js';
 import type { ExifFields } from './exif-fields.js';
 import { heifDecoder } from './heif-decoder.js';
 import { rawFormatOf } from './image-files.js';
+import { containerFormat } from './media-type.js';
 import { parseOrientation } from './orientation.js';
 import type { Orientation } from './orientation.js';
 import { errorMessage } from '../../contract/format.js';
@@ -88,6 +89,13 @@ async function openCameraRaw(bytes: Buffer, format: string): Promise<ImageSource
 }
 
 async function readHeader(bytes: Buffer): Promise<Metadata> {
+  const container = containerFormat(bytes);
+  if (container === null) {
+    throw new PhotoDecodeError('not-an-image', 'not an image (unrecognised format)');
+  }
+  if (!PHOTO_FORMATS.has(container)) {
+    throw new PhotoDecodeError('not-an-image', `not a photo format Ferret reads (${container})`);
+  }
   // The header is read without the pixel limit so an oversized image is reported with its size.
   const header = await render(sharp(bytes, { limitInputPixels: false }).metadata());
   if (!PHOTO_FORMATS.has(header.format)) {
@@ -206,7 +214,11 @@ function toDecodeError(err: unknown): PhotoDecodeError {
   if (/exceeds pixel limit/i.test(detail)) {
     return new PhotoDecodeError('too-large', `image too large: ${detail}`, { cause: err });
   }
-  return new PhotoDecodeError('corrupt', `corrupt or truncated image: ${detail}`, { cause: err });
+  // libvips says "Unknown error" when a JPEG's scan data stops mid-stream: no detail at all.
+  const message = /^unknown error$/i.test(detail)
+    ? 'corrupt or truncated image: the picture data stops or is damaged'
+    : `corrupt or truncated image: ${detail}`;
+  return new PhotoDecodeError('corrupt', message, { cause: err });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PhotoDecodeError } from './errors.js';
 
@@ -26,7 +26,10 @@ export async function readPhotoFile(filePath: string): Promise<Buffer> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) {
-      throw new PhotoDecodeError('unreadable', `${filePath} is not a regular file`);
+      throw new PhotoDecodeError(
+        'unreadable',
+        `${filePath} is not a regular file (${whatItIs(info)})`,
+      );
     }
     if (info.size > MAX_PHOTO_BYTES) {
       throw new PhotoDecodeError(
@@ -48,6 +51,15 @@ export async function readPhotoFile(filePath: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
+}
+
+/** What a non-file is, in words. */
+function whatItIs(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'something other than a file';
 }
 
 function unreadable(filePath: string, err: unknown): PhotoDecodeError {
