@@ -37,6 +37,18 @@ function getMedia(server: RunningServer, pathname: string): Promise<Reply> {
  * decoded, only from inside the library folders as they are at request time, and with the
  * type of the bytes, not of the name.
  */
+/** `ferret serve`'s server on the engine, with a stand-in renderer: only /media is tested. */
+async function serve(
+  engine: Engine,
+  dir: string,
+): Promise<{ backend: ReturnType<typeof createBackend>; server: RunningServer }> {
+  const rendererDir = path.join(dir, 'renderer');
+  await mkdir(rendererDir);
+  await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html>');
+  const backend = createBackend(engine);
+  return { backend, server: await startServer({ backend, rendererDir }) };
+}
+
 describe('media serving refuses what is not a library photo', () => {
   let dir: string;
   let photos: string;
@@ -67,11 +79,7 @@ describe('media serving refuses what is not a library photo', () => {
     // Changed after indexing: the row still says it decoded, the file is now a link outside.
     await unlink(path.join(photos, 'swapped.jpg'));
     await symlink('/etc/passwd', path.join(photos, 'swapped.jpg'));
-    const rendererDir = path.join(dir, 'renderer');
-    await mkdir(rendererDir);
-    await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html>');
-    backend = createBackend(engine);
-    server = await startServer({ backend, rendererDir });
+    ({ backend, server } = await serve(engine, dir));
   });
 
   after(async () => {
@@ -151,11 +159,7 @@ describe('photos no browser shows are served as display JPEGs', () => {
     // Damaged after indexing: its row says it decoded, its bytes no longer do.
     const storm = await readFile(heic('mate-Storm.heic'));
     await writeFile(path.join(photos, 'broken-later.heic'), storm.subarray(0, storm.length >> 1));
-    const rendererDir = path.join(dir, 'renderer');
-    await mkdir(rendererDir);
-    await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html>');
-    backend = createBackend(engine);
-    server = await startServer({ backend, rendererDir });
+    ({ backend, server } = await serve(engine, dir));
   });
 
   after(async () => {
