@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -64,6 +66,29 @@ async function closeSettings() {
   await page.keyboard.press('Escape');
   await page.getByTestId('settings').waitFor({ state: 'hidden' });
 }
+
+test('a model folder given at start that holds no model yet: Download is offered, another folder is not, and the dialog says why', async () => {
+  // As `ferret serve --model-dir <an empty folder>` opens it: its own library and page.
+  const given = await mkdtemp(path.join(os.tmpdir(), 'ferret-e2e-given-model-'));
+  const empty = await startAppSession('settings-no-model', { startedWith: { modelDir: given } });
+  try {
+    await empty.page.goto(empty.server.url);
+    await empty.page.getByTestId('open-settings').click();
+    const settings = empty.page.getByTestId('settings');
+    await settings.getByTestId('model-locked').getByText(given).waitFor();
+    await settings.getByTestId('fetch-model').waitFor();
+    // Neither here nor on the first-run screen behind: it would only be refused.
+    assert.equal(await empty.page.getByTestId('model-folder').count(), 0);
+    for (const radio of await settings.getByTestId('bundled-models').getByRole('radio').all()) {
+      assert.equal(await radio.isDisabled(), true);
+    }
+    await empty.browser.screenshot('settings-00-given-folder-without-model');
+    assert.deepEqual(empty.browser.problems, []);
+  } finally {
+    await empty.close();
+    await rm(given, { recursive: true, force: true });
+  }
+});
 
 test('a model folder given at start: picking a bundled model is refused, and the dialog says why', async () => {
   const settings = await openSettings();
