@@ -73,6 +73,22 @@ export async function writeHostileFiles(
     null,
   );
 
+  // A real HEIC whose header (its image spatial extents box) declares another size: past the
+  // limit, and just under it around a 451x461 picture (the decoder must not trust it).
+  const rainbow = await readFile(path.join(FORMATS_DIR, 'heic', 'libheif-rainbow-451x461.heic'));
+  await add(
+    'bomb-60000.heic',
+    withHeifSize(rainbow, 60000),
+    'a HEIC declaring 60000x60000',
+    TOO_LARGE,
+  );
+  await add(
+    'bomb-16000.heic',
+    withHeifSize(rainbow, 16000),
+    'a 451x461 HEIC declaring 16000x16000',
+    /^corrupt or truncated HEIC: .*size/,
+  );
+
   // Truncations of real photos at three cut points each.
   const corpus = await corpusDir();
   const originals: [string, Buffer][] = [
@@ -258,6 +274,16 @@ function withJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
   const sof = copy.indexOf(Buffer.from([0xff, 0xc0]));
   copy.writeUInt16BE(height, sof + 5);
   copy.writeUInt16BE(width, sof + 7);
+  return copy;
+}
+
+/** The HEIF with every image spatial extents box (ispe) saying `side` x `side`. */
+function withHeifSize(heif: Buffer, side: number): Buffer {
+  const copy = Buffer.from(heif);
+  for (let at = copy.indexOf('ispe'); at !== -1; at = copy.indexOf('ispe', at + 1)) {
+    copy.writeUInt32BE(side, at + 8); // after the type and the box's version and flags
+    copy.writeUInt32BE(side, at + 12);
+  }
   return copy;
 }
 

@@ -21,6 +21,19 @@ export class PhotoDecodeError extends Error {
   }
 }
 
+/** libvips's own decompression-bomb guard (0x3FFF squared, about 268 megapixels). */
+export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+
+/** Whether a picture of this declared size is refused before decoding, and why. */
+export function tooManyPixels(width: number, height: number): PhotoDecodeError | null {
+  if (width * height <= MAX_INPUT_PIXELS) return null;
+  const limit = Math.round(MAX_INPUT_PIXELS / 1e6);
+  return new PhotoDecodeError(
+    'too-large',
+    `image too large: ${width}x${height} pixels exceeds the ${limit} megapixel limit`,
+  );
+}
+
 /** The first non-blank line of a decoder's message: errors are told in one line. */
 export function firstLine(message: string): string {
   return (

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { PhotoDecodeError, firstLine } from './errors.js';
+import { PhotoDecodeError, firstLine, tooManyPixels } from './errors.js';
 import { startWorker, workerScript } from '../util/worker-script.js';
 
 /** The worker's answer to one file (see heif-worker.ts). */
@@ -78,6 +78,11 @@ export class HeifDecoder {
     if (reply.heapBytes > this.maxHeapBytes) this.retire(thread);
     else this.release(thread);
     if (!reply.ok) {
+      // libvips reads a HEIC's size from its coded picture and clean aperture, libheif from
+      // its container (ispe), and refuses a container past a gigapixel: a photo too large.
+      const declared = /security limit exceeded: image size (\d+)x(\d+)/i.exec(reply.message);
+      const tooLarge = declared && tooManyPixels(Number(declared[1]), Number(declared[2]));
+      if (tooLarge) throw tooLarge;
       throw new PhotoDecodeError(
         'corrupt',
         `corrupt or truncated HEIC: ${firstLine(reply.message)}`,

@@ -2,7 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 import { readCameraRaw } from './camera-raw.js';
-import { PhotoDecodeError, firstLine } from './errors.js';
+import { MAX_INPUT_PIXELS, PhotoDecodeError, firstLine, tooManyPixels } from './errors.js';
 import { describeExif } from './exif-fields.js';
 import type { ExifFields } from './exif-fields.js';
 import { heifDecoder } from './heif-decoder.js';
@@ -12,8 +12,7 @@ import { parseOrientation } from './orientation.js';
 import type { Orientation } from './orientation.js';
 import { errorMessage } from '../../contract/format.js';
 
-/** libvips's own decompression-bomb guard (0x3FFF squared, about 268 megapixels). */
-export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+export { MAX_INPUT_PIXELS } from './errors.js';
 
 /** Container formats (as sharp names them) whose pixels Ferret reads as photos. */
 const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'gif']);
@@ -104,13 +103,8 @@ async function readHeader(bytes: Buffer): Promise<Metadata> {
       `not a photo format Ferret reads (${header.format})`,
     );
   }
-  if (header.width * header.height > MAX_INPUT_PIXELS) {
-    const limit = Math.round(MAX_INPUT_PIXELS / 1e6);
-    throw new PhotoDecodeError(
-      'too-large',
-      `image too large: ${header.width}x${header.height} pixels exceeds the ${limit} megapixel limit`,
-    );
-  }
+  const tooLarge = tooManyPixels(header.width, header.height);
+  if (tooLarge !== null) throw tooLarge;
   return header;
 }
 
