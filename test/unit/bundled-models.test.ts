@@ -191,6 +191,23 @@ describe('selecting a bundled model', () => {
     await pinned.close();
   });
 
+  test('a provider order given at start (--providers) holds: choosing another is refused', async () => {
+    const library = await scratchDir('select-providers');
+    const engine = await Engine.open({
+      libraryDir: library,
+      providers: ['cpu'],
+      logger: silentLogger,
+    });
+    assert.deepEqual(engine.settings().startedWith, { modelFolder: null, providers: ['cpu'] });
+    await assert.rejects(engine.setProviders(['cuda', 'cpu']), (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /started with --providers cpu; start it without --providers/);
+      return true;
+    });
+    assert.deepEqual(engine.providers, ['cpu']);
+    await engine.close();
+  });
+
   test('another model in a bundled model’s folder does not count as that model', async () => {
     const library = await scratchDir('select-impostor');
     const tiny = await tinyModelDir();
