@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ferret } from '../helpers/ferret-cli.js';
+import { FERRET, ferret } from '../helpers/ferret-cli.js';
+import { waitFor } from '../helpers/live.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { copyCorpusPhotos } from '../helpers/photo-folder.js';
 
@@ -98,6 +100,28 @@ test('ferret check reports temporary preview files a killed run left; --repair r
   assert.equal(JSON.parse(repair.stdout).after.consistent, true);
   assert.deepEqual(await remaining(stray), []);
   assert.equal((await ferret(['--library', library, 'check'])).code, 0);
+});
+
+test('ferret check beside a running writer does not take its writes in flight for leftovers', async () => {
+  const library = path.join(root, 'stray-writer-library');
+  const photos = path.join(root, 'stray-writer-photos');
+  await copyCorpusPhotos(photos, 1);
+  assert.equal((await ferret(['--library', library, 'index', photos])).code, 0);
+  const watch = spawn(process.execPath, [FERRET, '--library', library, 'watch'], { stdio: 'pipe' });
+  let stderr = '';
+  watch.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  watch.stdout!.resume();
+  const exited = new Promise((resolve) => watch.on('exit', resolve));
+  try {
+    await waitFor(() => /watching \d+ folders/.test(stderr), 'ferret watch to start');
+    // What a thumbnail write of the watcher looks like until its rename.
+    await leaveStrayFiles(library);
+    const check = await ferret(['--library', library, '--json', 'check']);
+    assert.deepEqual(JSON.parse(check.stdout).strayTemporaryFiles, []);
+  } finally {
+    watch.kill('SIGTERM');
+    await exited;
+  }
 });
 
 test('a folder added through a symbolic link is removed by that same path', async () => {
