@@ -14,6 +14,28 @@ export async function waitFor(
 }
 
 /**
+ * Polls until `count()` reaches `target`; fails with `what` only when the count stops moving
+ * for `stallMs`, so a slow or busy machine is never mistaken for a stuck engine.
+ */
+export async function waitForCount(
+  count: () => number,
+  target: number,
+  what: string,
+  stallMs = 120_000,
+): Promise<void> {
+  let last = count();
+  let movedAt = Date.now();
+  while (last !== target) {
+    if (Date.now() - movedAt > stallMs) {
+      throw new Error(`waiting for ${what}: stuck at ${last} for ${stallMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = count();
+    if (now !== last) [last, movedAt] = [now, Date.now()];
+  }
+}
+
+/**
  * Counts the images the engine's model embeds from now on (the real model still does the
  * work): the tests' measure of duplicate or needless work.
  */

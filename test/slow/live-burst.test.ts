@@ -8,7 +8,7 @@ import { checkLibrary } from '../../src-main/engine/library/library-check.js';
 import { LiveLibrary } from '../../src-main/engine/library/live-library.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { tempDir, tinyModelDir } from '../helpers/fixtures.js';
-import { embedCounter, waitFor } from '../helpers/live.js';
+import { embedCounter, waitForCount } from '../helpers/live.js';
 
 const TIMING = { writeFinishMs: 200, removalGraceMs: 1000, pollIntervalMs: 100, retryMs: 1000 };
 
@@ -72,7 +72,8 @@ test('a burst of 10,000 new files and a bulk delete, without duplicate work', as
     await library.start();
     await library.addFolder(photos);
     const files = await writeJpegs(photos, 10_000, 1000);
-    await waitFor(() => engine.catalog.listPhotos(0, 1).total === 10_000, '10,000 photos', 300_000);
+    const catalogued = () => engine.catalog.listPhotos(0, 1).total;
+    await waitForCount(catalogued, 10_000, '10,000 photos');
     await library.settled();
     const counts = engine.catalog.countByStatus();
     assert.deepEqual(counts, { indexed: 10_000, error: 0 });
@@ -92,7 +93,7 @@ test('a burst of 10,000 new files and a bulk delete, without duplicate work', as
         fs.rm(path.join(photos, `batch-${i}`), { recursive: true }),
       ),
     );
-    await waitFor(() => engine.catalog.listPhotos(0, 1).total === 5000, 'the bulk delete', 120_000);
+    await waitForCount(catalogued, 5000, 'the bulk delete');
     await library.settled();
     assert.equal(engine.catalog.getPhotoByPath(files[0]!), undefined);
     assert.ok(engine.catalog.getPhotoByPath(files[9999]!));
@@ -125,10 +126,10 @@ test('renaming a folder of 1,000 photos re-embeds nothing and keeps every id', a
     const renamed = path.join(photos, 'renamed folder');
     await fs.rename(path.join(photos, 'batch-0'), renamed);
     const newPath = (file: string) => path.join(renamed, path.basename(file));
-    await waitFor(
-      () => engine.catalog.photosUnder(renamed).length === 1000,
+    await waitForCount(
+      () => engine.catalog.photosUnder(renamed).length,
+      1000,
       'the renamed folder',
-      120_000,
     );
     await library.settled();
     assert.deepEqual(
