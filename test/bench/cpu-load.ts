@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 /**
  * How much of the machine other processes used while a section ran. The benchmarks share the
@@ -34,6 +35,18 @@ function snapshot(): Snapshot | null {
 
 export class CpuLoadMonitor {
   private readonly start = snapshot();
+  /** The one-minute load average, every 10 s: how many processes wanted the cores. */
+  private readonly loads: number[] = [os.loadavg()[0]!];
+  private readonly sampler = setInterval(() => this.loads.push(os.loadavg()[0]!), 10_000).unref();
+
+  /** The load average's mean and largest sample since construction (stops sampling). */
+  loadAverage(): { mean: number; max: number } {
+    clearInterval(this.sampler);
+    return {
+      mean: this.loads.reduce((sum, load) => sum + load, 0) / this.loads.length,
+      max: Math.max(...this.loads),
+    };
+  }
 
   /** Share of the machine's CPU time (0..1) that other processes used since construction. */
   othersShare(): number | null {

@@ -327,10 +327,12 @@ async function runMillion(
       },
     });
     const others = monitor.othersShare();
+    const load = monitor.loadAverage();
     const contention =
-      others === null
+      (others === null
         ? ''
-        : `Other processes used ${(others * 100).toFixed(0)}% of the CPU time during the run (the machine is shared with other sessions); the timings include that contention.`;
+        : `Other processes used ${(others * 100).toFixed(0)}% of the CPU time during the run (the machine is shared with other sessions); the timings include that contention. `) +
+      `Load average during the run: mean ${load.mean.toFixed(1)}, highest ${load.max.toFixed(1)}, on ${machine.cores} cores.`;
     await mkdir(outDir, { recursive: true });
     await writeFile(path.join(outDir, 'million.json'), JSON.stringify(report, null, 2));
     const section = renderMillion(report, million, {
