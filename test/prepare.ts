@@ -4,11 +4,12 @@ import { corpusDir } from './helpers/corpus.js';
 import { tinyModelDir } from './helpers/fixtures.js';
 
 /*
- * Run once before the test files (`npm test`, `npm run test:slow`), which run two at a time:
- * it fills what they share, the corpus and the tiny test model, builds the renderer the e2e
- * files serve, and builds the CLI bundle that bin/ferret.js would otherwise rebuild when a
+ * Run once before the test files (`npm test`, `npm run test:e2e`, `npm run test:slow`), which
+ * run two at a time: it fills what they share, the corpus and the tiny test model, builds the
+ * renderer the browser tests serve (with `--renderer`), and builds the CLI bundle that bin/ferret.js would otherwise rebuild when a
  * source is newer. Each of these is made once, with no reader: two test files making one of
  * them at the same time could each read the other's half-written files. A single test file
  * run on its own makes what it lacks itself.
  */
-await Promise.all([corpusDir(), tinyModelDir(), bundleCli(), builtRenderer()]);
+const renderer = process.argv.includes('--renderer') ? [builtRenderer()] : [];
+await Promise.all([corpusDir(), tinyModelDir(), bundleCli(), ...renderer]);
