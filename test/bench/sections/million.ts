@@ -391,7 +391,7 @@ function exactNeighbours(catalog: Catalog, modelId: number, queryIds: number[]):
 /**
  * With the index lost: one search answered meanwhile (exact, over the catalog), and the
  * engine's background rebuild's own rate, over what it builds in `sampleS` seconds (the
- * library's index is built in one go by the bench, which is faster; this is what a user waits).
+ * library's index is built in one go by the bench; this is what a user waits).
  */
 async function whileRebuilding(
   catalog: Catalog,
