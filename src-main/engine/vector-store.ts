@@ -30,8 +30,8 @@ const PROGRESS_FRESH_MS = 10_000;
  * A filter that keeps at most this many photos is searched exactly over their vectors, read
  * from the catalog in one query; a larger one walks the HNSW graph skipping the photos it does
  * not keep. Measured at 100,000 photos (BENCHMARKS.md, filtered search): on a filter's first
- * query the two cost the same at about 2,900 kept photos (reading the vectors grows with the
- * filter, the graph walk shrinks as fewer nodes are skipped), on later queries at about 6,500;
+ * query the two cost the same at about 2,800 kept photos (reading the vectors grows with the
+ * filter, the graph walk shrinks as fewer nodes are skipped), on later queries at about 5,900;
  * the first query is the one a user waits for after changing a filter.
  */
 export const FILTER_FIRST_MAX = 3_000;
