@@ -12,8 +12,6 @@ import { parseOrientation } from './orientation.js';
 import type { Orientation } from './orientation.js';
 import { errorMessage } from '../../contract/format.js';
 
-export { MAX_INPUT_PIXELS } from './errors.js';
-
 /** Container formats (as sharp names them) whose pixels Ferret reads as photos. */
 const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'gif']);
 

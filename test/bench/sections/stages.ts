@@ -8,7 +8,8 @@ import {
 } from '../../../src-main/engine/embedder/manifest.js';
 import { analyzePhoto } from '../../../src-main/engine/media/analyze.js';
 import { sha256OfBytes } from '../../../src-main/engine/util/sha256.js';
-import { MAX_INPUT_PIXELS, openImage } from '../../../src-main/engine/media/image-source.js';
+import { MAX_INPUT_PIXELS } from '../../../src-main/engine/media/errors.js';
+import { openImage } from '../../../src-main/engine/media/image-source.js';
 import { metadataFrom } from '../../../src-main/engine/media/metadata.js';
 import { readPhotoFile } from '../../../src-main/engine/media/photo-file.js';
 import {
