@@ -16,7 +16,7 @@ export function renderDuplicates(
   return [
     `${DUPLICATES_START}${report.photos.toLocaleString('en')} photos`,
     '',
-    `${report.photos.toLocaleString('en')} synthetic photos (${report.dimensions}-dimensional CLIP-like vectors, test/bench/synthetic-vectors.ts) with ${report.plantedNearCopies.toLocaleString('en')} planted near copies (the vector plus noise, cosine about 0.99) and ${report.plantedExactCopies.toLocaleString('en')} exact copies (same content hash), near-identical threshold ${report.threshold}; ${context.machine}, ${context.generatedAt}. ${context.contention}`,
+    `From \`npm run bench -- --only duplicates\` (\`--photos N\` for another size): ${report.photos.toLocaleString('en')} synthetic photos (${report.dimensions}-dimensional CLIP-like vectors, test/bench/synthetic-vectors.ts) with ${report.plantedNearCopies.toLocaleString('en')} planted near copies (the vector plus noise, cosine about 0.99) and ${report.plantedExactCopies.toLocaleString('en')} exact copies (same content hash), near-identical threshold ${report.threshold}; ${context.machine}, ${context.generatedAt}. ${context.contention}`,
     '',
     '| measure | result |',
     '| --- | --- |',
