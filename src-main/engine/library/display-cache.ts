@@ -66,6 +66,7 @@ export class DisplayCache {
       // Not flushed: a copy lost to a power cut is made again when next asked for.
       await writeFileAtomic(file, bytes, { durable: false });
       this.totalBytes += bytes.length - (files.get(file)?.bytes ?? 0);
+      files.delete(file);
       files.set(file, { bytes: bytes.length, usedMs: Date.now() });
       await this.evict(files);
     } catch {
@@ -75,8 +76,13 @@ export class DisplayCache {
 
   private async used(file: string): Promise<void> {
     const now = new Date();
-    const entry = (await this.scanned)?.get(file);
-    if (entry !== undefined) entry.usedMs = now.getTime();
+    const files = await this.scanned;
+    const entry = files?.get(file);
+    if (files && entry !== undefined) {
+      // Moved to the end: the map stays in order of use, which settles uses in one millisecond.
+      files.delete(file);
+      files.set(file, { ...entry, usedMs: now.getTime() });
+    }
     if (this.options.writable) await utimes(file, now, now).catch(() => undefined);
   }
 
@@ -84,6 +90,7 @@ export class DisplayCache {
   private async evict(files: Map<string, CachedFile>): Promise<void> {
     const maxBytes = this.options.maxBytes ?? DISPLAY_CACHE_MAX_BYTES;
     if (this.totalBytes <= maxBytes) return;
+    // A stable sort: copies used in the same millisecond keep the map's order of use.
     const oldestFirst = [...files].sort(([, a], [, b]) => a.usedMs - b.usedMs);
     for (const [file, entry] of oldestFirst) {
       if (this.totalBytes <= maxBytes) break;
