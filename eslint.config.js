@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -9,7 +10,9 @@ import tseslint from 'typescript-eslint';
  * ESLint's own no-restricted-imports (regex patterns on the import specifier, one block per
  * layer) rather than a plugin: the folder names are unique, so the specifier alone says which
  * layer an import reaches, and the rule needs no resolver or extra dependency to keep working.
- * ESLint applies only the last block matching a file, so every file falls in exactly one.
+ * no-restricted-syntax applies the same patterns to import(), which no-restricted-imports
+ * does not see. ESLint applies only the last block matching a file, so every file falls in
+ * exactly one.
  */
 const DOOR_FOLDERS = '(cli|server|shell)';
 const forbid = (regex, message) => ({ regex, message });
@@ -24,8 +27,9 @@ const onlyBackend = forbid(
   'doors use the engine only through engine/backend.ts, its one service interface',
 );
 /** Engine parts a door must not drive itself: it asks the backend. */
+const ENGINE_LIBRARIES = 'onnxruntime-node|better-sqlite3|hnswlib-node|sharp|chokidar';
 const noEngineLibraries = forbid(
-  '^(onnxruntime-node|better-sqlite3|hnswlib-node|sharp|chokidar)$',
+  `^(${ENGINE_LIBRARIES})$`,
   'a door asks engine/backend.ts instead of using the engine libraries itself',
 );
 /** Below the engine facade: parts take what they need, never the Engine or the backend. */
@@ -33,9 +37,16 @@ const noFacade = forbid(
   '(^|/)(engine|backend)\\.js$',
   'engine parts take the catalog, model and paths they need, not the Engine facade above them',
 );
+const dynamicImport = ({ regex, message }) => ({
+  selector: `ImportExpression > Literal[value=/${regex.replaceAll('/', '\\/')}/]`,
+  message,
+});
 const layer = (files, patterns) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { patterns }] },
+  rules: {
+    'no-restricted-imports': ['error', { patterns }],
+    'no-restricted-syntax': ['error', ...patterns.map(dynamicImport)],
+  },
 });
 
 export default tseslint.config(
@@ -60,7 +71,8 @@ export default tseslint.config(
     files: ['src-renderer/**'],
     languageOptions: { globals: globals.browser },
   },
-  // The renderer bundles the contract's types and wording: only schemas.ts may bring zod.
+  // The renderer bundles the contract's types and wording: it depends on no package, and only
+  // schemas.ts (never bundled) brings zod.
   layer(
     ['src-main/contract/**'],
     [
@@ -68,11 +80,19 @@ export default tseslint.config(
       noWeb,
       noDoors,
       noRenderer,
-      noElectron,
-      forbid('^zod$', 'only contract/schemas.ts uses zod, so the renderer bundle carries none'),
+      forbid('^(?![./])', 'the contract has no dependencies: the renderer bundles it'),
     ],
   ),
-  layer(['src-main/contract/schemas.ts'], [noEngine, noWeb, noDoors, noRenderer, noElectron]),
+  layer(
+    ['src-main/contract/schemas.ts'],
+    [
+      noEngine,
+      noWeb,
+      noDoors,
+      noRenderer,
+      forbid('^(?![./]|zod$)', 'the schemas depend on zod alone'),
+    ],
+  ),
   layer(['src-main/web/**'], [noEngine, noDoors, noRenderer, noElectron]),
   layer(['src-main/engine/**'], [noFacade, noWeb, noDoors, noRenderer, noElectron]),
   layer(
@@ -117,7 +137,10 @@ export default tseslint.config(
         '(^zod$|contract/schemas)',
         'request validation is the engine side; it would bundle zod',
       ),
-      forbid('^(electron|node:.*)$', 'the renderer is a sandboxed web page'),
+      forbid(
+        `^(electron|node:.*|${builtinModules.join('|')}|${ENGINE_LIBRARIES})(/|$)`,
+        'the renderer is a sandboxed web page: no Node, Electron or engine library',
+      ),
     ],
   ),
   {
