@@ -75,7 +75,7 @@ export function renderMillion(
       target: '≤ 50 ms',
       measured: p50max(report.browseMs),
       met: report.browseMs.max <= 50,
-      note: `${report.browseHits} photos on the page; the catalog query the filters run, on the (camera_model, sort_day, sort_at, id) index`,
+      note: `${report.browseHits} photos on the page; Engine.listPhotos with the camera and year filters, the count included, on the (camera, sort_day, sort_at, id) index`,
     },
     {
       what: 'catalog on disk per photo',

@@ -295,11 +295,13 @@ test('a catalog from before the day counts gets them from its photos when it ope
   catalog.close();
   // Back to the schema before the listing migration, as an older Ferret left it.
   const db = new Database(file);
-  db.exec(`DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
+  db.exec(`DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
+    DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
+    DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
     DROP INDEX vectors_by_near_group; ALTER TABLE vectors DROP COLUMN near_group;
     DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
     DROP TRIGGER photo_days_update; DROP TABLE photo_days; DROP INDEX photos_by_day;
-    DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN sort_day;
+    ALTER TABLE photos DROP COLUMN sort_day;
     ALTER TABLE photos DROP COLUMN sort_at;
     CREATE INDEX photos_newest_first ON photos (coalesce(taken_at, added_at) DESC, id DESC);
     PRAGMA user_version = 2;`);
@@ -314,6 +316,122 @@ test('a catalog from before the day counts gets them from its photos when it ope
     reopened.listPhotos(1, 5).items.map((p) => path.basename(p.path)),
     ['b.jpg', 'a.jpg'],
   );
+  reopened.close();
+});
+
+/** What listCameras must say: the photos grouped by make and model, as a scan finds them. */
+function camerasByScan(file: string): unknown[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare(
+        `SELECT camera_make AS make, camera_model AS model, count(*) AS photos FROM photos
+         WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL
+         GROUP BY camera_make, camera_model ORDER BY photos DESC, make, model`,
+      )
+      .all();
+  } finally {
+    db.close();
+  }
+}
+
+test('the camera filter matches make and model together, by make alone or by model alone', () => {
+  const file = newCatalogFile();
+  const catalog = SqliteCatalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  const cameras: [string, string | null, string | null][] = [
+    ['nikon.jpg', 'NIKON CORPORATION', 'NIKON D750'],
+    ['canon.jpg', 'Canon', 'Canon EOS R5'],
+    ['iphone.jpg', 'Apple', 'iPhone 12'],
+    ['make-only.jpg', 'Leica', null],
+    ['model-only.jpg', null, 'Pixel 7'],
+    ['percent.jpg', 'Odd 100%', 'Model_1'],
+    ['none.jpg', null, null],
+  ];
+  for (const [name, cameraMake, cameraModel] of cameras) {
+    catalog.upsertPhoto(photo(folder.id, name, { cameraMake, cameraModel }));
+  }
+  const matching = (camera: string) =>
+    catalog
+      .listPhotos(0, 100, { conditions: { camera } })
+      .items.map((row) => path.basename(row.path))
+      .sort();
+  assert.deepEqual(matching('apple'), ['iphone.jpg'], 'by make alone');
+  assert.deepEqual(matching('iPhone'), ['iphone.jpg'], 'by model alone');
+  assert.deepEqual(matching('Apple iPhone 12'), ['iphone.jpg'], 'make and model together');
+  assert.deepEqual(matching('d750'), ['nikon.jpg']);
+  assert.deepEqual(matching('Canon EOS'), ['canon.jpg']);
+  assert.deepEqual(matching('leica'), ['make-only.jpg'], 'a camera that records no model');
+  assert.deepEqual(matching('pixel'), ['model-only.jpg'], 'a camera that records no make');
+  assert.deepEqual(matching('100%'), ['percent.jpg'], '% is a character, not a wildcard');
+  assert.deepEqual(matching('l_1'), ['percent.jpg'], '_ is a character, not a wildcard');
+  assert.deepEqual(matching('0%'), ['percent.jpg']);
+  assert.deepEqual(matching('on'), ['canon.jpg', 'iphone.jpg', 'nikon.jpg']);
+  assert.deepEqual(matching('Hasselblad'), []);
+  assert.equal(catalog.countPhotos({ camera: 'on' }), 3);
+  catalog.close();
+});
+
+test('the camera list follows photos added, given another camera and removed', () => {
+  const file = newCatalogFile();
+  const catalog = SqliteCatalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  const camera = (cameraMake: string | null, cameraModel: string | null) => ({
+    cameraMake,
+    cameraModel,
+  });
+  const a = catalog.upsertPhoto(photo(folder.id, 'a.jpg', camera('Apple', 'iPhone 12')));
+  catalog.upsertPhoto(photo(folder.id, 'b.jpg', camera('Apple', 'iPhone 12')));
+  const c = catalog.upsertPhoto(photo(folder.id, 'c.jpg', camera('Leica', null)));
+  const d = catalog.upsertPhoto(photo(folder.id, 'd.jpg', camera(null, null)));
+  assert.deepEqual(catalog.listCameras(), [
+    { make: 'Apple', model: 'iPhone 12', photos: 2 },
+    { make: 'Leica', model: null, photos: 1 },
+  ]);
+  assert.deepEqual(catalog.listCameras(), camerasByScan(file));
+
+  // Metadata read again with another camera (the upsert of a changed file), and a photo that
+  // gains one.
+  catalog.upsertPhoto(photo(folder.id, 'a.jpg', camera('Canon', 'Canon EOS R5')));
+  catalog.upsertPhoto(photo(folder.id, 'd.jpg', camera(null, 'Pixel 7')));
+  catalog.upsertPhoto(photo(folder.id, 'c.jpg', camera(null, null)));
+  assert.deepEqual(catalog.listCameras(), [
+    { make: null, model: 'Pixel 7', photos: 1 },
+    { make: 'Apple', model: 'iPhone 12', photos: 1 },
+    { make: 'Canon', model: 'Canon EOS R5', photos: 1 },
+  ]);
+  assert.deepEqual(catalog.listCameras(), camerasByScan(file));
+  assert.equal(catalog.countPhotos({ camera: 'leica' }), 0);
+
+  for (const id of [a, c, d]) catalog.deletePhoto(id);
+  assert.deepEqual(catalog.listCameras(), [{ make: 'Apple', model: 'iPhone 12', photos: 1 }]);
+  catalog.removeFolder(folder.id);
+  assert.deepEqual(catalog.listCameras(), []);
+  catalog.close();
+});
+
+test('a catalog from before the camera list gets it from its photos when it opens', () => {
+  const file = newCatalogFile();
+  const catalog = SqliteCatalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  catalog.upsertPhoto(photo(folder.id, 'a.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }));
+  catalog.upsertPhoto(photo(folder.id, 'b.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }));
+  catalog.upsertPhoto(photo(folder.id, 'c.jpg', { cameraModel: 'XT1635-02' }));
+  catalog.upsertPhoto(photo(folder.id, 'd.jpg'));
+  catalog.close();
+  const db = new Database(file);
+  db.exec(`DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
+    DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
+    CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
+    PRAGMA user_version = 4;`);
+  db.close();
+
+  const reopened = SqliteCatalog.open(file);
+  assert.deepEqual(reopened.listCameras(), [
+    { make: 'Apple', model: 'iPhone 6', photos: 2 },
+    { make: null, model: 'XT1635-02', photos: 1 },
+  ]);
+  assert.equal(reopened.countPhotos({ camera: 'iphone' }), 2);
   reopened.close();
 });
 

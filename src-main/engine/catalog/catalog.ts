@@ -371,9 +371,8 @@ export class SqliteCatalog implements Catalog {
 
   listCameras(): CameraCount[] {
     return this.statement(
-      `SELECT camera_make AS make, camera_model AS model, count(*) AS photos FROM photos
-       WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL
-       GROUP BY camera_make, camera_model ORDER BY photos DESC, make, model`,
+      `SELECT nullif(make, '') AS make, nullif(model, '') AS model, photos FROM cameras
+       ORDER BY photos DESC, make, model`,
     ).all() as CameraCount[];
   }
 

@@ -148,6 +148,55 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: 'cameras: the camera filter through an index, the camera list without a scan',
+    // The camera filter matches part of make and model together ("Canon" + "Canon EOS R5",
+    // "Apple" + "iPhone 12"), which no index serves over the photos. `camera` is that text as
+    // a column, indexed with the grid's order, and `cameras` (kept by triggers, as photo_days
+    // is) holds each make and model once: the filter matches the few cameras first and then
+    // seeks to their photos, and listCameras reads a few rows instead of grouping every photo.
+    // A make or model that is absent is '' in `cameras` (a primary key cannot hold NULL);
+    // photos that record neither are not a camera.
+    sql: `
+      ALTER TABLE photos ADD COLUMN camera TEXT GENERATED ALWAYS AS
+        (coalesce(camera_make, '') || ' ' || coalesce(camera_model, '')) VIRTUAL;
+      DROP INDEX photos_by_camera_day;
+      CREATE INDEX photos_by_camera_day ON photos (camera, sort_day, sort_at, id);
+
+      CREATE TABLE cameras (
+        make TEXT NOT NULL,
+        model TEXT NOT NULL,
+        photos INTEGER NOT NULL CHECK (photos > 0),
+        PRIMARY KEY (make, model)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO cameras (make, model, photos)
+        SELECT coalesce(camera_make, ''), coalesce(camera_model, ''), count(*) FROM photos
+        WHERE camera <> ' ' GROUP BY 1, 2;
+
+      CREATE TRIGGER cameras_insert AFTER INSERT ON photos WHEN NEW.camera <> ' ' BEGIN
+        INSERT INTO cameras (make, model, photos)
+          VALUES (coalesce(NEW.camera_make, ''), coalesce(NEW.camera_model, ''), 1)
+          ON CONFLICT (make, model) DO UPDATE SET photos = photos + 1;
+      END;
+      CREATE TRIGGER cameras_delete AFTER DELETE ON photos WHEN OLD.camera <> ' ' BEGIN
+        DELETE FROM cameras WHERE make = coalesce(OLD.camera_make, '')
+          AND model = coalesce(OLD.camera_model, '') AND photos = 1;
+        UPDATE cameras SET photos = photos - 1 WHERE make = coalesce(OLD.camera_make, '')
+          AND model = coalesce(OLD.camera_model, '');
+      END;
+      CREATE TRIGGER cameras_update AFTER UPDATE OF camera_make, camera_model ON photos
+        WHEN OLD.camera IS NOT NEW.camera BEGIN
+        DELETE FROM cameras WHERE make = coalesce(OLD.camera_make, '')
+          AND model = coalesce(OLD.camera_model, '') AND photos = 1;
+        UPDATE cameras SET photos = photos - 1 WHERE make = coalesce(OLD.camera_make, '')
+          AND model = coalesce(OLD.camera_model, '');
+        INSERT INTO cameras (make, model, photos)
+          SELECT coalesce(NEW.camera_make, ''), coalesce(NEW.camera_model, ''), 1
+          WHERE NEW.camera <> ' '
+          ON CONFLICT (make, model) DO UPDATE SET photos = photos + 1;
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -42,7 +42,8 @@ export function hasConditions(conditions: PhotoConditions): boolean {
 
 /**
  * The SQL condition on `photos` for these conditions, with its parameters in order. Each part
- * can use an index: the day range `photos_by_day`, the folder a range of the unique path index.
+ * can use an index: the day range `photos_by_day`, the folder a range of the unique path index,
+ * the camera `photos_by_camera_day`.
  */
 export function whereClause(conditions: PhotoConditions): { sql: string; params: unknown[] } {
   const parts: string[] = [];
@@ -65,9 +66,12 @@ export function whereClause(conditions: PhotoConditions): { sql: string; params:
   }
   if (camera !== undefined) {
     // Makers repeat their name in the model or not ("Canon" + "Canon EOS R5", "Apple" +
-    // "iPhone 12"): matching part of make and model together finds both ways of asking.
+    // "iPhone 12"): matching part of make and model together finds both ways of asking. The
+    // match runs over the library's few cameras; their photos are then found through the
+    // index on `camera` (make and model as one text, the same text as matched here).
     parts.push(
-      "(coalesce(photos.camera_make, '') || ' ' || coalesce(photos.camera_model, '')) LIKE ? ESCAPE '\\'",
+      `photos.camera IN (SELECT make || ' ' || model FROM cameras
+        WHERE make || ' ' || model LIKE ? ESCAPE '\\')`,
     );
     params.push(`%${camera.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }

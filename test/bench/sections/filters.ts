@@ -137,6 +137,9 @@ export async function runFiltersSection(options: {
     catalog.close();
     await writeFile(ready, '');
   }
+  // A library kept from an older Ferret is brought to this catalog version (read-only opens
+  // below migrate nothing).
+  SqliteCatalog.open(paths.catalog).close();
 
   const filters: { label: string; filter: PhotoFilter; keeps: (row: number) => boolean }[] = [
     {
