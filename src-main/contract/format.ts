@@ -63,7 +63,7 @@ export function describeModelProblem(problem: ModelProblem): string {
 }
 
 /** A time span as the user reads it: "40 s", "12 min", "2 h 5 min". */
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;

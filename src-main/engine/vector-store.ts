@@ -247,7 +247,10 @@ export class HnswVectorStore implements VectorStore {
     if (strategy === 'filter-first' || (strategy === undefined && count <= FILTER_FIRST_MAX)) {
       const vectors = this.catalog.vectorsMeeting(this.modelId, conditions).map((row) => ({
         id: row.photoId,
-        vector: normaliseInPlace(this.catalog.decodeVector(this.modelId, row.bytes)),
+        vector: unitVector(
+          this.catalog.decodeVector(this.modelId, row.bytes),
+          `vector for photo ${row.photoId}`,
+        ),
       }));
       return { ids: new Set(vectors.map(({ id }) => id)), vectors };
     }
@@ -433,9 +436,7 @@ export class HnswVectorStore implements VectorStore {
     exclude: ReadonlySet<number>,
     within?: ReadonlySet<number>,
   ): Promise<Neighbour[]> {
-    let queryNorm = 0;
-    for (const value of query) queryNorm += value * value;
-    queryNorm = Math.sqrt(queryNorm);
+    const point = unitVector(query, 'query vector');
     const best: Neighbour[] = [];
     let after = 0;
     let sliceEnd = performance.now() + SLICE_MS;
@@ -445,14 +446,11 @@ export class HnswVectorStore implements VectorStore {
       for (const { photoId, bytes } of rows) {
         after = photoId;
         if (exclude.has(photoId) || (within && !within.has(photoId))) continue;
-        const vector = this.catalog.decodeVector(this.modelId, bytes);
-        let dot = 0;
-        let norm = 0;
-        for (let i = 0; i < vector.length; i++) {
-          dot += vector[i]! * query[i]!;
-          norm += vector[i]! * vector[i]!;
-        }
-        const score = dot / (Math.sqrt(norm) * queryNorm);
+        const vector = unitVector(
+          this.catalog.decodeVector(this.modelId, bytes),
+          `vector for photo ${photoId}`,
+        );
+        const score = dot(vector, point);
         if (best.length < limit || score > best[best.length - 1]!.score) {
           best.push({ id: photoId, score });
           best.sort((a, b) => b.score - a.score);
@@ -510,15 +508,6 @@ export class HnswVectorStore implements VectorStore {
   private bumpGeneration(): void {
     this.catalog.setSetting(this.generationKey(), this.generation() + 1);
   }
-}
-
-/** A freshly decoded vector made unit length where it lies (a zero vector stays as it is). */
-function normaliseInPlace(vector: Float32Array): Float32Array {
-  let sumOfSquares = 0;
-  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
-  const norm = Math.sqrt(sumOfSquares);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
-  return vector;
 }
 
 /** The `limit` vectors nearest the query by cosine, best first (the vectors are unit length). */

@@ -2,9 +2,9 @@ import type { PhotoExposure } from '../../src-main/contract/api.js';
 
 export {
   describeDownloadProgress,
+  describeSpeed,
   errorMessage,
   formatBytes,
-  formatDuration,
   pictureTooLarge,
 } from '../../src-main/contract/format.js';
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   cameraName,
+  describeSpeed,
   downloadFailure,
   formatExposure,
   formatShutter,
@@ -46,4 +47,11 @@ test('the camera make is not repeated when the model already names it', () => {
   assert.equal(cameraName('Canon', 'Canon EOS 400D DIGITAL'), 'Canon EOS 400D DIGITAL');
   assert.equal(cameraName('Apple', 'iPhone 6'), 'Apple iPhone 6');
   assert.equal(cameraName(null, 'X100V'), 'X100V');
+});
+
+test('indexing speed and time left read the same in the app as in the CLI', () => {
+  assert.equal(describeSpeed({ rate: 3.24, etaSeconds: null }), '3.2/s');
+  assert.equal(describeSpeed({ rate: 3.24, etaSeconds: 42 }), '3.2/s · 42 s left');
+  assert.equal(describeSpeed({ rate: 12, etaSeconds: 300 }), '12.0/s · 5 min left');
+  assert.equal(describeSpeed({ rate: 0.5, etaSeconds: 7500 }), '0.5/s · 2 h 5 min left');
 });
