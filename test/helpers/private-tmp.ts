@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -13,5 +13,11 @@ process.env.FERRET_TEST_CACHE ??= os.tmpdir();
 const privateTmp = mkdtempSync(path.join(os.tmpdir(), `ferret-test-${process.pid}-`));
 // Open to every user like /tmp itself (sticky bit): some tests run a child as another user.
 chmodSync(privateTmp, 0o1777);
+// tsx caches what it transpiles in tsx-<uid> under the temporary folder it sees when it loads:
+// this process's loaded before TMPDIR changed, but the worker threads and processes it starts
+// would each begin with an empty cache here and transpile the engine afresh.
+const tsxCache = `tsx-${process.geteuid?.() ?? os.userInfo().username}`;
+mkdirSync(path.join(os.tmpdir(), tsxCache), { recursive: true });
+symlinkSync(path.join(os.tmpdir(), tsxCache), path.join(privateTmp, tsxCache));
 process.env.TMPDIR = privateTmp;
 process.once('exit', () => rmSync(privateTmp, { recursive: true, force: true }));
