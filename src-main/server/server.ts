@@ -118,7 +118,19 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** A picture upload as the request its schema validates: the bytes, and numbers from the URL. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A picture upload as the request its schema validates: the bytes, and the other arguments from
+ * the URL, each as JSON when it reads as JSON (limit=5, filter={"camera":"Apple"}), else as the
+ * text it is (order=newest).
+ */
 async function readPicture(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   if (!/^application\/octet-stream\b/i.test(req.headers['content-type'] ?? '')) {
     throw new HttpError(415, 'a picture must be sent as application/octet-stream');
@@ -126,9 +138,9 @@ async function readPicture(req: IncomingMessage, url: URL): Promise<Record<strin
   const picture = await readBody(req, MAX_PICTURE_BYTES, (bytes) =>
     pictureTooLarge('the picture', bytes),
   );
-  const request: Record<string, unknown> = { picture };
-  for (const [key, value] of url.searchParams) request[key] = Number(value);
-  return request;
+  // fromEntries and spread define own properties: a parameter named __proto__ stays data.
+  const fromUrl = Object.fromEntries([...url.searchParams].map(([k, v]) => [k, jsonOrText(v)]));
+  return { ...fromUrl, picture };
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {

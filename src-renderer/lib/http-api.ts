@@ -7,7 +7,10 @@ import type {
   ResponseTypes,
 } from '../../src-main/contract/api.js';
 
-/** A picture for Find similar travels as its own bytes, its other arguments in the query string. */
+/**
+ * A picture for Find similar travels as its own bytes, its other arguments (limit, step, filter,
+ * order) in the query string: a string as it is, anything else as JSON.
+ */
 function isPicture(args: object): args is RequestOf<'findSimilarToPicture'> {
   return 'picture' in args && args.picture instanceof Uint8Array;
 }
@@ -15,8 +18,10 @@ function isPicture(args: object): args is RequestOf<'findSimilarToPicture'> {
 function query(args: object): string {
   if (!isPicture(args)) return '';
   const params = new URLSearchParams();
-  if (args.limit !== undefined) params.set('limit', String(args.limit));
-  if (args.step !== undefined) params.set('step', String(args.step));
+  for (const [key, value] of Object.entries(args)) {
+    if (key === 'picture' || value === undefined) continue;
+    params.set(key, typeof value === 'string' ? value : JSON.stringify(value));
+  }
   return params.size === 0 ? '' : `?${params}`;
 }
 

@@ -234,3 +234,21 @@ test('the server itself refuses a picture over the limit and one of the wrong ty
     [ORIGINAL],
   );
 });
+
+test('a picture search keeps the filter in force, in the browser door too', async () => {
+  await page.goto(session.server.url);
+  await page.locator('.tile[data-index="0"]').waitFor();
+  await page.getByTestId('add-filter').click();
+  const panel = page.getByTestId('filter-panel');
+  await panel.getByTestId('filter-from').fill('1990');
+  await panel.getByTestId('filter-to').fill('1990');
+  await panel.getByTestId('apply-filter').click();
+  await page.getByTestId('filter-empty').waitFor();
+  // The copy of ORIGINAL would find it first; no photo of the library is from 1990.
+  await deliver('drop', 'copy.jpg', resizedCopy);
+  await page.getByTestId('pinned-picture').getByText('Similar to copy.jpg').waitFor();
+  await page.getByTestId('filter-empty').getByText(/1990/).waitFor();
+  assert.equal(await page.locator('.tile[data-name]').count(), 0);
+  await browser.screenshot('picture-06-filtered');
+  assert.deepEqual(browser.problems, []);
+});

@@ -179,6 +179,33 @@ describe('API', () => {
     assert.equal((await request('/api/getStatus', { headers: { Cookie: cookie } })).status, 405);
   });
 
+  test("a picture's other arguments cross in the query string, validated like the rest", async () => {
+    const upload = (query: string) =>
+      request(`/api/findSimilarToPicture?${query}`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/octet-stream' },
+        body: 'picture bytes',
+      });
+    const error = async (query: string) => {
+      const reply = await upload(query);
+      return `${reply.status} ${json<{ error: string }>(reply).error}`;
+    };
+    assert.match(await error('order=sideways'), /^400 findSimilarToPicture: .*at order/s);
+    const badFilter = new URLSearchParams({ filter: JSON.stringify({ orientation: 'sideways' }) });
+    assert.match(await error(badFilter.toString()), /^400 findSimilarToPicture: .*orientation/s);
+    assert.match(await error('limit=0'), /^400 findSimilarToPicture: .*at limit/s);
+    // Valid arguments (and a `picture` in the URL, which never replaces the bytes) reach the
+    // engine, which refuses for want of a model.
+    const good = new URLSearchParams({
+      limit: '3',
+      step: '1',
+      order: 'newest',
+      filter: JSON.stringify({ from: '2019', types: ['jpeg'], hasLocation: false }),
+      picture: '[1]',
+    });
+    assert.match(await error(good.toString()), /^422 .*model/s);
+  });
+
   test('engine refusals come back as 422 with their message', async () => {
     const missing = path.join(dir, 'nowhere');
     const reply = await api('addFolder', { path: missing });
