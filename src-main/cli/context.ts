@@ -6,14 +6,14 @@ import { Backend, defaultLibraryDir, ModelUnavailableError } from '../engine/bac
 import { modelProblemForCli } from './model-problem.js';
 import { createOutput, type Output } from './output.js';
 
-export interface GlobalOptions {
+interface GlobalOptions {
   library: string;
   modelDir?: string;
   providers?: ExecutionProviderName[];
   json: boolean;
 }
 
-export function globalOptions(command: Command): GlobalOptions {
+function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 

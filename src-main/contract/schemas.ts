@@ -94,7 +94,7 @@ const photoIds = z.array(photoId).min(1).max(10_000);
 /** Dates are checked as dates (and as a range) by `dayRange`, with a message that says how. */
 const filterDate = z.string().min(1).max(10);
 
-export const photoFilterSchema = z
+const photoFilterSchema = z
   .object({
     from: filterDate.optional(),
     to: filterDate.optional(),
@@ -188,7 +188,7 @@ export const requestSchemas = {
 
 export const METHODS = Object.keys(requestSchemas) as Method[];
 
-export const desktopRequestSchemas = {
+const desktopRequestSchemas = {
   showPhotoMenu: z.object({ photoId }).strict(),
   pickFolder: z.object({ purpose: z.enum(['photos', 'model']) }).strict(),
   openMap: z

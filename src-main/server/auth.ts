@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
  * origins can neither read it nor (SameSite=Strict) make the browser send it.
  */
 
-export const TOKEN_COOKIE = 'ferret_token';
+const TOKEN_COOKIE = 'ferret_token';
 
 export function newAccessToken(): string {
   return randomBytes(32).toString('base64url');

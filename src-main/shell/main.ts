@@ -7,6 +7,7 @@ import { applicationMenu } from './menus.js';
 import { handleSchemes, registerPrivilegedSchemes } from './protocol.js';
 import { createMainWindow, lockDownApp } from './window.js';
 import { defaultLogDir, LogFile } from '../engine/backend.js';
+import type { EngineEvent } from '../contract/api.js';
 import { errorMessage } from '../contract/format.js';
 
 /**
@@ -39,7 +40,8 @@ async function start(log: LogFile): Promise<void> {
     },
     onStopped: (reason) => {
       if (window !== null && !window.isDestroyed()) {
-        window.webContents.send(IpcChannel.event, { type: 'engine-stopped', reason });
+        const stopped: EngineEvent = { type: 'engine-stopped', reason };
+        window.webContents.send(IpcChannel.event, stopped);
       }
     },
   });

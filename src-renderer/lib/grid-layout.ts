@@ -34,7 +34,7 @@ export interface GridLayout {
   totalHeight: number;
 }
 
-export const HEADER_HEIGHT = 40;
+const HEADER_HEIGHT = 40;
 
 /** One section without a header holding `total` items: a plain grid. */
 export function plainSections(total: number): GridSection[] {
@@ -91,7 +91,7 @@ function lastAtOrBefore(length: number, valueAt: (i: number) => number, target: 
 }
 
 /** Index of the section holding item `index`. */
-export function sectionOfItem(layout: GridLayout, index: number): number {
+function sectionOfItem(layout: GridLayout, index: number): number {
   return lastAtOrBefore(layout.sections.length, (i) => layout.sections[i]!.start, index);
 }
 

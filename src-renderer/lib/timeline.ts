@@ -25,7 +25,7 @@ const DAY = new Intl.DateTimeFormat('en-US', {
 const SHORT_MONTH = new Intl.DateTimeFormat('en-US', { month: 'short', timeZone: 'UTC' });
 
 /** "March 2020" for a month key, "Sat, March 14, 2020" for a day key. */
-export function timelineLabel(key: string): string {
+function timelineLabel(key: string): string {
   return (key.length > 7 ? DAY : MONTH).format(keyDate(key));
 }
 

@@ -71,7 +71,7 @@ function parsePort(value: string): number {
 
 export const serveCommand = new Command('serve')
   .description('open the Ferret app in a browser, reachable from this machine only')
-  .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', parsePort, 0)
+  .option('--port <n>', 'port on 127.0.0.1; 0 takes any free port', parsePort, 0)
   .option('--open', 'open the address in the default browser', false)
   .action(async (options: ServeOptions, command: Command) => {
     await withBackend(command, (backend) => serve(backend, options));
