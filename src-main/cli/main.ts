@@ -65,7 +65,7 @@ try {
   const tooLong = process.argv.slice(2).find((arg) => arg.length > MAX_ARGUMENT_LENGTH);
   if (tooLong !== undefined) {
     throw new UserError(
-      `an argument of ${tooLong.length} characters is longer than any Ferret takes (at most ${MAX_ARGUMENT_LENGTH}; search text at most ${MAX_QUERY_LENGTH})`,
+      `an argument of ${tooLong.length} characters is longer than any Ferret takes (at most ${MAX_ARGUMENT_LENGTH}; a search reads the first ${MAX_QUERY_LENGTH} of its text)`,
     );
   }
   await program.parseAsync();

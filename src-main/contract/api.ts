@@ -11,9 +11,9 @@ export const EXECUTION_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
 export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 
 /**
- * The longest search text any door accepts. CLIP reads 77 tokens, which no sensible query
- * needs more than a few hundred characters for; far longer text only costs the tokenizer.
- * The search box holds no more, so the app never sends a query the engine refuses.
+ * The most of a search text any door reads; the rest is cut. CLIP reads 77 tokens, which no
+ * sensible query needs more than a few hundred characters for; far longer text only costs
+ * the tokenizer. The search box holds no more, and says so when it is full.
  */
 export const MAX_QUERY_LENGTH = 1000;
 
