@@ -19,7 +19,7 @@ function globalOptions(command: Command): GlobalOptions {
 
 /**
  * Opens the library's backend for one command, holding the library's lock (one writer at a
- * time), and always closes it, so the index is saved and the lock released. A
+ * time), and always closes it, so the vector index is saved and the lock released. A
  * missing model is worded here, while the backend can still say which model
  * `ferret models fetch` gets.
  */

@@ -198,8 +198,6 @@ export interface PhotoDetails {
   photo: PhotoSummary;
   /** Size of the file on disk now; null when it cannot be read. */
   fileBytes: number | null;
-  /** jpeg, png, webp, heic, …; null when the file was never read. */
-  format: string | null;
   /**
    * When the photo was taken: the camera's date (EXIF) when it wrote one, else the file's
    * modification date, and which of the two it is.

@@ -646,7 +646,6 @@ export class Engine {
     return {
       photo,
       fileBytes: stat?.isFile() ? stat.size : null,
-      format: row.format,
       date,
       lens: capture?.lens ?? null,
       exposure: {

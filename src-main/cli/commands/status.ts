@@ -21,8 +21,8 @@ export const statusCommand = new Command('status')
           ...(status.vectorIndex && status.vectorIndex.state !== 'ready'
             ? [
                 status.vectorIndex.state === 'loading'
-                  ? 'search index: opening'
-                  : `search index: rebuilding (it was ${status.vectorIndex.reason}), ${status.vectorIndex.done} of ${status.vectorIndex.total} photos; searches are exact and slower meanwhile`,
+                  ? 'vector index: opening'
+                  : `vector index: rebuilding (it was ${status.vectorIndex.reason}), ${status.vectorIndex.done} of ${status.vectorIndex.total} photos; searches are exact and slower meanwhile`,
               ]
             : []),
           `model: ${status.model.problem ? `none — ${modelProblemForCli(status.model.problem, status.model)}` : `${status.model.name} (${backend.modelDir})`}`,
