@@ -295,7 +295,9 @@ test('a catalog from before the day counts gets them from its photos when it ope
   catalog.close();
   // Back to the schema before the listing migration, as an older Ferret left it.
   const db = new Database(file);
-  db.exec(`DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
+  db.exec(`DROP INDEX photos_by_format_day; DROP INDEX photos_by_shape_day; DROP INDEX photos_by_located_day;
+    ALTER TABLE photos DROP COLUMN shape; ALTER TABLE photos DROP COLUMN located;
+    DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
     DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
     DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
     DROP INDEX vectors_by_near_group; ALTER TABLE vectors DROP COLUMN near_group;
@@ -372,6 +374,34 @@ test('the camera filter matches make and model together, by make alone or by mod
   catalog.close();
 });
 
+test('orientation, location and file type filters keep what they say, through their indexes', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const sized = (width: number | null, height: number | null) => ({ width, height });
+  catalog.upsertPhoto(photo(folder.id, 'tall.heic', { ...sized(3000, 4000), format: 'heic' }));
+  catalog.upsertPhoto(
+    photo(folder.id, 'wide.jpg', {
+      ...sized(4000, 3000),
+      format: 'jpeg',
+      gps: { latitude: 50.8, longitude: 4.7 },
+    }),
+  );
+  catalog.upsertPhoto(photo(folder.id, 'square.png', { ...sized(1000, 1000), format: 'png' }));
+  catalog.upsertPhoto(photo(folder.id, 'unknown.jpg', { ...sized(null, null), format: 'jpeg' }));
+  const names = (conditions: Parameters<Catalog['countPhotos']>[0]) =>
+    catalog
+      .listPhotos(0, 10, { conditions })
+      .items.map((row) => path.basename(row.path))
+      .sort();
+  assert.deepEqual(names({ orientation: 'portrait' }), ['tall.heic']);
+  assert.deepEqual(names({ orientation: 'landscape' }), ['wide.jpg']);
+  assert.deepEqual(names({ hasLocation: true }), ['wide.jpg']);
+  assert.deepEqual(names({ hasLocation: false }), ['square.png', 'tall.heic', 'unknown.jpg']);
+  assert.deepEqual(names({ formats: ['jpeg', 'png'] }), ['square.png', 'unknown.jpg', 'wide.jpg']);
+  assert.equal(catalog.countPhotos({ orientation: 'landscape', hasLocation: true }), 1);
+  catalog.close();
+});
+
 test('the camera list follows photos added, given another camera and removed', () => {
   const file = newCatalogFile();
   const catalog = SqliteCatalog.open(file);
@@ -420,7 +450,9 @@ test('a catalog from before the camera list gets it from its photos when it open
   catalog.upsertPhoto(photo(folder.id, 'd.jpg'));
   catalog.close();
   const db = new Database(file);
-  db.exec(`DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
+  db.exec(`DROP INDEX photos_by_format_day; DROP INDEX photos_by_shape_day; DROP INDEX photos_by_located_day;
+    ALTER TABLE photos DROP COLUMN shape; ALTER TABLE photos DROP COLUMN located;
+    DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
     DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
     CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
     PRAGMA user_version = 4;`);

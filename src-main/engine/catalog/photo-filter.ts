@@ -43,7 +43,7 @@ export function hasConditions(conditions: PhotoConditions): boolean {
 /**
  * The SQL condition on `photos` for these conditions, with its parameters in order. Each part
  * can use an index: the day range `photos_by_day`, the folder a range of the unique path index,
- * the camera `photos_by_camera_day`.
+ * the camera, file type, orientation and location their own (camera, format, shape, located).
  */
 export function whereClause(conditions: PhotoConditions): { sql: string; params: unknown[] } {
   const parts: string[] = [];
@@ -81,12 +81,12 @@ export function whereClause(conditions: PhotoConditions): { sql: string; params:
   }
   if (orientation !== undefined) {
     // Width and height are as the photo is shown, after its EXIF orientation.
-    parts.push(
-      orientation === 'portrait' ? 'photos.height > photos.width' : 'photos.width > photos.height',
-    );
+    parts.push('photos.shape = ?');
+    params.push(orientation);
   }
   if (hasLocation !== undefined) {
-    parts.push(hasLocation ? 'photos.gps_lat IS NOT NULL' : 'photos.gps_lat IS NULL');
+    parts.push('photos.located = ?');
+    params.push(hasLocation ? 1 : 0);
   }
   return { sql: parts.length === 0 ? '1' : parts.join(' AND '), params };
 }

@@ -57,6 +57,12 @@ export interface StrategyPoint {
 
 export interface FiltersReport {
   photos: number;
+  /** How busy the machine was over the whole section. */
+  machine: {
+    othersShare: number | null;
+    loadAverage: { mean: number; max: number };
+    cores: number;
+  };
   queries: number;
   filterFirstMax: number;
   strategies: StrategyPoint[];
@@ -123,6 +129,7 @@ export async function runFiltersSection(options: {
   const paths = libraryPaths(libraryDir);
   const photosRoot = path.join(libraryDir, 'photos');
 
+  const sectionLoad = new CpuLoadMonitor();
   log(`filters: ${photos.toLocaleString('en')} synthetic photos`);
   const matrix = clusteredVectors({ ...CLIP_LIKE, count: photos, dimensions });
   const exact = new ExactSearch(matrix, dimensions);
@@ -347,6 +354,11 @@ export async function runFiltersSection(options: {
   const autoFilterFirst = auto.kept * photos <= FILTER_FIRST_MAX;
   return {
     photos,
+    machine: {
+      othersShare: sectionLoad.othersShare(),
+      loadAverage: sectionLoad.loadAverage(),
+      cores: os.cpus().length,
+    },
     queries,
     filterFirstMax: FILTER_FIRST_MAX,
     strategies,
@@ -418,7 +430,7 @@ export function filtersSection(report: FiltersReport, measuredOn: string): strin
   ]);
   return `${FILTERS_HEADING}
 
-Measured by \`npm run bench -- --only filters\` on ${measuredOn}, on a synthetic library of ${report.photos.toLocaleString('en')} photos (the clustered CLIP-like vectors of the vector-index section, with metadata spread so that each filter below keeps a known share), ${report.queries} queries each, k = ${K}, recall against exact search over the photos the filter keeps.
+Measured by \`npm run bench -- --only filters\` on ${measuredOn}; while it ran, ${busy(report.machine)}. On a synthetic library of ${report.photos.toLocaleString('en')} photos (the clustered CLIP-like vectors of the vector-index section, with metadata spread so that each filter below keeps a known share), ${report.queries} queries each, k = ${K}, recall against exact search over the photos the filter keeps.
 
 **Which strategy.** Filter first (read the kept photos' vectors from the catalog in one query and score them all) against walking the HNSW graph and skipping the photos the filter does not keep (hnswlib's filter callback). Both include finding the kept photos in the catalog:
 
@@ -474,10 +486,7 @@ function textParagraph(report: FiltersReport): string {
   const met = text.ms.p50 <= TEXT_TARGET_MS && text.recallAt10 >= 0.95;
   const rest = text.ms.p50 - parts.towerMs.p50;
   const speedUp = parts.towerOneThreadMs.p50 / parts.towerMs.p50;
-  const load =
-    parts.othersShare === null
-      ? `load average ${fixed(parts.loadAverage.mean, 1)} on ${parts.cores} cores`
-      : `other processes used ${percent0(parts.othersShare)} of the CPU, load average ${fixed(parts.loadAverage.mean, 1)} (highest ${fixed(parts.loadAverage.max, 1)}) on ${parts.cores} cores`;
+  const load = busy(parts);
   const over = text.ms.p50 - TEXT_TARGET_MS;
   const why = met
     ? `**Met**, with ${ms(-over)} to spare.`
@@ -502,6 +511,14 @@ function browseParagraph(report: FiltersReport): string {
         `${row.filter} (${ms(row.ms.p50)}: the count ${ms(row.countMs.p50)}, ${row.countIndex === null ? 'reading every photo since no index serves the filter' : `searching ${row.countIndex}`})`,
     )
     .join('; ')}.`;
+}
+
+/** How busy the machine was, in the report's words. */
+function busy(machine: FiltersReport['machine']): string {
+  const load = `load average ${fixed(machine.loadAverage.mean, 1)} (highest ${fixed(machine.loadAverage.max, 1)}) on ${machine.cores} cores`;
+  return machine.othersShare === null
+    ? load
+    : `other processes used ${percent0(machine.othersShare)} of the CPU, ${load}`;
 }
 
 function percent0(share: number): string {
