@@ -117,6 +117,14 @@ const searchQuery = z
   .trim()
   .transform((text) => text.slice(0, MAX_QUERY_LENGTH));
 
+/** What every search (text, similar, by picture) takes beside what it searches with. */
+const searchOptions = {
+  limit,
+  step: relevanceStep,
+  filter: photoFilterSchema.optional(),
+  order: photoOrder,
+};
+
 export const requestSchemas = {
   getStatus: noArgs,
   listPhotos: z
@@ -132,24 +140,8 @@ export const requestSchemas = {
   getPhoto: z.object({ photoId }).strict(),
   listUnreadablePhotos: noArgs,
   getPhotoDetails: z.object({ photoId }).strict(),
-  searchText: z
-    .object({
-      query: searchQuery,
-      limit,
-      step: relevanceStep,
-      filter: photoFilterSchema.optional(),
-      order: photoOrder,
-    })
-    .strict(),
-  findSimilar: z
-    .object({
-      photoId,
-      limit,
-      step: relevanceStep,
-      filter: photoFilterSchema.optional(),
-      order: photoOrder,
-    })
-    .strict(),
+  searchText: z.object({ query: searchQuery, ...searchOptions }).strict(),
+  findSimilar: z.object({ photoId, ...searchOptions }).strict(),
   findSimilarToPicture: z
     .object({
       picture: z
@@ -158,10 +150,7 @@ export const requestSchemas = {
         .refine((bytes) => bytes.length <= MAX_PICTURE_BYTES, {
           error: (issue) => pictureTooLarge('the picture', (issue.input as Uint8Array).length),
         }),
-      limit,
-      step: relevanceStep,
-      filter: photoFilterSchema.optional(),
-      order: photoOrder,
+      ...searchOptions,
     })
     .strict(),
   listCameras: noArgs,

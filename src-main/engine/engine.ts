@@ -57,7 +57,7 @@ import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { movePhotosToTrash } from './library/trash.js';
 import { removeStrayTemporaryFiles, removeUnusedPreviews } from './library/thumbnail-store.js';
-import { readCaptureSettings } from './media/metadata.js';
+import { NO_CAPTURE_SETTINGS, readCaptureSettings } from './media/metadata.js';
 import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
 import { PhotoSearch, type SearchOptions } from './search/photo-search.js';
@@ -642,20 +642,8 @@ export class Engine {
     const capture =
       missing === null && row.status === 'indexed'
         ? await readCaptureSettings(row.path, row.format)
-        : null;
-    return {
-      photo,
-      fileBytes: stat?.isFile() ? stat.size : null,
-      date,
-      lens: capture?.lens ?? null,
-      exposure: {
-        aperture: capture?.aperture ?? null,
-        shutterSeconds: capture?.shutterSeconds ?? null,
-        iso: capture?.iso ?? null,
-        focalLength: capture?.focalLength ?? null,
-      },
-      missing,
-    };
+        : NO_CAPTURE_SETTINGS;
+    return { photo, fileBytes: stat?.isFile() ? stat.size : null, date, ...capture, missing };
   }
 
   private whyMissing(folderId: number, file: string): string {

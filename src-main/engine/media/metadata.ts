@@ -1,4 +1,5 @@
 import exifr from 'exifr';
+import type { PhotoDetails } from '../../contract/api.js';
 import {
   CAPTURE_TAGS,
   describeExif,
@@ -53,13 +54,13 @@ async function readExif(source: ImageSource): Promise<ExifFields> {
 }
 
 /** How the photo was taken, beyond what the catalog keeps: read from the file when asked. */
-export interface CaptureSettings {
-  lens: string | null;
-  aperture: number | null;
-  shutterSeconds: number | null;
-  iso: number | null;
-  focalLength: number | null;
-}
+export type CaptureSettings = Pick<PhotoDetails, 'lens' | 'exposure'>;
+
+/** A file whose capture settings are not read (gone, or never decoded). */
+export const NO_CAPTURE_SETTINGS: CaptureSettings = {
+  lens: null,
+  exposure: { aperture: null, shutterSeconds: null, iso: null, focalLength: null },
+};
 
 /**
  * The lens and exposure of a photo file (`format` as the catalog records it). exifr reads only
@@ -89,10 +90,12 @@ export async function readCaptureSettings(
   const make = exifText(exif.LensMake);
   return {
     lens: model !== null && make !== null && !model.startsWith(make) ? `${make} ${model}` : model,
-    aperture: positive(exif.FNumber),
-    shutterSeconds: positive(exif.ExposureTime),
-    iso: positive(Array.isArray(exif.ISO) ? exif.ISO[0] : exif.ISO),
-    focalLength: positive(exif.FocalLength),
+    exposure: {
+      aperture: positive(exif.FNumber),
+      shutterSeconds: positive(exif.ExposureTime),
+      iso: positive(Array.isArray(exif.ISO) ? exif.ISO[0] : exif.ISO),
+      focalLength: positive(exif.FocalLength),
+    },
   };
 }
 
