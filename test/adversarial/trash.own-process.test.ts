@@ -18,7 +18,9 @@ let engine: Engine;
 
 before(async () => {
   root = await tempDir('trash');
-  // The freedesktop.org trash under this test's own home: `trash` reads both at import.
+  // The freedesktop.org trash under this test's own home: `trash` reads both at import, so
+  // this file runs in a process of its own (*.own-process.test.ts), where nothing imported it
+  // before.
   process.env.HOME = path.join(root, 'home');
   process.env.XDG_DATA_HOME = path.join(root, 'home', '.local', 'share');
   await mkdir(process.env.XDG_DATA_HOME, { recursive: true });
