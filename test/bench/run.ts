@@ -36,7 +36,11 @@ import { runPipelineSection, type ModelVariant } from './sections/pipeline.js';
 import { runQuerySection, type LibraryUnderTest } from './sections/queries.js';
 import { manifestIn } from './sections/stages.js';
 import { runVectorSection } from './sections/vectors.js';
-import { runMillionSection, type MillionConfig } from './sections/million.js';
+import {
+  prepareMillionLibrary,
+  runMillionSection,
+  type MillionConfig,
+} from './sections/million.js';
 import { MILLION_END, MILLION_START, renderMillion, spliceMillion } from './million-report.js';
 import { runHeicSection, type HeicReport } from './sections/heic.js';
 import { runDuplicatesSection } from './sections/duplicates.js';
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
       photos: { type: 'string' },
       'reconcile-files': { type: 'string' },
       'indexed-photos': { type: 'string' },
+      prepare: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       },
       config,
       outDir,
+      values.prepare,
     );
     return;
   }
@@ -303,15 +309,23 @@ function markdownFile(mode: BenchConfig['mode'], outDir: string): string {
 }
 
 /**
- * `npm run bench -- --million [--photos N] [--reconcile-files N]`: the million-photo library
- * on its own (it takes most of an hour at a million, for the index build), written into its
- * section of BENCHMARKS.md (with --quick: a small library, into the quick Markdown).
+ * `npm run bench -- --million [--photos N] [--indexed-photos N] [--reconcile-files N]`: the
+ * million-photo library on its own (it takes most of an hour at a million, for the index build),
+ * written into its section of BENCHMARKS.md (with --quick: a small library, into the quick
+ * Markdown). With `--prepare` it only makes the cached library, measuring nothing.
  */
 async function runMillion(
   million: MillionConfig,
   config: BenchConfig,
   outDir: string,
+  prepareOnly: boolean,
 ): Promise<void> {
+  if (prepareOnly) {
+    const models = await benchModels(config.modelSize);
+    const library = await prepareMillionLibrary(million, models.fp32Dir);
+    log(`the library is ready in ${library.libraryDir}`);
+    return;
+  }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'ferret-bench-million-'));
   try {
     const machine = describeMachine();

@@ -365,6 +365,26 @@ test('an index for other dimensions or another model is not used', async () => {
   other.catalog.close();
 });
 
+test('an index whose description lists its photos as numbers, as Ferret wrote it before, is read as it is', async () => {
+  const library = await savedLibrary();
+  const sidecar = `${library.indexFile}.json`;
+  const description = JSON.parse(readFileSync(sidecar, 'utf8')) as { ids: string };
+  const bytes = Buffer.from(description.ids, 'base64');
+  const listed = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32LE(i * 4));
+  assert.deepEqual(
+    listed,
+    Array.from({ length: 80 }, (_, i) => i + 1),
+  );
+  writeFileSync(sidecar, JSON.stringify({ ...description, ids: listed }));
+  const reopened = library.reopen();
+  assert.deepEqual([reopened.rebuilt, reopened.size], [false, 80]);
+  assert.deepEqual(
+    library.queries.map((query) => reopened.search(query, 10)),
+    library.answers,
+  );
+  library.catalog.close();
+});
+
 test('syncFrom brings an index saved before later catalog writes in line with the catalog', async () => {
   const library = await savedLibrary();
   const { catalog, modelId } = library;

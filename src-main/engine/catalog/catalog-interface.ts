@@ -77,6 +77,8 @@ export interface Catalog {
   getPhotoByPath(photoPath: string): PhotoRow | undefined;
   findPhotosByHash(contentHash: string): PhotoRow[];
   photosInFolder(folderId: number): PhotoRow[];
+  /** A page of the folder's photos by id, after `afterId`: a large folder read a page at a time. */
+  photosInFolderAfter(folderId: number, afterId: number, limit: number): PhotoRow[];
   photoIdsInFolder(folderId: number): number[];
   /** A renamed or moved file: same photo (id, metadata, vectors), new place. */
   movePhoto(photoId: number, newPath: string, newFolderId: number): void;

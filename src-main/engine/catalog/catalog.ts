@@ -276,6 +276,12 @@ export class SqliteCatalog implements Catalog {
     ).all(folderId) as PhotoRow[];
   }
 
+  photosInFolderAfter(folderId: number, afterId: number, limit: number): PhotoRow[] {
+    return this.statement(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE folder_id = ? AND id > ? ORDER BY id LIMIT ?`,
+    ).all(folderId, afterId, limit) as PhotoRow[];
+  }
+
   photoIdsInFolder(folderId: number): number[] {
     return this.statement('SELECT id FROM photos WHERE folder_id = ? ORDER BY id')
       .pluck()

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Catalog, FolderRow, JobInput, PhotoRow } from '../catalog/catalog.js';
 import { libraryFolderProblem } from './folder-availability.js';
 import { isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
@@ -27,15 +28,22 @@ export function describeScanProblems(problems: readonly ScanProblem[]): string |
 /** What reconciling reads and writes in the catalog: a folder's photos, its status, the queue. */
 export type ReconcileCatalog = Pick<
   Catalog,
-  'photosInFolder' | 'photoIdsInFolder' | 'setFolderStatus' | 'enqueueJobs' | 'transaction'
+  'photosInFolderAfter' | 'photoIdsInFolder' | 'setFolderStatus' | 'enqueueJobs'
 >;
+
+/**
+ * Rows read, files compared and jobs queued between two yields: a folder of a million photos
+ * is reconciled at start-up while queries are answered, so no step may hold the thread for
+ * long (reading all its rows in one query took half a second at 200,000).
+ */
+const RECONCILE_SLICE = 2000;
 
 /**
  * Compares a folder on disk with the catalog and queues what differs: new and changed files
  * (by size and mtime, so nothing unchanged is read again), photos that still need work, and
  * photos no longer on disk. A folder that cannot be read at all (an unplugged drive), or that
  * is empty where photos were, is marked unavailable and nothing is removed; photos below a
- * subfolder that could not be read stay.
+ * subfolder that could not be read stay. Works a slice at a time, yielding between slices.
  */
 export async function reconcileFolder(
   catalog: ReconcileCatalog,
@@ -48,22 +56,32 @@ export async function reconcileFolder(
     return { available: false, reason: problem };
   }
   const scan = await scanFolder(folder.path);
-  const known = new Map(catalog.photosInFolder(folder.id).map((photo) => [photo.path, photo]));
+  const known = new Map<string, PhotoRow>();
+  for (let after = 0; ;) {
+    const page = catalog.photosInFolderAfter(folder.id, after, RECONCILE_SLICE);
+    if (page.length === 0) break;
+    for (const photo of page) known.set(photo.path, photo);
+    after = page.at(-1)!.id;
+    await yieldToOthers();
+  }
   const jobs: JobInput[] = [];
   let unchanged = 0;
-  for (const file of scan.files) {
-    const photo = known.get(file.path);
-    known.delete(file.path);
-    if (
-      photo !== undefined &&
-      photo.size === file.size &&
-      photo.mtimeMs === file.mtimeMs &&
-      !needsWork(photo)
-    ) {
-      unchanged++;
-    } else {
-      jobs.push({ path: file.path, folderId: folder.id, kind: 'index', priority: file.mtimeMs });
+  for (let start = 0; start < scan.files.length; start += RECONCILE_SLICE) {
+    for (const file of scan.files.slice(start, start + RECONCILE_SLICE)) {
+      const photo = known.get(file.path);
+      known.delete(file.path);
+      if (
+        photo !== undefined &&
+        photo.size === file.size &&
+        photo.mtimeMs === file.mtimeMs &&
+        !needsWork(photo)
+      ) {
+        unchanged++;
+      } else {
+        jobs.push({ path: file.path, folderId: folder.id, kind: 'index', priority: file.mtimeMs });
+      }
     }
+    await yieldToOthers();
   }
   // A loop's photos are read elsewhere; what is behind a folder that could not be read, or a
   // link to a drive that is not there, is only out of sight and stays.
@@ -78,10 +96,14 @@ export async function reconcileFolder(
       kind: 'remove',
       priority: photo.mtimeMs,
     }));
-  catalog.transaction(() => {
-    catalog.enqueueJobs([...jobs, ...removals]);
-    catalog.setFolderStatus(folder.id, 'ok', describeScanProblems(scan.problems));
-  });
+  // Queued a slice per transaction: a job queued twice is one job, so a run cut short between
+  // slices loses nothing the next reconcile does not queue again.
+  const queue = [...jobs, ...removals];
+  for (let start = 0; start < queue.length; start += RECONCILE_SLICE) {
+    catalog.enqueueJobs(queue.slice(start, start + RECONCILE_SLICE));
+    await yieldToOthers();
+  }
+  catalog.setFolderStatus(folder.id, 'ok', describeScanProblems(scan.problems));
   return {
     available: true,
     scanned: scan.files.length,

@@ -7,6 +7,7 @@ import {
   type VectorIndexFiles,
   type Sidecar,
 } from './index-files.js';
+import { PhotoIdSet } from './photo-id-set.js';
 import { sha256OfFileSync } from '../util/sha256.js';
 import { unitVector } from '../util/vectors.js';
 
@@ -65,7 +66,7 @@ export class VectorIndex {
   private constructor(
     private readonly graph: Graph,
     /** Labels in the graph that are not marked deleted. */
-    private readonly live: Set<number>,
+    private readonly live: PhotoIdSet,
     private readonly files: VectorIndexFiles,
     readonly modelKey: string,
     readonly dimensions: number,
@@ -131,7 +132,7 @@ export class VectorIndex {
     );
     return new VectorIndex(
       graph,
-      new Set(),
+      new PhotoIdSet(),
       files,
       options.modelKey,
       options.dimensions,
@@ -146,7 +147,7 @@ export class VectorIndex {
     graph: Graph,
     sidecar: Sidecar,
   ): VectorIndex {
-    const live = new Set(sidecar.ids);
+    const live = PhotoIdSet.of(sidecar.ids);
     if (live.size !== sidecar.ids.length || live.size > graph.getCurrentCount()) {
       return VectorIndex.empty(options, 'damaged (its description does not fit the graph)');
     }
@@ -273,7 +274,7 @@ export class VectorIndex {
   /** Removes every photo not in `keep`; returns how many went. */
   removeAllBut(keep: ReadonlySet<number>): number {
     let removed = 0;
-    for (const id of [...this.live]) {
+    for (const id of this.live.sorted()) {
       if (!keep.has(id) && this.remove(id)) removed++;
     }
     return removed;
@@ -296,8 +297,8 @@ export class VectorIndex {
       )
         differences.different.push(photoId);
     }
+    // In ascending order, as the set lists them.
     for (const id of this.live) if (!wanted.has(id)) differences.extra.push(id);
-    differences.extra.sort((a, b) => a - b);
     return differences;
   }
 
@@ -310,7 +311,7 @@ export class VectorIndex {
   async save(): Promise<boolean> {
     if (!this.changed) return false;
     if (this.writing) throw new Error(`the index for ${this.modelKey} is already being saved`);
-    const ids = Array.from(Uint32Array.from(this.live).sort());
+    const ids = this.live.sorted();
     this.writing = true;
     try {
       await writeVectorIndexFiles(this.files, (file) => this.graph.writeIndex(file), {
