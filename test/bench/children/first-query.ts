@@ -5,8 +5,7 @@
  * idle, then warm latencies of text queries and their parts, and of find-similar.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Engine } from '../../../src-main/engine/engine.js';
-import { silentLogger } from '../../../src-main/engine/util/logger.js';
+import { openLibrary } from './open-library.js';
 import { childArgs, emit } from './protocol.js';
 import { peakRssMiB, rssMiB } from '../memory.js';
 import { latencies } from '../stats.js';
@@ -49,13 +48,7 @@ const args = childArgs<FirstQueryArgs>();
 const [first, ...rest] = args.queries;
 if (first === undefined) throw new Error('first-query needs at least one query');
 
-const opening = performance.now();
-const engine = await Engine.open({
-  libraryDir: args.libraryDir,
-  modelDir: args.modelDir,
-  logger: silentLogger,
-});
-const openMs = performance.now() - opening;
+const { engine, openMs } = await openLibrary(args);
 const rssOpenMiB = rssMiB();
 
 // The first query, in the steps Engine.searchText takes on its own when nothing is loaded yet,

@@ -4,8 +4,7 @@
  * process idle, reports its memory and times the library's browsing and search calls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Engine } from '../../../src-main/engine/engine.js';
-import { silentLogger } from '../../../src-main/engine/util/logger.js';
+import { openLibrary } from './open-library.js';
 import { childArgs, emit } from './protocol.js';
 import { rssMiB } from '../memory.js';
 import { latencies } from '../stats.js';
@@ -38,13 +37,7 @@ const REPEATS = 20;
 const MIB = 1024 * 1024;
 
 const args = childArgs<MillionStartArgs>();
-const opening = performance.now();
-const engine = await Engine.open({
-  libraryDir: args.libraryDir,
-  modelDir: args.modelDir,
-  logger: silentLogger,
-});
-const openMs = performance.now() - opening;
+const { engine, openMs, openedAt } = await openLibrary(args);
 emit('open');
 // Whether the index was still being read when the question came: then it is answered exactly.
 const indexState = engine.vectors!.status().state;
@@ -53,7 +46,7 @@ else await engine.findSimilar(args.similarIds[0]!, { limit: K });
 emit('answered', { indexState, indexStateAfter: engine.vectors!.status().state });
 // From opening until the index is read and answers: what a Find similar would wait for it.
 await engine.vectors!.whenOpened();
-const indexReadMs = performance.now() - opening;
+const indexReadMs = performance.now() - openedAt;
 if (args.firstOnly) {
   await engine.close();
   emit('result', { openMs, indexReadMs });
