@@ -1,10 +1,18 @@
 import { lstat, realpath } from 'node:fs/promises';
-import trash from 'trash';
+import type trash from 'trash';
 import type { TrashResult } from '../../contract/api.js';
 import { errorMessage } from '../../contract/format.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { VectorStore } from '../vector-store.js';
 import { removeUnusedPreviews, type PreviewDirs } from './thumbnail-store.js';
+
+/**
+ * `trash` is loaded on first use, not with the engine: importing it costs about 0.2 CPU-s,
+ * paid by every CLI command and every engine start although few of them move anything.
+ */
+async function loadTrash(): Promise<typeof trash> {
+  return (await import('trash')).default;
+}
 
 /**
  * Moves library photos to the operating system's trash, never deleting anything for good:
@@ -43,7 +51,8 @@ export async function movePhotosToTrash(
       }
       const stat = await lstat(file);
       if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
-      await trash(file, { glob: false });
+      const moveToTrash = await loadTrash();
+      await moveToTrash(file, { glob: false });
       result.freedBytes += stat.size;
     } catch (error) {
       result.failed.push({ photoId, reason: `${photo.path}: ${errorMessage(error)}` });
