@@ -125,6 +125,10 @@ export class LiveLibrary {
       clearInterval(this.retryTimer);
       this.retryTimer = null;
     }
+    this.tellWaiters();
+  }
+
+  private tellWaiters(): void {
     for (const listener of [...this.stateListeners]) listener();
   }
 
@@ -210,7 +214,7 @@ export class LiveLibrary {
   /**
    * Resolves once the library is idle with no job queued for a folder that can be read
    * (delayed removals included); rejects when work stopped on a problem such as a full disk.
-   * Woken by state changes, never by polling.
+   * Woken by state changes and by the end of each retry pass, never by polling.
    */
   settled(): Promise<void> {
     const { catalog } = this;
@@ -221,6 +225,9 @@ export class LiveLibrary {
           return true;
         }
         if (this.state !== 'idle' && this.state !== 'stopped') return false;
+        // A retry pass may be scanning a folder that came back (or lost its loop), and what
+        // that scan finds is queued only as it goes.
+        if (this.retrying !== null) return false;
         const queued =
           catalog.nextJobTime('index') !== undefined || catalog.nextJobTime('remove') !== undefined;
         if (queued && this.state === 'idle') return false;
@@ -320,6 +327,7 @@ export class LiveLibrary {
     if (this.state === 'stopped' || this.retrying !== null) return Promise.resolve();
     this.retrying = this.retryPass().finally(() => {
       this.retrying = null;
+      this.tellWaiters();
     });
     return this.retrying;
   }
