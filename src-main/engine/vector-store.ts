@@ -8,7 +8,7 @@ import {
   type VectorIndexOptions,
 } from './vector-index/vector-index.js';
 import type { Logger } from './util/logger.js';
-import { dot, unitVector } from './util/vectors.js';
+import { isUnitLength, similarity, sumOfSquaresOf, unitVector } from './util/vectors.js';
 import type { PhotoConditions } from './catalog/photo-filter.js';
 import { errorMessage } from '../contract/format.js';
 
@@ -19,8 +19,11 @@ import { errorMessage } from '../contract/format.js';
 const SLICE_MS = 40;
 /** At most this many vectors per slice of a rebuild, however fast the machine. */
 const REBUILD_SLICE_VECTORS = 256;
-/** Vectors read from the catalog per query while the index is rebuilt. */
-const EXACT_CHUNK = 2048;
+/**
+ * Vectors read from the catalog at a time by an exact search (8 MB at 512 dimensions): a few
+ * milliseconds of scoring, well inside a slice.
+ */
+const EXACT_CHUNK = 8192;
 /** How often a rebuild records its progress for other processes (`ferret status`). */
 const PROGRESS_EVERY_MS = 1000;
 /** A recorded rebuild progress older than this is from a process that is gone. */
@@ -443,7 +446,9 @@ export class HnswVectorStore implements VectorStore {
 
   /**
    * Exact cosine search over the catalog's vectors, a chunk at a time between other work;
-   * null when `giveUp` says so between chunks (the index became ready to answer instead).
+   * null when `giveUp` says so between chunks (the index became ready to answer instead). Each
+   * vector is decoded from its float16 bytes into one reused array and scored as the index
+   * scores it; the best `limit` are kept in a heap.
    */
   private async exactSearch(
     query: Float32Array,
@@ -453,33 +458,31 @@ export class HnswVectorStore implements VectorStore {
     giveUp: () => boolean = () => false,
   ): Promise<Neighbour[] | null> {
     const point = unitVector(query, 'query vector');
-    const best: Neighbour[] = [];
+    const best = new NearestKept(limit);
+    const vector = new Float32Array(point.length);
     let after = 0;
     let sliceEnd = performance.now() + SLICE_MS;
     for (;;) {
       const rows = this.catalog.vectorsAfter(this.modelId, after, EXACT_CHUNK);
       if (rows.length === 0) break;
       for (const { photoId, bytes } of rows) {
-        after = photoId;
         if (exclude.has(photoId) || (within && !within.has(photoId))) continue;
-        const vector = unitVector(
-          this.catalog.decodeVector(this.modelId, bytes),
-          `vector for photo ${photoId}`,
-        );
-        const score = dot(vector, point);
-        if (best.length < limit || score > best[best.length - 1]!.score) {
-          best.push({ id: photoId, score });
-          best.sort((a, b) => b.score - a.score);
-          if (best.length > limit) best.pop();
-        }
+        this.catalog.decodeVector(this.modelId, bytes, vector);
+        // Stored vectors are unit length up to float16 rounding, kept as they are (as the
+        // index holds them); one from elsewhere is normalised first.
+        const stored = isUnitLength(sumOfSquaresOf(vector))
+          ? vector
+          : unitVector(vector, `vector for photo ${photoId}`);
+        best.offer(photoId, similarity(stored, point));
       }
+      after = rows[rows.length - 1]!.photoId;
       if (performance.now() > sliceEnd) {
         await yieldToOthers();
         if (giveUp()) return null;
         sliceEnd = performance.now() + SLICE_MS;
       }
     }
-    return best;
+    return best.sorted();
   }
 
   private readonly stateListeners = new Set<() => void>();
@@ -535,9 +538,63 @@ function nearestAmong(
   exclude?: ReadonlySet<number>,
 ): Neighbour[] {
   const point = unitVector(query, 'query vector');
-  const scored: Neighbour[] = [];
+  const best = new NearestKept(limit);
   for (const { id, vector } of candidates) {
-    if (!exclude?.has(id)) scored.push({ id, score: dot(vector, point) });
+    if (!exclude?.has(id)) best.offer(id, similarity(vector, point));
   }
-  return scored.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
+  return best.sorted();
+}
+
+/**
+ * The `limit` best-scoring photos seen so far, in a min-heap with the worst kept at the root:
+ * each offer costs at most log(limit) steps, however many photos are scored. Among equal
+ * scores the lower photo id ranks first.
+ */
+class NearestKept {
+  private readonly heap: Neighbour[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  offer(id: number, score: number): void {
+    const heap = this.heap;
+    if (heap.length < this.limit) {
+      heap.push({ id, score });
+      this.siftUp(heap.length - 1);
+    } else if (this.limit > 0 && ranksAbove({ id, score }, heap[0]!)) {
+      heap[0] = { id, score };
+      this.siftDown(0);
+    }
+  }
+
+  /** Best first. */
+  sorted(): Neighbour[] {
+    return [...this.heap].sort((a, b) => (ranksAbove(a, b) ? -1 : 1));
+  }
+
+  private siftUp(at: number): void {
+    const heap = this.heap;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (!ranksAbove(heap[parent]!, heap[at]!)) break;
+      [heap[parent], heap[at]] = [heap[at]!, heap[parent]!];
+      at = parent;
+    }
+  }
+
+  private siftDown(at: number): void {
+    const heap = this.heap;
+    for (;;) {
+      let worst = at;
+      for (const child of [2 * at + 1, 2 * at + 2]) {
+        if (child < heap.length && ranksAbove(heap[worst]!, heap[child]!)) worst = child;
+      }
+      if (worst === at) return;
+      [heap[worst], heap[at]] = [heap[at]!, heap[worst]!];
+      at = worst;
+    }
+  }
+}
+
+function ranksAbove(a: Neighbour, b: Neighbour): boolean {
+  return a.score > b.score || (a.score === b.score && a.id < b.id);
 }

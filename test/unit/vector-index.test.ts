@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { VectorIndex, type Neighbour } from '../../src-main/engine/vector-index/vector-index.js';
+import { similarity, unitVector } from '../../src-main/engine/util/vectors.js';
 import {
   catalogWithVectors,
   cosine,
@@ -77,6 +78,27 @@ test('search returns the nearest photos, closest first, with cosine scores', () 
   assert.ok(Math.abs(self!.score - 1) < 1e-5);
   assert.equal(index.search(seven, 1000).length, 300);
   assert.deepEqual(index.search(seven, 0), []);
+});
+
+test('exact search scores a photo exactly as the index does, at any number of dimensions', () => {
+  // The dimensions take each of hnswlib's ways of summing: blocks of 16, of 4, then the rest.
+  for (const dimensions of [3, 4, 7, 12, 20, 48, 512]) {
+    const index = VectorIndex.open({ dir: newDir(), modelKey: MODEL, dimensions });
+    const next = seededVectors(dimensions, dimensions);
+    const vectors = new Map<number, Float32Array>();
+    for (let id = 1; id <= 50; id++) {
+      vectors.set(id, next());
+      index.add(id, vectors.get(id)!);
+    }
+    for (let q = 0; q < 5; q++) {
+      const query = next();
+      const point = unitVector(query, 'query');
+      for (const hit of index.search(query, 50)) {
+        const stored = unitVector(vectors.get(hit.id)!, 'stored');
+        assert.equal(hit.score, similarity(stored, point), `${dimensions} dimensions`);
+      }
+    }
+  }
 });
 
 test('excluded and removed photos are never returned, and k results still come back', () => {

@@ -173,8 +173,8 @@ export interface Catalog {
    * it rewrote, 0 when none are left. The freed pages are reused by later writes.
    */
   compactVectors(modelId: number, limit: number): number;
-  /** Decodes what `vectorsAfter` read. */
-  decodeVector(modelId: number, bytes: Buffer): Float32Array;
+  /** Decodes what `vectorsAfter` read, into `into` when given. */
+  decodeVector(modelId: number, bytes: Buffer, into?: Float32Array): Float32Array;
   countVectors(modelId: number): number;
   /** Indexed photos that still lack a vector from this model, oldest first. */
   photosMissingVector(modelId: number, limit: number): PhotoRow[];

@@ -636,8 +636,8 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  decodeVector(modelId: number, bytes: Buffer): Float32Array {
-    return decodeVector(bytes, this.dimensionsOf(modelId));
+  decodeVector(modelId: number, bytes: Buffer, into?: Float32Array): Float32Array {
+    return decodeVector(bytes, this.dimensionsOf(modelId), into);
   }
 
   countVectors(modelId: number): number {

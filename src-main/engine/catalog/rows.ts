@@ -117,8 +117,12 @@ export function encodeVector(vector: ArrayLike<number>): Buffer {
  * wrote them (until `Catalog.compactVectors` has rewritten those). Reads each value at its own
  * offset: the Buffer SQLite hands back may sit at an odd offset of a larger ArrayBuffer.
  */
-export function decodeVector(bytes: Buffer, dimensions: number): Float32Array {
-  const vector = new Float32Array(dimensions);
+export function decodeVector(
+  bytes: Buffer,
+  dimensions: number,
+  /** Written into instead of a new array: exact search decodes every vector of the library. */
+  vector: Float32Array = new Float32Array(dimensions),
+): Float32Array {
   if (bytes.length === dimensions * FLOAT16_BYTES && LITTLE_ENDIAN) {
     // One copy to an aligned place, then a lookup per value: the exact search while an index
     // is rebuilt decodes every vector of the library per query.
