@@ -13,6 +13,7 @@ import {
 /** CLIP's BPE vocabulary; the end-of-text token 49407 is its largest id. */
 export const CLIP_VOCAB_SIZE = 49408;
 const BATCH = 'batch';
+const SEQUENCE = 'sequence';
 /** Large enough to zero a softmax weight, small enough that two of them stay finite. */
 const MASKED = -1e9;
 
@@ -89,30 +90,35 @@ export function buildVisionTower(
 }
 
 /**
- * input_ids (and attention_mask, when the manifest names one) [batch, context] → text_embeds
- * [batch, embedDim], not normalised.
+ * input_ids (and attention_mask, when the manifest names one) [batch, sequence] → text_embeds
+ * [batch, embedDim], not normalised. Like the real exports, the graph takes any sequence up to
+ * the context (the positional embedding and the causal mask are cut to it) unless
+ * `fixedContext` pins the input to exactly the context, as some exports do.
  * The sentence is read at its end token, so nothing after it (padding) can change the result.
  */
 export function buildTextTower(
   shape: ClipShape,
   io: ClipInterface,
   format: WeightFormat,
+  { fixedContext = false } = {},
 ): GraphBuilder {
   const { width } = shape.text;
   const { contextLength } = io.text;
   const graph = new GraphBuilder('clip_text');
   const layers = new TransformerLayers(graph, format);
 
-  const ids = graph.input(io.text.input, DataType.INT64, [BATCH, contextLength]);
+  const tokens = [BATCH, fixedContext ? contextLength : SEQUENCE];
+  const ids = graph.input(io.text.input, DataType.INT64, tokens);
   const attentionMask =
     io.text.attentionMask === undefined
       ? undefined
-      : graph.input(io.text.attentionMask, DataType.INT64, [BATCH, contextLength]);
+      : graph.input(io.text.attentionMask, DataType.INT64, tokens);
   const tokenEmbedding = layers.normal('token_embedding.weight', [CLIP_VOCAB_SIZE, width], 0.02);
   let x = graph.op('Gather', [tokenEmbedding, ids], { axis: 0 });
-  x = graph.op('Add', [x, layers.normal('positional_embedding', [contextLength, width], 0.01)]);
-  const mask = scoreMask(graph, contextLength, attentionMask);
-  x = layers.transformer(x, 'transformer', shape.text, contextLength, mask);
+  const positions = layers.normal('positional_embedding', [contextLength, width], 0.01);
+  x = graph.op('Add', [x, layers.positions(positions, ids)]);
+  const mask = scoreMask(graph, ids, contextLength, attentionMask);
+  x = layers.transformer(x, 'transformer', shape.text, 'any', mask);
 
   // CLIP applies ln_final to every position and then picks the end token's; per-position
   // normalisation makes picking first equivalent and cheaper. The end token has the largest
@@ -126,17 +132,25 @@ export function buildTextTower(
 }
 
 /**
- * CLIP's causal mask, combined with the attention mask when the graph takes one (as Hugging
- * Face's CLIP text model does): 0 where a query may look and MASKED where it may not,
- * broadcasting to [batch, heads, context, context].
+ * CLIP's causal mask cut to the input's length, combined with the attention mask when the
+ * graph takes one (as Hugging Face's CLIP text model does): 0 where a query may look and
+ * MASKED where it may not, broadcasting to [batch, heads, sequence, sequence].
  */
-function scoreMask(graph: GraphBuilder, contextLength: number, attentionMask?: string): string {
+function scoreMask(
+  graph: GraphBuilder,
+  ids: string,
+  contextLength: number,
+  attentionMask?: string,
+): string {
   const causal = new Float32Array(contextLength * contextLength);
   for (let query = 0; query < contextLength; query++) {
     causal.fill(MASKED, query * contextLength + query + 1, (query + 1) * contextLength);
   }
   const dims = [contextLength, contextLength];
-  const causalMask = graph.initializer('causal_mask', DataType.FLOAT, dims, () => causal);
+  const fullMask = graph.initializer('causal_mask', DataType.FLOAT, dims, () => causal);
+  const sequence = graph.op('Shape', [ids], { start: 1, end: 2 });
+  const ends = graph.op('Concat', [sequence, sequence], { axis: 0 });
+  const causalMask = graph.op('Slice', [fullMask, graph.int64s([0, 0]), ends]);
   if (attentionMask === undefined) return causalMask;
   const keep = graph.op('Cast', [attentionMask], { to: DataType.FLOAT });
   const padding = graph.op('Mul', [

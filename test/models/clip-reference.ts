@@ -213,6 +213,14 @@ export function matrix(weights: Weights, name: string, rows: number): Matrix {
   return { rows, cols: data.length / rows, data };
 }
 
+/** The largest elementwise difference of two vectors of the same length. */
+export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
+  return largest;
+}
+
 export function get(weights: Weights, name: string): Float32Array {
   const values = weights.get(name);
   if (values === undefined) throw new Error(`the model has no weight named ${name}`);

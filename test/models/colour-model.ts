@@ -70,18 +70,23 @@ function imageTower(): GraphBuilder {
   return graph;
 }
 
-/** input_ids [batch, 77] → each token's row of a table (colour words only) → their mean. */
+/**
+ * input_ids [batch, sequence] → each token's row of a table (colour words only) → their sum.
+ * Padding rows are zero, so the vector is the same at any padded length.
+ */
 function textTower(tokenIds: Map<number, number[]>): GraphBuilder {
   const graph = new GraphBuilder('colour-text');
-  const ids = graph.input('input_ids', DataType.INT64, ['batch', CONTEXT_LENGTH]);
+  const ids = graph.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const table = new Float32Array(VOCABULARY * DIMENSIONS);
   for (const [id, direction] of tokenIds) table.set(direction, id * DIMENSIONS);
   const rows = graph.initializer('words', DataType.FLOAT, [VOCABULARY, DIMENSIONS], () => table);
   const perToken = graph.op('Gather', [rows, ids], { axis: 0 });
-  const meanOfTokens = graph.op('ReduceMean', [perToken], { axes: [1], keepdims: 0 });
-  const bias = Float32Array.of(0, 0, 0, 0.0001);
+  const sumOfTokens = graph.op('ReduceSum', [perToken, graph.int64s([1])], { keepdims: 0 });
+  // Small beside a colour word's direction (length about 0.8), so that a colour word decides,
+  // and a text without one still has a direction.
+  const bias = Float32Array.of(0, 0, 0, 0.0077);
   const offset = graph.initializer('no-colour', DataType.FLOAT, [DIMENSIONS], () => bias);
-  graph.output('text_embeds', graph.op('Add', [meanOfTokens, offset]), DataType.FLOAT, [
+  graph.output('text_embeds', graph.op('Add', [sumOfTokens, offset]), DataType.FLOAT, [
     'batch',
     DIMENSIONS,
   ]);

@@ -1,5 +1,10 @@
 import { DataType, GraphBuilder } from './onnx-graph.js';
-import { TransformerLayers, type TransformerShape } from './transformer-layers.js';
+import {
+  headsShape,
+  mergedShape,
+  TransformerLayers,
+  type TransformerShape,
+} from './transformer-layers.js';
 
 /**
  * The text tower of sentence-transformers' clip-ViT-B-32-multilingual-v1 as its ONNX export
@@ -9,6 +14,7 @@ import { TransformerLayers, type TransformerShape } from './transformer-layers.j
  */
 
 const BATCH = 'batch';
+const SEQUENCE = 'sequence';
 /** DistilBERT's LayerNorm epsilon. */
 export const DISTILBERT_EPSILON = 1e-12;
 /** Large enough to zero a softmax weight, small enough that two of them stay finite. */
@@ -22,7 +28,10 @@ export interface DistilBertInterface {
   contextLength: number;
 }
 
-/** input_ids, attention_mask [batch, context] → last_hidden_state [batch, context, width]. */
+/**
+ * input_ids, attention_mask [batch, sequence] → last_hidden_state [batch, sequence, width], for
+ * any sequence up to the context, as the published export takes it.
+ */
 export function buildDistilBertTower(
   shape: TransformerShape,
   io: DistilBertInterface,
@@ -31,8 +40,8 @@ export function buildDistilBertTower(
   const { contextLength } = io;
   const graph = new GraphBuilder('distilbert');
   const layers = new TransformerLayers(graph, 'fp32');
-  const ids = graph.input(io.input, DataType.INT64, [BATCH, contextLength]);
-  const mask = graph.input(io.attentionMask, DataType.INT64, [BATCH, contextLength]);
+  const ids = graph.input(io.input, DataType.INT64, [BATCH, SEQUENCE]);
+  const mask = graph.input(io.attentionMask, DataType.INT64, [BATCH, SEQUENCE]);
 
   const words = layers.normal('embeddings.word_embeddings.weight', [io.vocabSize, width], 0.02);
   const positions = layers.normal(
@@ -40,7 +49,10 @@ export function buildDistilBertTower(
     [contextLength, width],
     0.02,
   );
-  let x = graph.op('Add', [graph.op('Gather', [words, ids], { axis: 0 }), positions]);
+  let x = graph.op('Add', [
+    graph.op('Gather', [words, ids], { axis: 0 }),
+    layers.positions(positions, ids),
+  ]);
   x = layers.layerNorm(x, 'embeddings.LayerNorm', width, DISTILBERT_EPSILON);
 
   // 0 for the tokens a query may look at, MASKED for padding: [batch, 1, 1, context].
@@ -54,15 +66,7 @@ export function buildDistilBertTower(
   const std = 0.02 * 10; // larger than BERT's 0.02, so that random layers move the output
   for (let layer = 0; layer < depth; layer++) {
     const block = `transformer.layer.${layer}`;
-    const attended = attention(
-      layers,
-      x,
-      `${block}.attention`,
-      shape,
-      contextLength,
-      scoreMask,
-      std,
-    );
+    const attended = attention(layers, x, `${block}.attention`, shape, scoreMask, std);
     x = layers.layerNorm(
       graph.op('Add', [x, attended]),
       `${block}.sa_layer_norm`,
@@ -78,7 +82,7 @@ export function buildDistilBertTower(
       DISTILBERT_EPSILON,
     );
   }
-  graph.output(io.output, x, DataType.FLOAT, [BATCH, contextLength, width]);
+  graph.output(io.output, x, DataType.FLOAT, [BATCH, SEQUENCE, width]);
   return graph;
 }
 
@@ -87,13 +91,12 @@ function attention(
   x: string,
   name: string,
   { width, heads }: TransformerShape,
-  sequence: number,
   mask: string,
   std: number,
 ): string {
   const { graph } = layers;
   const headWidth = width / heads;
-  const headShape = graph.int64s([0, sequence, heads, headWidth]);
+  const headShape = graph.int64s(headsShape('any', heads, headWidth));
   const project = (part: string, perm: number[]) =>
     graph.op(
       'Transpose',
@@ -109,7 +112,7 @@ function attention(
   const context = graph.op('Transpose', [graph.op('MatMul', [weights, values])], {
     perm: [0, 2, 1, 3],
   });
-  const merged = graph.op('Reshape', [context, graph.int64s([0, sequence, width])]);
+  const merged = graph.op('Reshape', [context, graph.int64s(mergedShape('any', width))]);
   return layers.linear(merged, `${name}.out_lin`, width, width, std);
 }
 

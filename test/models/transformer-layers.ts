@@ -49,6 +49,17 @@ export class TransformerLayers {
     return this.graph.op('Add', [product, this.normal(`${name}.bias`, [outputs], BIAS_STD)]);
   }
 
+  /**
+   * The rows of a [context, ...] table (a positional embedding) for as many positions as
+   * `tokens` [batch, sequence] has, as real exports slice theirs: the graph takes any length up
+   * to the context.
+   */
+  positions(table: string, tokens: string): string {
+    const { graph } = this;
+    const sequence = graph.op('Shape', [tokens], { start: 1, end: 2 });
+    return graph.op('Slice', [table, graph.int64s([0]), sequence, graph.int64s([0])]);
+  }
+
   layerNorm(x: string, name: string, width: number, epsilon = LAYER_NORM_EPSILON): string {
     const scale = this.graph.initializer(`${name}.weight`, DataType.FLOAT, [width], () =>
       new Float32Array(width).fill(1),
@@ -66,14 +77,16 @@ export class TransformerLayers {
   }
 
   /**
-   * CLIP's residual stack. `mask`, when given, is added to the attention scores; it broadcasts
-   * to [batch, heads, sequence, sequence].
+   * CLIP's residual stack over [batch, sequence, width]. `sequence` is a tower's fixed token
+   * count (the image tower's patches and class token), or 'any' for a text tower that takes
+   * any length. `mask`, when given, is added to the attention scores; it broadcasts to
+   * [batch, heads, sequence, sequence].
    */
   transformer(
     x: string,
     name: string,
     shape: TransformerShape,
-    sequence: number,
+    sequence: Sequence,
     mask?: string,
   ): string {
     const { width, layers } = shape;
@@ -107,7 +120,7 @@ export class TransformerLayers {
     x: string,
     name: string,
     { width, heads }: TransformerShape,
-    sequence: number,
+    sequence: Sequence,
     projectionStd: number,
     mask?: string,
   ): string {
@@ -117,7 +130,7 @@ export class TransformerLayers {
     const [q, k, v] = graph.ops('Split', [qkv, graph.int64s([width, width, width])], 3, {
       axis: -1,
     });
-    const headShape = graph.int64s([0, sequence, heads, headWidth]);
+    const headShape = graph.int64s(headsShape(sequence, heads, headWidth));
     const toHeads = (value: string, perm: number[]) =>
       graph.op('Transpose', [graph.op('Reshape', [value, headShape])], { perm });
     const queries = toHeads(q!, [0, 2, 1, 3]); // [batch, heads, sequence, headWidth]
@@ -130,7 +143,7 @@ export class TransformerLayers {
     const context = graph.op('Transpose', [graph.op('MatMul', [weights, values])], {
       perm: [0, 2, 1, 3],
     });
-    const merged = graph.op('Reshape', [context, graph.int64s([0, sequence, width])]);
+    const merged = graph.op('Reshape', [context, graph.int64s(mergedShape(sequence, width))]);
     return this.linear(merged, `${name}.out_proj`, width, width, projectionStd);
   }
 
@@ -161,6 +174,21 @@ export class TransformerLayers {
     const asFloat = graph.op('Cast', [accumulated], { to: DataType.FLOAT });
     return graph.op('Mul', [asFloat, graph.op('Mul', [xScale!, weightScale])]);
   }
+}
+
+/** A tower's fixed token count, or 'any' when the graph takes any sequence length. */
+export type Sequence = number | 'any';
+
+/**
+ * Reshape targets that split [batch, sequence, width] into heads and merge them back: 0 keeps
+ * the batch, and -1 takes the sequence from the input when it is not fixed.
+ */
+export function headsShape(sequence: Sequence, heads: number, headWidth: number): number[] {
+  return [0, sequence === 'any' ? -1 : sequence, heads, headWidth];
+}
+
+export function mergedShape(sequence: Sequence, width: number): number[] {
+  return [0, sequence === 'any' ? -1 : sequence, width];
 }
 
 function quantizeSymmetric(weights: Float32Array): { values: Int8Array; scale: number } {

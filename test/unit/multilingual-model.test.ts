@@ -13,7 +13,7 @@ import { readSafetensor } from '../../src-main/engine/embedder/safetensors.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { dot } from '../../src-main/engine/util/vectors.js';
-import { readWeights } from '../models/clip-reference.js';
+import { maxDifference, readWeights } from '../models/clip-reference.js';
 import { referenceSentenceEmbedding } from '../models/distilbert-reference.js';
 import {
   makeMultilingualTestModel,
@@ -75,7 +75,7 @@ describe('multilingual text tower', () => {
       path.join(dir, 'model', manifest.text!.projection!.file),
       manifest.text!.projection!.tensor,
     );
-    // One batch of texts of different lengths: each is padded to the context, so the mask must
+    // One batch of texts of different lengths: each is padded to the longest, so the mask must
     // keep padding out of attention and out of the mean.
     const vectors = await model.embedTexts(TEXTS);
     TEXTS.forEach((text, i) => {
@@ -94,10 +94,16 @@ describe('multilingual text tower', () => {
     assert.ok(dot(vectors[0]!, vectors[1]!) < 0.99);
   });
 
-  test('a text alone and in a batch with longer texts gets the same vector', async () => {
-    const [alone] = await model.embedTexts(['北京的长城']);
-    const [inBatch] = await model.embedTexts(['北京的长城', 'dog '.repeat(60)]);
-    assert.ok(dot(alone!, inBatch!) > 0.99999);
+  test('a text embeds at its own length exactly as padded to the context, alone or in a batch', async () => {
+    const contextLong = 'dog '.repeat(500);
+    assert.equal(model.textTokenizer().encode(contextLong).length, manifest.text!.contextLength);
+    const batch = await model.embedTexts(TEXTS);
+    for (const [i, text] of TEXTS.entries()) {
+      const [alone] = await model.embedTexts([text]);
+      const [besideContextLong] = await model.embedTexts([text, contextLong]);
+      assert.ok(maxDifference(alone!, besideContextLong!) < 1e-5, `${text} padded to the context`);
+      assert.ok(maxDifference(alone!, batch[i]!) < 1e-5, `${text} in a batch`);
+    }
   });
 
   test('it shares the CLIP model vectors: switching to it embeds no photo again', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, truncateSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,9 +14,12 @@ import {
   type ModelManifest,
 } from '../../src-main/engine/embedder/manifest.js';
 import { TextTokenizer } from '../../src-main/engine/embedder/tokenizer.js';
+import { ClipModel } from '../../src-main/engine/embedder/clip-model.js';
+import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { dot, unitVector } from '../../src-main/engine/util/vectors.js';
 import { buildTextTower, CLIP_SHAPES } from '../models/clip-architecture.js';
 import {
+  maxDifference,
   readWeights,
   referenceImageEmbedding,
   referenceTextEmbedding,
@@ -69,13 +72,6 @@ function sha256(file: string): string {
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return dot(unitVector(a, 'a'), unitVector(b, 'b'));
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let largest = 0;
-  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
-  return largest;
 }
 
 function rows(tensor: ort.Tensor | undefined, count: number): Float32Array[] {
@@ -165,11 +161,12 @@ test('the towers take and give the tensors the manifest names, with a dynamic ba
     shape: ['batch', manifest.dimensions],
   });
   assert.deepEqual(vision.outputMetadata, [embeds(manifest.image.output)]);
+  // Any number of tokens, as the real exports take them: a query is not padded to the context.
   const tokens = (name: string) => ({
     name,
     isTensor: true,
     type: 'int64',
-    shape: ['batch', text.contextLength],
+    shape: ['batch', 'sequence'],
   });
   const textInputs = [text.input, text.attentionMask].filter((name) => name !== undefined);
   assert.deepEqual(textTower.inputMetadata, textInputs.map(tokens));
@@ -247,6 +244,82 @@ test('a text tower that takes an attention mask ignores masked padding and match
   } finally {
     await masked.release();
   }
+});
+
+/** The longest text CLIP takes: cut to the context, so a batch holding it is padded to 77. */
+const CONTEXT_FILLER = 'snow-capped mountains above a quiet lake '.repeat(20);
+const QUERIES = ['a photo of a cat', 'dog on the beach at sunset', 'snow-capped mountains'];
+
+/** A ClipModel over the generated files, as the engine opens a model folder. */
+async function withClipModel<T>(
+  dir: string,
+  modelManifest: ModelManifest,
+  use: (model: ClipModel) => Promise<T>,
+): Promise<T> {
+  const model = new ClipModel(dir, modelManifest, { providers: ['cpu'], logger: silentLogger });
+  try {
+    return await use(model);
+  } finally {
+    await model.close();
+  }
+}
+
+test('a query embeds at its own length exactly as padded to the context, alone or in a batch', async () => {
+  await withClipModel(modelDir, manifest, async (model) => {
+    const longest = model.textTokenizer().encode(CONTEXT_FILLER);
+    assert.equal(longest.length, text.contextLength);
+    for (const query of QUERIES) {
+      assert.ok(model.textTokenizer().encode(query).length < 10, `${query} is a short query`);
+      const [alone] = await model.embedTexts([query]);
+      const [besideContextLong] = await model.embedTexts([query, CONTEXT_FILLER]);
+      assert.ok(maxDifference(alone!, besideContextLong!) < 1e-5, query);
+    }
+    // A batch of texts of different lengths: each row is the text's vector alone.
+    const batch = await model.embedTexts(QUERIES);
+    for (const [i, query] of QUERIES.entries()) {
+      const [alone] = await model.embedTexts([query]);
+      assert.ok(maxDifference(batch[i]!, alone!) < 1e-5, query);
+    }
+    assert.ok(maxDifference(batch[0]!, batch[1]!) > 1e-3, 'different queries, different vectors');
+  });
+});
+
+test('a text tower exported for exactly the context gets every text padded to it', async () => {
+  const dir = path.join(workDir, 'fixed-context');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir);
+  await copyFile(path.join(modelDir, text.tokenizer), path.join(dir, text.tokenizer));
+  const io = { embedDim: manifest.dimensions, image: { ...manifest.image }, text: { ...text } };
+  await writeOnnxModel(
+    path.join(dir, text.file),
+    buildTextTower(shape, io, 'fp32', { fixedContext: true }),
+    17,
+  );
+  const fixed = await ort.InferenceSession.create(path.join(dir, text.file));
+  try {
+    const metadata = fixed.inputMetadata[0];
+    assert.ok(metadata?.isTensor);
+    assert.deepEqual(metadata.shape, ['batch', text.contextLength]);
+    // onnxruntime refuses any other length, so the vectors below were computed over 77 tokens.
+    await assert.rejects(
+      fixed.run({ [text.input]: new ort.Tensor('int64', new BigInt64Array(7), [1, 7]) }),
+      /dimension/i,
+    );
+  } finally {
+    await fixed.release();
+  }
+  const expected = await withClipModel(modelDir, manifest, (model) => model.embedTexts(QUERIES));
+  await withClipModel(dir, manifest, async (model) => {
+    const actual = await model.embedTexts(QUERIES);
+    QUERIES.forEach((query, i) => assert.ok(maxDifference(actual[i]!, expected[i]!) < 1e-5, query));
+  });
+  const otherContext = { ...manifest, text: { ...text, contextLength: 64 } };
+  await withClipModel(dir, otherContext, (model) =>
+    assert.rejects(
+      model.embedTexts(['a photo of a cat']),
+      /the text tower takes exactly 77 tokens, the manifest's contextLength is 64/,
+    ),
+  );
 });
 
 test('a finished model folder is reused, a damaged one is written again', async () => {

@@ -27,20 +27,29 @@ test('long texts are cut to the context and keep the end token', () => {
   assert.equal(ids[76], 49407);
 });
 
-test('a batch is padded with the pad token and masked', () => {
+test('a batch is padded with the pad token to its longest text, and masked', () => {
   const batch = tokenizer.encodeBatch(['a photo of a cat', '北京的长城']);
-  assert.equal(batch.ids.length, 2 * 77);
-  const first = Array.from(batch.ids.subarray(0, 77), Number);
-  assert.deepEqual(first.slice(0, 7), [49406, 320, 1125, 539, 320, 2368, 49407]);
-  assert.ok(first.slice(7).every((id) => id === 49407));
-  const firstMask = Array.from(batch.attentionMask.subarray(0, 77), Number);
-  assert.equal(
-    firstMask.reduce((a, b) => a + b),
-    7,
+  assert.equal(batch.length, 16);
+  const rows = (values: BigInt64Array) =>
+    [values.subarray(0, 16), values.subarray(16)].map((row) => Array.from(row, Number));
+  const [first, second] = rows(batch.ids);
+  assert.deepEqual(first, [49406, 320, 1125, 539, 320, 2368, ...new Array(10).fill(49407)]);
+  assert.deepEqual(second, tokenizer.encode('北京的长城'));
+  const [firstMask, secondMask] = rows(batch.attentionMask);
+  assert.deepEqual(firstMask, [...new Array(7).fill(1), ...new Array(9).fill(0)]);
+  assert.deepEqual(secondMask, new Array(16).fill(1));
+});
+
+test('a batch padded to the context holds each golden text then pad tokens', () => {
+  const batch = tokenizer.encodeBatch(
+    golden.map(({ text }) => text),
+    77,
   );
-  const secondMask = Array.from(batch.attentionMask.subarray(77), Number);
-  assert.equal(
-    secondMask.reduce((a, b) => a + b),
-    16,
-  );
+  assert.equal(batch.length, 77);
+  golden.forEach(({ text, ids }, row) => {
+    const padded = Array.from(batch.ids.subarray(row * 77, (row + 1) * 77), Number);
+    assert.deepEqual(padded, [...ids, ...new Array(77 - ids.length).fill(49407)], text);
+  });
+  assert.throws(() => tokenizer.encodeBatch(['a photo of a cat'], 5), /cannot pad 7 tokens to 5/);
+  assert.throws(() => tokenizer.encodeBatch(['a photo of a cat'], 78), /context of 77/);
 });

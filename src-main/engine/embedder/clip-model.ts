@@ -71,9 +71,8 @@ export class ClipModel {
     }
     if (texts.length === 0) return [];
     const { session } = await this.openText();
-    const tokenizer = this.textTokenizer();
-    const batch = tokenizer.encodeBatch(texts);
-    const shape = [texts.length, batch.contextLength];
+    const batch = this.textTokenizer().encodeBatch(texts, this.fixedTextLength(session, spec));
+    const shape = [texts.length, batch.length];
     const feeds: Record<string, ort.Tensor> = {
       [spec.input]: new ort.Tensor('int64', batch.ids, shape),
     };
@@ -83,11 +82,32 @@ export class ClipModel {
     const outputs = await session.run(feeds, [spec.output]);
     if (spec.pooling === undefined) return this.splitRows(outputs[spec.output], texts.length);
     const hidden = this.float32Output(outputs[spec.output]);
-    const pooled = meanPool(hidden, batch.attentionMask, texts.length, batch.contextLength);
+    const pooled = meanPool(hidden, batch.attentionMask, texts.length, batch.length);
     const dense = spec.projection === undefined ? undefined : await this.projection();
     return pooled.map((vector) =>
       this.unitRow(dense === undefined ? vector : applyDense(dense, vector)),
     );
+  }
+
+  /**
+   * The token count the text tower's graph fixes, or undefined when it takes any (a symbolic
+   * dimension, as the pinned exports have): texts are then padded only to the batch's longest,
+   * which the result cannot tell from the context (CLIP reads the end token through a causal
+   * mask, mean pooling skips masked padding), and a short query costs a fraction of 77 tokens.
+   */
+  private fixedTextLength(
+    session: ort.InferenceSession,
+    spec: NonNullable<ModelManifest['text']>,
+  ): number | undefined {
+    const input = session.inputMetadata.find((value) => value.name === spec.input);
+    const length = input?.isTensor ? input.shape[1] : undefined;
+    if (typeof length !== 'number') return undefined;
+    if (length !== spec.contextLength) {
+      throw new Error(
+        `${this.manifest.name}: the text tower takes exactly ${length} tokens, the manifest's contextLength is ${spec.contextLength}`,
+      );
+    }
+    return length;
   }
 
   /** The Dense layer after pooling, read once from its safetensors file. */

@@ -2,17 +2,18 @@ import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 export interface TokenBatch {
-  /** [texts, contextLength] token ids, padded with the pad token. */
+  /** [texts, length] token ids, padded with the pad token. */
   ids: BigInt64Array;
-  /** [texts, contextLength] 1 for real tokens, 0 for padding. */
+  /** [texts, length] 1 for real tokens, 0 for padding. */
   attentionMask: BigInt64Array;
-  contextLength: number;
+  /** Tokens per text, padding included. */
+  length: number;
 }
 
 /**
  * A text tower's front end from a Hugging Face tokenizer.json (CLIP's byte-level BPE, or BERT's
  * WordPiece for the multilingual tower): start and end tokens as its post-processor adds them,
- * and a fixed context. Texts longer than the context are cut, but the end token is kept,
+ * and at most `contextLength` tokens a text. Longer texts are cut, but the end token is kept,
  * because CLIP reads the sentence embedding at the end token's position (and BERT expects it).
  */
 export class TextTokenizer {
@@ -45,16 +46,28 @@ export class TextTokenizer {
     return truncated;
   }
 
-  encodeBatch(texts: readonly string[]): TokenBatch {
-    const { contextLength } = this;
-    const ids = new BigInt64Array(texts.length * contextLength).fill(BigInt(this.padTokenId));
-    const attentionMask = new BigInt64Array(texts.length * contextLength);
-    texts.forEach((text, row) => {
-      this.encode(text).forEach((id, column) => {
-        ids[row * contextLength + column] = BigInt(id);
-        attentionMask[row * contextLength + column] = 1n;
+  /**
+   * The texts' ids padded to one length: `padTo` when given (a tower that takes exactly the
+   * context), otherwise the longest text's. A text tower's cost grows with the length, and a
+   * query has a few tokens of the 77 CLIP allows.
+   */
+  encodeBatch(texts: readonly string[], padTo?: number): TokenBatch {
+    const encoded = texts.map((text) => this.encode(text));
+    const longest = Math.max(0, ...encoded.map((ids) => ids.length));
+    if (padTo !== undefined && (padTo < longest || padTo > this.contextLength)) {
+      throw new Error(
+        `cannot pad ${longest} tokens to ${padTo} in a context of ${this.contextLength}`,
+      );
+    }
+    const length = padTo ?? longest;
+    const ids = new BigInt64Array(texts.length * length).fill(BigInt(this.padTokenId));
+    const attentionMask = new BigInt64Array(texts.length * length);
+    encoded.forEach((textIds, row) => {
+      textIds.forEach((id, column) => {
+        ids[row * length + column] = BigInt(id);
+        attentionMask[row * length + column] = 1n;
       });
     });
-    return { ids, attentionMask, contextLength };
+    return { ids, attentionMask, length };
   }
 }
