@@ -2,27 +2,21 @@
 // Runs the CLI's bundle, dist/cli/ferret.js: plain Node, no transpiling at run time. `npm ci`
 // and `npm link` build it (the `prepare` script); in a checkout it is rebuilt first whenever a
 // source it was built from is newer, so a linked `ferret` never runs stale code.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const bundle = new URL('../dist/cli/ferret.js', import.meta.url);
-const builder = new URL('../scripts/bundle.mjs', import.meta.url);
-const inputsFile = new URL('../dist/cli/inputs.json', import.meta.url);
+const bundleDir = fileURLToPath(new URL('../dist/cli', import.meta.url));
+const scripts = new URL('../scripts/', import.meta.url);
 
-function modifiedMs(url) {
-  return statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
+// An installed copy without the build scripts cannot rebuild, and is never stale.
+if (existsSync(scripts)) {
+  const { bundleIsCurrent } = await import(new URL('bundle-inputs.mjs', scripts).href);
+  if (!bundleIsCurrent(bundleDir, 'ferret.js')) {
+    const { bundleCli } = await import(new URL('bundle.mjs', scripts).href);
+    await bundleCli();
+  }
 }
-
-function needsBuild() {
-  if (!existsSync(bundle)) return true;
-  // An installed copy without the build script cannot rebuild, and is never stale.
-  if (!existsSync(builder) || !existsSync(inputsFile)) return existsSync(builder);
-  const built = modifiedMs(bundle);
-  const inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
-  return inputs.some((input) => modifiedMs(new URL(`../${input}`, import.meta.url)) > built);
-}
-
-if (needsBuild()) {
-  const { bundleCli } = await import(builder.href);
-  await bundleCli();
-}
-await import(bundle.href);
+// require(), not import(): the bundle is CommonJS, and import() would first scan all of it for
+// the names it exports.
+createRequire(import.meta.url)(`${bundleDir}/ferret.js`);

@@ -61,26 +61,32 @@ for (const command of program.commands) command.exitOverride();
  */
 const MAX_ARGUMENT_LENGTH = 4096;
 
-try {
-  const tooLong = process.argv.slice(2).find((arg) => arg.length > MAX_ARGUMENT_LENGTH);
-  if (tooLong !== undefined) {
-    throw new UserError(
-      `an argument of ${tooLong.length} characters is longer than any Ferret takes (at most ${MAX_ARGUMENT_LENGTH}; a search reads the first ${MAX_QUERY_LENGTH} of its text)`,
-    );
-  }
-  await program.parseAsync();
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
-  } else {
-    const message = errorMessage(error);
-    const unexpected = !(error instanceof UserError);
-    if (program.opts().json) {
-      process.stdout.write(`${JSON.stringify({ error: message })}\n`);
-    } else {
-      process.stderr.write(`ferret: ${message}\n`);
+/** Runs the command line; a failure is one line (or a JSON error) and a non-zero exit. */
+async function main(): Promise<void> {
+  try {
+    const tooLong = process.argv.slice(2).find((arg) => arg.length > MAX_ARGUMENT_LENGTH);
+    if (tooLong !== undefined) {
+      throw new UserError(
+        `an argument of ${tooLong.length} characters is longer than any Ferret takes (at most ${MAX_ARGUMENT_LENGTH}; a search reads the first ${MAX_QUERY_LENGTH} of its text)`,
+      );
     }
-    if (unexpected && process.env.FERRET_DEBUG) console.error(error);
-    process.exitCode = 1;
+    await program.parseAsync();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+    } else {
+      const message = errorMessage(error);
+      const unexpected = !(error instanceof UserError);
+      if (program.opts().json) {
+        process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+      } else {
+        process.stderr.write(`ferret: ${message}\n`);
+      }
+      if (unexpected && process.env.FERRET_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
   }
 }
+
+// The bundle is CommonJS (see scripts/bundle.mjs), which has no top-level await.
+void main();

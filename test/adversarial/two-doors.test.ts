@@ -108,14 +108,14 @@ describe('two doors on one library', () => {
   });
 
   test("the desktop app's engine beside the CLI: one writer, readers beside it, nothing lost", async () => {
-    await builtShell();
+    const shellDir = await builtShell();
     const before = await status();
     const watched = await copyCorpusPhotos(path.join(root, 'd'), 4);
     const later = path.join(root, 'e');
     await copyCorpusPhotos(later, 5);
 
     // The app's engine host as Electron main runs it, on the same library and model.
-    const app = forkEngineHost({ FERRET_LIBRARY: path.join(root, 'library') });
+    const app = forkEngineHost(shellDir, { FERRET_LIBRARY: path.join(root, 'library') });
     let appStderr = '';
     app.stderr!.on('data', (chunk: Buffer) => (appStderr += chunk.toString()));
     const appExited = exited(app);

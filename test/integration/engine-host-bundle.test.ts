@@ -45,9 +45,10 @@ async function separateSqliteBinding(dir: string): Promise<string> {
 
 describe('the bundled engine host', () => {
   let scratch: string;
+  let shellDir: string;
   before(async () => {
     scratch = await tempDir('engine-host');
-    await builtShell();
+    shellDir = await builtShell();
   });
   after(() => rm(scratch, { recursive: true, force: true }));
 
@@ -59,7 +60,7 @@ describe('the bundled engine host', () => {
     const library = path.join(scratch, 'library');
     const logFile = path.join(scratch, 'logs', 'ferret.log');
     await mkdir(path.dirname(logFile));
-    const child = forkEngineHost({
+    const child = forkEngineHost(shellDir, {
       FERRET_LIBRARY: library,
       FERRET_LOG_FILE: logFile,
       FERRET_SQLITE_BINDING: await separateSqliteBinding(scratch),
@@ -127,7 +128,7 @@ describe('the bundled engine host', () => {
   });
 
   test('a better-sqlite3 addon that is not there stops the host with the reason', async () => {
-    const child = forkEngineHost({
+    const child = forkEngineHost(shellDir, {
       FERRET_LIBRARY: path.join(scratch, 'other-library'),
       FERRET_SQLITE_BINDING: path.join(scratch, 'nowhere', 'better_sqlite3.node'),
     });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { FerretApi, LibraryStatus } from '../../src-main/contract/api.js';
-import { builtShell, SHELL_DIR } from '../helpers/engine-host.js';
+import { builtShell } from '../helpers/engine-host.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/live.js';
 
@@ -36,14 +36,15 @@ function invoke(channel: string, event: object, method: string, args: unknown): 
 describe('Electron main, bundled', () => {
   let scratch: string;
   let logFile: string;
+  let shellDir: string;
 
   before(async () => {
     scratch = await tempDir('shell-wiring');
     process.env.FERRET_LOG_DIR = path.join(scratch, 'logs');
     process.env.FERRET_LIBRARY = path.join(scratch, 'library');
     logFile = path.join(scratch, 'logs', 'ferret.log');
-    await builtShell();
-    await import(pathToFileURL(path.join(SHELL_DIR, 'main.js')).href);
+    shellDir = await builtShell();
+    await import(pathToFileURL(path.join(shellDir, 'main.js')).href);
     await waitFor(() => recorded.ipcHandlers.size > 0, 'main to wire the window');
   });
 
@@ -64,7 +65,7 @@ describe('Electron main, bundled', () => {
     assert.equal(preferences.webSecurity, true);
     assert.equal(preferences.allowRunningInsecureContent, false);
     assert.equal(preferences.webviewTag, false);
-    assert.equal(preferences.preload, path.join(SHELL_DIR, 'preload.cjs'));
+    assert.equal(preferences.preload, path.join(shellDir, 'preload.cjs'));
     assert.ok(existsSync(preferences.preload as string));
     assert.equal(window!.loadedUrl, 'ferret-app://renderer/index.html');
   });
@@ -214,8 +215,7 @@ describe('Electron main, bundled', () => {
 
 describe('the preload, bundled', () => {
   test('exposes exactly FerretApi as window.ferret, over the two channels', async () => {
-    await builtShell();
-    const source = await readFile(path.join(SHELL_DIR, 'preload.cjs'), 'utf8');
+    const source = await readFile(path.join(await builtShell(), 'preload.cjs'), 'utf8');
     const required: string[] = [];
     // A sandboxed preload gets a require that knows `electron` and little else.
     const module = { exports: {} };
