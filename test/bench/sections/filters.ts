@@ -18,7 +18,7 @@ import { fixed, ms, p50p95, table } from '../format.js';
 import { buildVectorIndex } from '../build-vector-index.js';
 import { bulkInsertPhotos } from '../bulk-catalog.js';
 import { log } from '../log.js';
-import { latencies, summarize, timed, type LatencySummary } from '../stats.js';
+import { latencies, mean, summarize, timed, type LatencySummary } from '../stats.js';
 import { CLIP_LIKE, clusteredVectors } from '../synthetic-vectors.js';
 import { TEXT_QUERIES } from '../text-queries.js';
 import { manifestIn } from './stages.js';
@@ -72,15 +72,20 @@ export interface FiltersReport {
    */
   textQuery: { filter: string; coldMs: LatencySummary; ms: LatencySummary; recallAt10: number };
   /**
-   * Where the text query's time goes, timed on the same queries, each query's three timings
+   * Where the text query's time goes, timed on the same queries, each query's four timings
    * taken one after another: the tokenizer and text tower alone (ClipModel.embedTexts) with
-   * the engine's intra-op threads, and the same tower on one thread; with how busy the machine
-   * was meanwhile.
+   * the engine's intra-op threads, the same tower over a text that fills the context, and the
+   * tower on one thread; with how busy the machine was meanwhile.
    */
   textParts: {
     /** The model's name, from its manifest. */
     model: string;
+    /** Tokens per query, start and end tokens included: the length the tower runs over. */
+    tokens: { min: number; mean: number; max: number };
+    contextLength: number;
     towerMs: LatencySummary;
+    /** The tower over the query repeated to the context: what a query cost padded to it. */
+    towerFullContextMs: LatencySummary;
     intraOpThreads: number;
     towerOneThreadMs: LatencySummary;
     /** Share of the CPU other processes used while the text queries ran (null off Linux). */
@@ -287,14 +292,21 @@ export async function runFiltersSection(options: {
   const textLoad = new CpuLoadMonitor();
   const textMs: number[] = [];
   const towerMs: number[] = [];
+  const towerFullContextMs: number[] = [];
   const towerOneThreadMs: number[] = [];
+  const tokenizer = model.textTokenizer();
+  const { contextLength } = tokenizer;
   for (const text of texts) {
     textMs.push(
       (await timed(() => engine.searchText(text, { limit: K, filter: oneFolder.filter }))).ms,
     );
     towerMs.push((await timed(() => model.embedTexts([text]))).ms);
+    // Repeated past the context and cut to it by the tokenizer: a text of exactly 77 tokens.
+    const fillsContext = `${text} `.repeat(contextLength);
+    towerFullContextMs.push((await timed(() => model.embedTexts([fillsContext]))).ms);
     towerOneThreadMs.push((await timed(() => oneThread.embedTexts([text]))).ms);
   }
+  const tokenCounts = texts.map((text) => tokenizer.encode(text).length);
   const othersShare = textLoad.othersShare();
   const loadAverage = textLoad.loadAverage();
   await oneThread.close();
@@ -370,7 +382,14 @@ export async function runFiltersSection(options: {
     },
     textParts: {
       model: model.manifest.name,
+      tokens: {
+        min: Math.min(...tokenCounts),
+        mean: mean(tokenCounts),
+        max: Math.max(...tokenCounts),
+      },
+      contextLength,
       towerMs: summarize(towerMs),
+      towerFullContextMs: summarize(towerFullContextMs),
       intraOpThreads,
       towerOneThreadMs: summarize(towerOneThreadMs),
       othersShare,
@@ -493,9 +512,14 @@ function textParagraph(report: FiltersReport): string {
     : text.recallAt10 < 0.95
       ? `**Missed**: recall@10 is under 0.95.`
       : `**Missed, by ${ms(over)}**: the tower alone takes ${percent0(parts.towerMs.p50 / text.ms.p50)} of the query${parts.towerMs.p50 > TEXT_TARGET_MS ? `, and is over the target by itself` : ''}.`;
+  const tokens = parts.tokens;
+  const cut = parts.towerFullContextMs.p50 / parts.towerMs.p50;
+  const ownTokens = `**The tower runs over the query's own tokens.** These queries have ${tokens.min} to ${tokens.max} tokens (mean ${fixed(tokens.mean, 1)}, start and end tokens included), and a batch is padded only to its longest text, no longer to the context's ${parts.contextLength}: CLIP's causal text transformer reads the sentence at the end token, so the positions after it never changed the result (the multilingual tower masks padding and averages over the mask). The tower over a query took ${ms(parts.towerMs.p50)} (p50); the same tower over a text that fills the ${parts.contextLength} tokens, which is what every query cost when each was padded to the context, ${ms(parts.towerFullContextMs.p50)}: ${fixed(cut, 1)}× as long.`;
   return `**Filtered text query** (Engine.searchText, text tower included, filter: ${text.filter}): p50 ${ms(text.ms.p50)}, p95 ${ms(text.ms.p95)} with the filter of the query before; p50 ${ms(text.coldMs.p50)}, p95 ${ms(text.coldMs.p95)} when the filter has just changed; recall@10 ${fixed(text.recallAt10, 3)} (target p50 ≤ ${TEXT_TARGET_MS} ms with recall@10 ≥ 0.95). Find similar with the same filter: p50 ${ms(report.similarQuery.ms.p50)}, p95 ${ms(report.similarQuery.ms.p95)}.
 
-**Where the text query's time goes**, each query timed three ways one after another in the same process: the query ${ms(text.ms.p50)}, the tokenizer and text tower alone (ClipModel.embedTexts, ${parts.intraOpThreads} intra-op threads as the engine runs it) ${ms(parts.towerMs.p50)}, the same tower on one thread ${ms(parts.towerOneThreadMs.p50)}. So the filter, the search and the catalog rows add ${rest >= 0.5 ? ms(rest) : 'nothing measurable'} to the tower (Find similar with the same filter, which has no tower, answers in ${ms(report.similarQuery.ms.p50)}): the rest is the text tower of ${parts.model}, the same session and code as the main run's text queries. Meanwhile ${load}; ${parts.intraOpThreads} threads ran the tower ${fixed(speedUp, 2)}× as fast as one (at most ${parts.intraOpThreads}× with ${parts.intraOpThreads} free cores; each operator waits for its slowest thread, so a core held by another process slows the whole tower). ${why}`;
+**Where the text query's time goes**, each query timed four ways one after another in the same process (the fourth, below): the query ${ms(text.ms.p50)}, the tokenizer and text tower alone (ClipModel.embedTexts, ${parts.intraOpThreads} intra-op threads as the engine runs it) ${ms(parts.towerMs.p50)}, the same tower on one thread ${ms(parts.towerOneThreadMs.p50)}. So the filter, the search and the catalog rows add ${rest >= 0.5 ? ms(rest) : 'nothing measurable'} to the tower (Find similar with the same filter, which has no tower, answers in ${ms(report.similarQuery.ms.p50)}): the rest is the text tower of ${parts.model}, the same session and code as the main run's text queries. Meanwhile ${load}; ${parts.intraOpThreads} threads ran the tower ${fixed(speedUp, 2)}× as fast as one (at most ${parts.intraOpThreads}× with ${parts.intraOpThreads} free cores; each operator waits for its slowest thread, so a core held by another process slows the whole tower). ${why}
+
+${ownTokens}`;
 }
 
 /** Which browse figures missed, and whether their count or their page is the slow part. */
