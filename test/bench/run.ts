@@ -37,9 +37,12 @@ import { runQuerySection, type LibraryUnderTest } from './sections/queries.js';
 import { manifestIn } from './sections/stages.js';
 import { runVectorSection } from './sections/vectors.js';
 import {
+  MILLION_PARTS,
   prepareMillionLibrary,
   runMillionSection,
   type MillionConfig,
+  type MillionPart,
+  type MillionReport,
 } from './sections/million.js';
 import { MILLION_END, MILLION_START, renderMillion, spliceMillion } from './million-report.js';
 import { runHeicSection, type HeicReport } from './sections/heic.js';
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
       'reconcile-files': { type: 'string' },
       'indexed-photos': { type: 'string' },
       prepare: { type: 'boolean', default: false },
+      parts: { type: 'string' },
     },
     strict: true,
   });
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       config,
       outDir,
       values.prepare,
+      millionParts(values.parts),
     );
     return;
   }
@@ -312,13 +317,16 @@ function markdownFile(mode: BenchConfig['mode'], outDir: string): string {
  * `npm run bench -- --million [--photos N] [--indexed-photos N] [--reconcile-files N]`: the
  * million-photo library on its own (it takes most of an hour at a million, for the index build),
  * written into its section of BENCHMARKS.md (with --quick: a small library, into the quick
- * Markdown). With `--prepare` it only makes the cached library, measuring nothing.
+ * Markdown). With `--prepare` it only makes the cached library, measuring nothing. With
+ * `--parts exact,starts` (of exact, starts, warm, reconcile, removal, float16) it measures
+ * only those and takes the rest from the last run's million.json in the output folder.
  */
 async function runMillion(
   million: MillionConfig,
   config: BenchConfig,
   outDir: string,
   prepareOnly: boolean,
+  parts: readonly MillionPart[],
 ): Promise<void> {
   if (prepareOnly) {
     const models = await benchModels(config.modelSize);
@@ -331,9 +339,16 @@ async function runMillion(
     const machine = describeMachine();
     const models = await benchModels(config.modelSize);
     const monitor = new CpuLoadMonitor();
-    const report = await runMillionSection({
+    const reportFile = path.join(outDir, 'million.json');
+    const earlierReport =
+      parts.length === MILLION_PARTS.length
+        ? null
+        : (JSON.parse(await readFile(reportFile, 'utf8')) as MillionReport);
+    const measured = await runMillionSection({
       config: million,
       modelDir: models.fp32Dir,
+      parts,
+      earlier: earlierReport,
       scratchDir: async (name) => {
         const dir = path.join(scratch, name);
         await mkdir(dir, { recursive: true });
@@ -347,12 +362,17 @@ async function runMillion(
         ? ''
         : `Other processes used ${(others * 100).toFixed(0)}% of the CPU time during the run (the machine is shared with other sessions); the timings include that contention. `) +
       `Load average during the run: mean ${load.mean.toFixed(1)}, highest ${load.max.toFixed(1)}, on ${machine.cores} cores.`;
+    const runs = [
+      ...(earlierReport?.runs ?? [])
+        .map((run) => ({ ...run, parts: run.parts.filter((part) => !parts.includes(part)) }))
+        .filter((run) => run.parts.length > 0),
+      { at: new Date().toISOString(), parts: [...parts], contention },
+    ];
+    const report: MillionReport = { ...measured, runs };
     await mkdir(outDir, { recursive: true });
-    await writeFile(path.join(outDir, 'million.json'), JSON.stringify(report, null, 2));
+    await writeFile(reportFile, JSON.stringify(report, null, 2));
     const section = renderMillion(report, million, {
       machine: `${machine.cpuModel}, ${machine.cores} cores`,
-      contention,
-      generatedAt: new Date().toISOString(),
     });
     const file = markdownFile(config.mode, outDir);
     const earlier = await readFile(file, 'utf8').catch(() => '');
@@ -362,6 +382,18 @@ async function runMillion(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** `--parts exact,starts`: the million section's parts to measure (all when not given). */
+function millionParts(list: string | undefined): readonly MillionPart[] {
+  if (list === undefined) return MILLION_PARTS;
+  const parts = list.split(',');
+  for (const part of parts) {
+    if (!(MILLION_PARTS as readonly string[]).includes(part)) {
+      throw new Error(`--parts takes some of ${MILLION_PARTS.join(', ')}, not "${part}"`);
+    }
+  }
+  return parts as MillionPart[];
 }
 
 async function runBenchmarks(config: BenchConfig, scratch: string): Promise<BenchReport> {

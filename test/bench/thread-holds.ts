@@ -61,6 +61,40 @@ export function watchThreadHolds(): () => Promise<ThreadHolds> {
 
 const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
 
+/**
+ * Calls `work` once per item and returns each call's wall time, with the slowest call split
+ * like a hold: the thread running, and waiting for a core.
+ */
+export async function splitLatencies<T>(
+  items: readonly T[],
+  work: (item: T) => unknown,
+): Promise<{ samples: number[]; slowest: SplitCall }> {
+  const samples: number[] = [];
+  let slowest: SplitCall = { wallMs: 0, ownMs: null, waitingMs: null };
+  for (const item of items) {
+    const before = schedulerTimes();
+    const started = performance.now();
+    await work(item);
+    const wallMs = performance.now() - started;
+    const after = schedulerTimes();
+    samples.push(wallMs);
+    if (wallMs > slowest.wallMs) {
+      slowest = {
+        wallMs,
+        ownMs: before && after && (after.onCpuNs - before.onCpuNs) / 1e6,
+        waitingMs: before && after && (after.waitingNs - before.waitingNs) / 1e6,
+      };
+    }
+  }
+  return { samples, slowest };
+}
+
+export interface SplitCall {
+  wallMs: number;
+  ownMs: number | null;
+  waitingMs: number | null;
+}
+
 /** The main thread's on-CPU and run-queue times so far (Linux), or null elsewhere. */
 function schedulerTimes(): { onCpuNs: number; waitingNs: number } | null {
   try {

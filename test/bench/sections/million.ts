@@ -61,6 +61,18 @@ export interface MillionReport {
   catalogBytes: number;
   indexBytes: number;
   firstTextMs: LatencySummary;
+  /** The first text query's time in parts, from the child's events. */
+  firstTextParts: {
+    /** Spawning the process and Node's own start. */
+    processMs: LatencySummary;
+    /** Loading the bundle and its native modules. */
+    importsMs: LatencySummary;
+    openMs: LatencySummary;
+    /** Building the text tower's onnxruntime session. */
+    towerMs: LatencySummary;
+    /** Tokenizing, the tower's first run and the vector search. */
+    queryMs: LatencySummary;
+  };
   firstSimilarMs: LatencySummary;
   /** Cold starts whose first Find similar came while the index was read (answered exactly). */
   firstSimilarWhileReading: number;
@@ -72,11 +84,17 @@ export interface MillionReport {
   similarMs: LatencySummary;
   recallAt10: number;
   exactWhileRebuildingMs: number;
+  /**
+   * Exact search with nothing else running, over every vector in the catalog, and reading
+   * those rows alone (the same statement, nothing scored): the rest is decoding and scoring.
+   */
+  exactAlone: { vectors: number; ms: number; readMs: number };
   /** The engine's own background rebuild, timed over its first vectors (`rebuildSampleS`). */
   engineRebuild: { vectors: number; seconds: number; perSecond: number };
   /** The bench's one-go build of the library's index (VectorIndex, no slices). */
   indexBuildPerSecond: number;
   pageMs: { first: LatencySummary; middle: LatencySummary; last: LatencySummary };
+  pageSlowest: MillionStartResult['pageSlowest'];
   monthsMs: LatencySummary;
   months: number;
   browseMs: LatencySummary;
@@ -87,6 +105,15 @@ export interface MillionReport {
   /** Saving the whole index while Find similar queries keep coming. */
   save: { seconds: number; holds: ThreadHolds; queries: number; maxQueryMs: number };
   float16: PrecisionReport;
+  /** The runs the figures come from: a run may measure some parts and keep the others. */
+  runs: MillionRun[];
+}
+
+export interface MillionRun {
+  at: string;
+  parts: MillionPart[];
+  /** The machine's load during the run, in words. */
+  contention: string;
 }
 
 const FOLDERS = 1000;
@@ -95,13 +122,63 @@ const YEARS = 20;
 const K = 10;
 const START = Date.UTC(2006, 0, 1);
 const DAY_MS = 86_400_000;
+/** The model key suffix of the vectors a library indexed over fewer photos keeps apart. */
+const BEYOND_THE_INDEX = '#beyond-the-index';
+
+/**
+ * The section's parts, each measured on its own: a run may measure some and keep the others
+ * from an earlier run's report (`--parts`), since the whole section holds the machine for
+ * most of an hour.
+ */
+export const MILLION_PARTS = [
+  'exact',
+  'starts',
+  'warm',
+  'reconcile',
+  'removal',
+  'float16',
+] as const;
+export type MillionPart = (typeof MILLION_PARTS)[number];
+
+/** The figures each part measures. */
+type PartFigures = {
+  exact: Pick<MillionReport, 'exactWhileRebuildingMs' | 'exactAlone' | 'engineRebuild'>;
+  starts: Pick<
+    MillionReport,
+    | 'firstTextMs'
+    | 'firstTextParts'
+    | 'firstSimilarMs'
+    | 'firstSimilarWhileReading'
+    | 'firstSimilarExact'
+    | 'openMs'
+    | 'indexReadMs'
+  >;
+  warm: Pick<
+    MillionReport,
+    | 'similarMs'
+    | 'recallAt10'
+    | 'pageMs'
+    | 'pageSlowest'
+    | 'monthsMs'
+    | 'months'
+    | 'browseMs'
+    | 'browseHits'
+    | 'memory'
+  >;
+  reconcile: Pick<MillionReport, 'reconcile'>;
+  removal: Pick<MillionReport, 'save' | 'removal'>;
+  float16: Pick<MillionReport, 'float16'>;
+};
 
 export async function runMillionSection(options: {
   config: MillionConfig;
   modelDir: string;
   scratchDir: (name: string) => Promise<string>;
-}): Promise<MillionReport> {
-  const { config, modelDir } = options;
+  /** The parts to measure; the others are taken from `earlier`. */
+  parts: readonly MillionPart[];
+  earlier: MillionReport | null;
+}): Promise<Omit<MillionReport, 'runs'>> {
+  const { config, modelDir, parts, earlier } = options;
   const manifest = readModelManifest(path.join(modelDir, MODEL_MANIFEST_FILE));
   const key = modelKey(manifest);
   const dimensions = manifest.dimensions;
@@ -110,45 +187,156 @@ export async function runMillionSection(options: {
   const library = await cachedLibrary(config, key, dimensions, label);
   const { libraryDir, bigFolderId, queryIds, browse } = library;
   const paths = libraryPaths(libraryDir);
-  const catalog = SqliteCatalog.open(paths.catalog);
   const indexedPhotos = config.indexedPhotos ?? config.photos;
-
-  log(`${label} exact answers for ${queryIds.length} queries`);
-  const modelId = catalog.registerModel(key, dimensions);
-  const truth = exactNeighbours(catalog, modelId, queryIds);
-  log(`${label} the index lost: exact search and the engine's background rebuild`);
-  const lost = await whileRebuilding(catalog, key, dimensions, {
-    vectorIndexDir: await options.scratchDir('million-no-index'),
-    query: catalog.getVector(queryIds[0]!, modelId)!,
-    sampleS: config.rebuildSampleS,
-  });
-  catalog.close();
   const sizes = await librarySizes(libraryDir);
 
-  log(`${label} cold starts: first text query and first Find similar`);
-  const start = (first: 'text' | 'similar', firstOnly: boolean) =>
-    runChild(
-      'million-start.ts',
-      {
-        libraryDir,
+  const measure: { [P in MillionPart]: () => Promise<PartFigures[P]> } = {
+    exact: async () => {
+      log(`${label} the index lost: exact search and the engine's background rebuild`);
+      const catalog = SqliteCatalog.open(paths.catalog);
+      try {
+        const modelId = catalog.registerModel(key, dimensions);
+        const query = catalog.getVector(queryIds[0]!, modelId)!;
+        const lost = await whileRebuilding(catalog, key, dimensions, {
+          vectorIndexDir: await options.scratchDir('million-no-index'),
+          query,
+          sampleS: config.rebuildSampleS,
+        });
+        log(`${label} exact search alone over every vector of the catalog`);
+        const exactAlone = await exactSearchAlone(catalog, key, dimensions, {
+          vectorIndexDir: await options.scratchDir('million-exact-alone'),
+          query,
+        });
+        return { exactWhileRebuildingMs: lost.exactMs, engineRebuild: lost.rebuild, exactAlone };
+      } finally {
+        catalog.close();
+      }
+    },
+    starts: () => coldStarts(config, libraryDir, modelDir, queryIds, browse, label),
+    warm: async () => {
+      log(`${label} exact answers for ${queryIds.length} queries`);
+      const catalog = SqliteCatalog.open(paths.catalog);
+      const truth = exactNeighbours(catalog, catalog.registerModel(key, dimensions), queryIds);
+      catalog.close();
+      log(`${label} warm: find similar, pages, months, filtered browse, memory`);
+      const warm = findEvent<MillionStartResult>(
+        await startChild({ libraryDir, modelDir, queryIds, browse, config }, 'similar', false),
+        'result',
+      ).data;
+      return {
+        similarMs: summarize(warm.similarMs),
+        recallAt10: recallAt(K, warm.similarHits, truth),
+        pageMs: {
+          first: summarize(warm.pageMs.first),
+          middle: summarize(warm.pageMs.middle),
+          last: summarize(warm.pageMs.last),
+        },
+        pageSlowest: warm.pageSlowest,
+        monthsMs: summarize(warm.monthsMs),
+        months: warm.months,
+        browseMs: summarize(warm.browseMs),
+        browseHits: warm.browseHits,
+        memory: warm.memory,
+      };
+    },
+    reconcile: async () => {
+      log(
+        `${label} start-up reconcile of ${config.reconcileFiles.toLocaleString('en')} unchanged files`,
+      );
+      return { reconcile: await reconcileUnchanged(await cachedTree(config.reconcileFiles)) };
+    },
+    removal: async () => {
+      log(`${label} on a copy: saving the index, removing the largest folder`);
+      return saveAndRemove(
+        await copyLibrary(libraryDir, await options.scratchDir('million-removal')),
         modelDir,
-        first,
-        similarIds: queryIds.slice(0, config.similarQueries),
-        browse,
-        firstOnly,
-      } satisfies MillionStartArgs,
-      // Bundled, as the app ships: tsx would add its compile time to every start.
-      'bundle',
-    );
+        bigFolderId,
+        queryIds,
+      );
+    },
+    float16: async () => ({
+      float16: await measureFloat16Recall({
+        vectors: config.precisionVectors,
+        queries: 100,
+        efValues: [16, 32, 100],
+      }),
+    }),
+  };
+
+  let report: Partial<MillionReport> = earlier ?? {};
+  for (const part of MILLION_PARTS) {
+    if (!parts.includes(part)) {
+      if (earlier === null) throw new Error(`no earlier report to take the "${part}" part from`);
+      continue;
+    }
+    report = { ...report, ...(await measure[part]()) };
+  }
+  return {
+    ...(report as MillionReport),
+    photos: config.photos,
+    indexedPhotos,
+    folders: FOLDERS,
+    cameras: CAMERAS,
+    generateS: library.generateS,
+    indexBuildS: library.indexBuildS,
+    indexBuildPerSecond: library.indexBuildPerSecond,
+    catalogBytes: sizes.catalogBytes,
+    indexBytes: sizes.indexBytes,
+  };
+}
+
+interface StartSpec {
+  libraryDir: string;
+  modelDir: string;
+  queryIds: number[];
+  browse: MillionStartArgs['browse'];
+  config: MillionConfig;
+}
+
+/** A fresh process opening the library and answering its first question. */
+function startChild(spec: StartSpec, first: 'text' | 'similar', firstOnly: boolean) {
+  return runChild(
+    'million-start.ts',
+    {
+      libraryDir: spec.libraryDir,
+      modelDir: spec.modelDir,
+      first,
+      similarIds: spec.queryIds.slice(0, spec.config.similarQueries),
+      browse: spec.browse,
+      firstOnly,
+    } satisfies MillionStartArgs,
+    // Bundled, as the app ships: tsx would add its compile time to every start.
+    'bundle',
+  );
+}
+
+/**
+ * Cold starts, each a fresh process answering one first question: a text query, or a Find
+ * similar. The text query's time is split at the events the child reports: the process and
+ * Node's own start, the bundle's imports, Engine.open, the text tower's session, the query.
+ */
+async function coldStarts(
+  config: MillionConfig,
+  libraryDir: string,
+  modelDir: string,
+  queryIds: number[],
+  browse: MillionStartArgs['browse'],
+  label: string,
+): Promise<PartFigures['starts']> {
+  log(`${label} cold starts: first text query and first Find similar`);
+  const spec = { libraryDir, modelDir, queryIds, browse, config };
   const firstText: number[] = [];
   const firstSimilar: number[] = [];
   const opens: number[] = [];
+  const textParts = { processMs: [], importsMs: [], openMs: [], towerMs: [], queryMs: [] } as {
+    [part in keyof MillionReport['firstTextParts']]: number[];
+  };
   let firstSimilarWhileReading = 0;
   let firstSimilarExact = 0;
   const indexReads: number[] = [];
   for (let i = 0; i < config.coldStarts; i++) {
     for (const first of ['text', 'similar'] as const) {
-      const events = await start(first, true);
+      const events = await startChild(spec, first, true);
       const answered = findEvent<{ indexState: string; indexStateAfter: string }>(
         events,
         'answered',
@@ -160,63 +348,32 @@ export async function runMillionSection(options: {
       const result = findEvent<{ openMs: number; indexReadMs: number }>(events, 'result').data;
       opens.push(result.openMs);
       indexReads.push(result.indexReadMs);
+      if (first === 'text') {
+        const started = findEvent<{ importsMs: number }>(events, 'started');
+        const open = findEvent(events, 'open').atMs;
+        const tower = findEvent(events, 'text-tower').atMs;
+        textParts.processMs.push(started.atMs - started.data.importsMs);
+        textParts.importsMs.push(started.data.importsMs);
+        textParts.openMs.push(open - started.atMs);
+        textParts.towerMs.push(tower - open);
+        textParts.queryMs.push(answered.atMs - tower);
+      }
     }
   }
-  log(`${label} warm: find similar, pages, months, filtered browse, memory`);
-  const warm = findEvent<MillionStartResult>(await start('similar', false), 'result').data;
-  const recallAt10 = recallAt(K, warm.similarHits, truth);
-
-  log(
-    `${label} start-up reconcile of ${config.reconcileFiles.toLocaleString('en')} unchanged files`,
-  );
-  const reconcile = await reconcileUnchanged(await cachedTree(config.reconcileFiles));
-
-  log(`${label} on a copy: saving the index, removing the largest folder`);
-  const { save, removal } = await saveAndRemove(
-    await copyLibrary(libraryDir, await options.scratchDir('million-removal')),
-    modelDir,
-    bigFolderId,
-    queryIds,
-  );
-
   return {
-    photos: config.photos,
-    indexedPhotos,
-    folders: FOLDERS,
-    cameras: CAMERAS,
-    generateS: library.generateS,
-    indexBuildS: library.indexBuildS,
-    catalogBytes: sizes.catalogBytes,
-    indexBytes: sizes.indexBytes,
     firstTextMs: summarize(firstText),
+    firstTextParts: {
+      processMs: summarize(textParts.processMs),
+      importsMs: summarize(textParts.importsMs),
+      openMs: summarize(textParts.openMs),
+      towerMs: summarize(textParts.towerMs),
+      queryMs: summarize(textParts.queryMs),
+    },
     firstSimilarMs: summarize(firstSimilar),
     firstSimilarWhileReading,
     firstSimilarExact,
     openMs: summarize(opens),
     indexReadMs: summarize(indexReads),
-    similarMs: summarize(warm.similarMs),
-    recallAt10,
-    exactWhileRebuildingMs: lost.exactMs,
-    engineRebuild: lost.rebuild,
-    indexBuildPerSecond: library.indexBuildPerSecond,
-    pageMs: {
-      first: summarize(warm.pageMs.first),
-      middle: summarize(warm.pageMs.middle),
-      last: summarize(warm.pageMs.last),
-    },
-    monthsMs: summarize(warm.monthsMs),
-    months: warm.months,
-    browseMs: summarize(warm.browseMs),
-    browseHits: warm.browseHits,
-    memory: warm.memory,
-    reconcile,
-    removal,
-    save,
-    float16: await measureFloat16Recall({
-      vectors: config.precisionVectors,
-      queries: 100,
-      efValues: [16, 32, 100],
-    }),
   };
 }
 
@@ -349,7 +506,7 @@ async function indexMoreOf(
   ) as CachedLibrary;
   const setup = SqliteCatalog.open(catalogFile);
   const modelId = setup.registerModel(key, dimensions);
-  const beyondIndex = setup.registerModel(`${key}#beyond-the-index`, dimensions);
+  const beyondIndex = setup.registerModel(`${key}${BEYOND_THE_INDEX}`, dimensions);
   setup.close();
   // Plain SQL, as the bulk insert: no engine path moves vectors between models.
   const db = new Database(catalogFile);
@@ -411,7 +568,7 @@ function generateLibrary(
   const random = uniformSource(7);
   const setup = SqliteCatalog.open(catalogFile);
   const modelId = setup.registerModel(key, dimensions);
-  const beyondIndex = setup.registerModel(`${key}#beyond-the-index`, dimensions);
+  const beyondIndex = setup.registerModel(`${key}${BEYOND_THE_INDEX}`, dimensions);
   const vectors = new ClusteredVectorSource({ ...CLIP_LIKE, count: photos, dimensions });
   const vector = new Float32Array(dimensions);
   // A few cameras take most photos: camera c is chosen with weight 1 / (c + 1).
@@ -547,6 +704,44 @@ async function whileRebuilding(
     exactMs: ms,
     rebuild: { vectors: done - first, seconds, perSecond: (done - first) / seconds },
   };
+}
+
+/**
+ * The engine's exact search with nothing else running, over each model's vectors in turn (the
+ * library's active model and the vectors beyond its index), so the cost per vector is for
+ * every vector of the catalog: each store's background rebuild is stopped before it searches.
+ */
+async function exactSearchAlone(
+  catalog: Catalog,
+  key: string,
+  dimensions: number,
+  options: { vectorIndexDir: string; query: Float32Array },
+): Promise<MillionReport['exactAlone']> {
+  let vectors = 0;
+  let ms = 0;
+  let readMs = 0;
+  for (const storeKey of [key, `${key}${BEYOND_THE_INDEX}`]) {
+    const store = HnswVectorStore.open({
+      readOnly: true,
+      catalog,
+      vectorIndexDir: options.vectorIndexDir,
+      modelKey: storeKey,
+      dimensions,
+      logger: silentLogger,
+    });
+    await store.whenOpened();
+    await store.close();
+    const modelId = catalog.registerModel(storeKey, dimensions);
+    vectors += catalog.countVectors(modelId);
+    ms += (await timed(() => store.search(options.query, K))).ms;
+    const read = await timed(() => {
+      for (let after = 0, rows; (rows = catalog.vectorsAfter(modelId, after, 8192)).length > 0;) {
+        after = rows.at(-1)!.photoId;
+      }
+    });
+    readMs += read.ms;
+  }
+  return { vectors, ms, readMs };
 }
 
 /**
