@@ -49,6 +49,47 @@ function photo(folderId: number, name: string, extra: Partial<PhotoInput> = {}):
   };
 }
 
+/**
+ * What each migration added (by the schema version it brings), undone: olderCatalog takes a
+ * catalog back to what an older Ferret left.
+ */
+const UNDO_MIGRATION: Record<number, string> = {
+  3: `DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
+    DROP TRIGGER photo_days_update; DROP TABLE photo_days; DROP INDEX photos_by_day;
+    DROP INDEX photos_by_camera_day;
+    ALTER TABLE photos DROP COLUMN sort_day; ALTER TABLE photos DROP COLUMN sort_at;
+    CREATE INDEX photos_newest_first ON photos (coalesce(taken_at, added_at) DESC, id DESC);`,
+  4: `DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
+    DROP INDEX vectors_by_near_group; ALTER TABLE vectors DROP COLUMN near_group;`,
+  5: `DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
+    DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
+    CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);`,
+  6: `DROP INDEX photos_by_format_day; DROP INDEX photos_by_shape_day;
+    DROP INDEX photos_by_located_day;
+    ALTER TABLE photos DROP COLUMN shape; ALTER TABLE photos DROP COLUMN located;`,
+};
+
+/**
+ * A catalog file holding `photos` (in one folder, /photos) as a Ferret at schema `version`
+ * left it: written by this one, then its later migrations undone, newest first.
+ */
+function olderCatalog(version: number, photos: [name: string, extra: Partial<PhotoInput>][]) {
+  const file = newCatalogFile();
+  const catalog = SqliteCatalog.open(file);
+  const folder = catalog.addFolder('/photos');
+  for (const [name, extra] of photos) catalog.upsertPhoto(photo(folder.id, name, extra));
+  catalog.close();
+  const db = new Database(file);
+  for (let undone = SCHEMA_VERSION; undone > version; undone--) {
+    const undo = UNDO_MIGRATION[undone];
+    if (undo === undefined) throw new Error(`UNDO_MIGRATION has no undo for version ${undone}`);
+    db.exec(undo);
+  }
+  db.pragma(`user_version = ${version}`);
+  db.close();
+  return file;
+}
+
 test('a folder is added once per path and listed with its photo count', () => {
   const catalog = openNew();
   const folder = catalog.addFolder('/photos/');
@@ -282,33 +323,11 @@ test('pages at any depth and the month counts follow adds, date changes and remo
 });
 
 test('a catalog from before the day counts gets them from its photos when it opens', () => {
-  const file = newCatalogFile();
-  const catalog = SqliteCatalog.open(file);
-  const folder = catalog.addFolder('/photos');
-  for (const [name, takenAt] of [
-    ['a.jpg', '2010-03-04T05:06:07'],
-    ['b.jpg', '2010-03-09T00:00:00'],
-    ['c.jpg', '2012-01-01T00:00:00'],
-  ]) {
-    catalog.upsertPhoto(photo(folder.id, name!, { takenAt }));
-  }
-  catalog.close();
-  // Back to the schema before the listing migration, as an older Ferret left it.
-  const db = new Database(file);
-  db.exec(`DROP INDEX photos_by_format_day; DROP INDEX photos_by_shape_day; DROP INDEX photos_by_located_day;
-    ALTER TABLE photos DROP COLUMN shape; ALTER TABLE photos DROP COLUMN located;
-    DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
-    DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
-    DROP TRIGGER near_group_delete; DROP TRIGGER near_group_change;
-    DROP INDEX vectors_by_near_group; ALTER TABLE vectors DROP COLUMN near_group;
-    DROP TRIGGER photo_days_insert; DROP TRIGGER photo_days_delete;
-    DROP TRIGGER photo_days_update; DROP TABLE photo_days; DROP INDEX photos_by_day;
-    ALTER TABLE photos DROP COLUMN sort_day;
-    ALTER TABLE photos DROP COLUMN sort_at;
-    CREATE INDEX photos_newest_first ON photos (coalesce(taken_at, added_at) DESC, id DESC);
-    PRAGMA user_version = 2;`);
-  db.close();
-
+  const file = olderCatalog(2, [
+    ['a.jpg', { takenAt: '2010-03-04T05:06:07' }],
+    ['b.jpg', { takenAt: '2010-03-09T00:00:00' }],
+    ['c.jpg', { takenAt: '2012-01-01T00:00:00' }],
+  ]);
   const reopened = SqliteCatalog.open(file);
   assert.deepEqual(reopened.listMonths(), [
     { month: '2012-01', count: 1 },
@@ -441,23 +460,12 @@ test('the camera list follows photos added, given another camera and removed', (
 });
 
 test('a catalog from before the camera list gets it from its photos when it opens', () => {
-  const file = newCatalogFile();
-  const catalog = SqliteCatalog.open(file);
-  const folder = catalog.addFolder('/photos');
-  catalog.upsertPhoto(photo(folder.id, 'a.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }));
-  catalog.upsertPhoto(photo(folder.id, 'b.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }));
-  catalog.upsertPhoto(photo(folder.id, 'c.jpg', { cameraModel: 'XT1635-02' }));
-  catalog.upsertPhoto(photo(folder.id, 'd.jpg'));
-  catalog.close();
-  const db = new Database(file);
-  db.exec(`DROP INDEX photos_by_format_day; DROP INDEX photos_by_shape_day; DROP INDEX photos_by_located_day;
-    ALTER TABLE photos DROP COLUMN shape; ALTER TABLE photos DROP COLUMN located;
-    DROP TRIGGER cameras_insert; DROP TRIGGER cameras_delete; DROP TRIGGER cameras_update;
-    DROP TABLE cameras; DROP INDEX photos_by_camera_day; ALTER TABLE photos DROP COLUMN camera;
-    CREATE INDEX photos_by_camera_day ON photos (camera_model, sort_day, sort_at, id);
-    PRAGMA user_version = 4;`);
-  db.close();
-
+  const file = olderCatalog(4, [
+    ['a.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }],
+    ['b.jpg', { cameraMake: 'Apple', cameraModel: 'iPhone 6' }],
+    ['c.jpg', { cameraModel: 'XT1635-02' }],
+    ['d.jpg', {}],
+  ]);
   const reopened = SqliteCatalog.open(file);
   assert.deepEqual(reopened.listCameras(), [
     { make: 'Apple', model: 'iPhone 6', photos: 2 },
