@@ -183,14 +183,14 @@ export interface PhotoSummary {
 export interface MonthCount {
   /** 'YYYY-MM'. */
   month: string;
-  count: number;
+  photos: number;
 }
 
 /** Photos on one day by the grid's date, as listPhotos orders them. */
 export interface DayCount {
   /** 'YYYY-MM-DD'. */
   day: string;
-  count: number;
+  photos: number;
 }
 
 /** What the viewer's info panel shows: the catalog's record, and what is read from the file now. */
@@ -318,7 +318,7 @@ export interface DuplicateReport {
 export interface FolderInfo {
   id: number;
   path: string;
-  photoCount: number;
+  photos: number;
   /** 'ok', or why the folder cannot be read right now (unplugged drive, permissions). */
   status: 'ok' | 'unavailable';
   error: string | null;

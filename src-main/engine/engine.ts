@@ -461,7 +461,7 @@ export class Engine {
     return this.catalog.listFolders().map((folder) => ({
       id: folder.id,
       path: folder.path,
-      photoCount: folder.photoCount,
+      photos: folder.photos,
       status: folder.status,
       error: folder.lastError,
     }));

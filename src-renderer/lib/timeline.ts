@@ -33,12 +33,12 @@ function timelineLabel(key: string): string {
 export function timelineSections(days: DayCount[], grouping: Grouping): GridSection[] {
   const sections: GridSection[] = [];
   let start = 0;
-  for (const { day, count } of days) {
+  for (const { day, photos } of days) {
     const key = grouping === 'day' ? day : day.slice(0, 7);
     const last = sections.at(-1);
-    if (last?.key === key) last.count += count;
-    else sections.push({ key, label: timelineLabel(key), start, count });
-    start += count;
+    if (last?.key === key) last.count += photos;
+    else sections.push({ key, label: timelineLabel(key), start, count: photos });
+    start += photos;
   }
   return sections;
 }

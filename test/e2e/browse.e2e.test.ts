@@ -154,7 +154,7 @@ test('the timeline: a header per month, newest first, the current one held at th
   await grid().evaluate((viewport) => viewport.scrollTo(0, 0));
   await header.waitFor();
   assert.ok(((await header.textContent()) ?? '').trim().startsWith(monthLabel(months[1]!.month)));
-  assert.equal(await header.locator('.section-count').textContent(), String(months[1]!.count));
+  assert.equal(await header.locator('.section-count').textContent(), String(months[1]!.photos));
   await browser.screenshot('browse-01-timeline');
 });
 
@@ -170,7 +170,7 @@ test('the scrubber shows the years and jumps to a year or a month', async () => 
     let start = 0;
     for (const entry of months) {
       if (entry.month === month) return start;
-      start += entry.count;
+      start += entry.photos;
     }
     throw new Error(`no ${month}`);
   };

@@ -84,7 +84,7 @@ test('a folder holding a library folder takes it in: same photos, counted once',
   for (const photo of before) {
     assert.equal(after.find((candidate) => candidate.path === photo.path)?.id, photo.id);
   }
-  assert.equal((await backend.handle('listFolders', {}))[0]!.photoCount, 3);
+  assert.equal((await backend.handle('listFolders', {}))[0]!.photos, 3);
 
   // The inner folder is still watched, through the outer one, and a new photo counts once.
   const corpus = (await readdir(await corpusDir())).filter((name) => name.endsWith('.jpg'));

@@ -106,7 +106,7 @@ test('a folder is added once per path and listed with its photo count', () => {
   catalog.setFolderStatus(other.id, 'unavailable', 'drive unplugged');
   catalog.setFolderPolling(other.id, true);
   assert.deepEqual(
-    catalog.listFolders().map((f) => [f.path, f.photoCount, f.status, f.lastError, f.polling]),
+    catalog.listFolders().map((f) => [f.path, f.photos, f.status, f.lastError, f.polling]),
     [
       [path.resolve('/elsewhere'), 0, 'unavailable', 'drive unplugged', true],
       [path.resolve('/photos'), 2, 'ok', null, false],
@@ -278,7 +278,7 @@ test('pages at any depth and the month counts follow adds, date changes and remo
     }
     return [...counts].sort(([a], [b]) => (a < b ? 1 : -1));
   };
-  const expectedMonths = () => expectedCounts(7).map(([month, count]) => ({ month, count }));
+  const expectedMonths = () => expectedCounts(7).map(([month, photos]) => ({ month, photos }));
   const check = () => {
     const order = expectedOrder();
     for (const [offset, limit] of [
@@ -299,7 +299,7 @@ test('pages at any depth and the month counts follow adds, date changes and remo
     assert.deepEqual(catalog.listMonths(), expectedMonths());
     assert.deepEqual(
       catalog.listDays(),
-      expectedCounts(10).map(([day, count]) => ({ day, count })),
+      expectedCounts(10).map(([day, photos]) => ({ day, photos })),
     );
   };
   check();
@@ -307,7 +307,7 @@ test('pages at any depth and the month counts follow adds, date changes and remo
   // A photo's date changes (re-indexed with new EXIF): it moves to its new day and month.
   const moved = ids[5]!;
   catalog.upsertPhoto(photo(folder.id, 'p5.jpg', { takenAt: '2018-12-31T23:59:59' }));
-  assert.equal(catalog.listMonths().find((m) => m.month === '2018-12')?.count, 1);
+  assert.equal(catalog.listMonths().find((m) => m.month === '2018-12')?.photos, 1);
   check();
   catalog.deletePhoto(moved);
   ids.splice(5, 1);
@@ -330,8 +330,8 @@ test('a catalog from before the day counts gets them from its photos when it ope
   ]);
   const reopened = SqliteCatalog.open(file);
   assert.deepEqual(reopened.listMonths(), [
-    { month: '2012-01', count: 1 },
-    { month: '2010-03', count: 2 },
+    { month: '2012-01', photos: 1 },
+    { month: '2010-03', photos: 2 },
   ]);
   assert.deepEqual(
     reopened.listPhotos(1, 5).items.map((p) => path.basename(p.path)),
@@ -693,7 +693,7 @@ test('everything survives closing and reopening the file; reopening migrates not
     assert.equal(catalog.getPhoto(id)?.takenAt, '2022-02-02T02:02:02');
     assert.deepEqual(catalog.getVector(id, model), new Float32Array([0.25, 0.75]));
     assert.equal(catalog.getSetting('modelDir'), '/models/clip');
-    assert.equal(catalog.listFolders()[0]?.photoCount, 1);
+    assert.equal(catalog.listFolders()[0]?.photos, 1);
     catalog.close();
   }
 });

@@ -95,11 +95,11 @@ function cameraRoll(): DayCount[] {
   const days: DayCount[] = [];
   let left = HUNDRED_THOUSAND;
   for (let day = 0; left > 0; day++) {
-    const count = Math.min(left, 1 + ((day * 37) % 180));
-    left -= count;
+    const photos = Math.min(left, 1 + ((day * 37) % 180));
+    left -= photos;
     days.push({
       day: new Date(Date.UTC(2024, 0, 1) - day * 86_400_000).toISOString().slice(0, 10),
-      count,
+      photos,
     });
   }
   return days;

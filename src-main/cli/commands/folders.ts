@@ -28,7 +28,7 @@ const listCommand = new Command('list')
           : folders
               .map(
                 (folder) =>
-                  `${String(folder.id).padStart(3)}  ${folder.path}  ${folder.photoCount} photos` +
+                  `${String(folder.id).padStart(3)}  ${folder.path}  ${folder.photos} photos` +
                   (folder.status === 'ok' ? '' : `  (unavailable: ${folder.error})`),
               )
               .join('\n'),

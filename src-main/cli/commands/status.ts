@@ -29,7 +29,7 @@ export const statusCommand = new Command('status')
           `folders:`,
           ...status.folders.map(
             (folder) =>
-              `  ${folder.path}: ${folder.photoCount} photos${folder.error ? ` (${folder.error})` : ''}`,
+              `  ${folder.path}: ${folder.photos} photos${folder.error ? ` (${folder.error})` : ''}`,
           ),
         ];
         if (status.folders.length === 0) lines.push('  none yet: ferret index <folder>');

@@ -174,9 +174,9 @@ export class SqliteCatalog implements Catalog {
   listFolders(): FolderListing[] {
     const rows = this.statement(
       `SELECT ${FOLDER_COLUMNS},
-         (SELECT count(*) FROM photos WHERE photos.folder_id = folders.id) AS photoCount
+         (SELECT count(*) FROM photos WHERE photos.folder_id = folders.id) AS photos
        FROM folders ORDER BY folders.path`,
-    ).all() as (RawFolder & { photoCount: number })[];
+    ).all() as (RawFolder & { photos: number })[];
     return rows.map(toFolderRow);
   }
 
@@ -411,7 +411,7 @@ export class SqliteCatalog implements Catalog {
   private dayCounts(): { days: string[]; before: number[]; total: number } {
     const version = this.changeStamp();
     if (this.days?.version === version) return this.days;
-    const rows = this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
+    const rows = this.statement('SELECT day, count AS photos FROM photo_days ORDER BY day DESC')
       .raw()
       .all() as [string, number][];
     const days: string[] = [];
@@ -432,14 +432,14 @@ export class SqliteCatalog implements Catalog {
 
   listMonths(): MonthCount[] {
     return this.statement(
-      `SELECT substr(day, 1, 7) AS month, sum(count) AS count FROM photo_days
+      `SELECT substr(day, 1, 7) AS month, sum(count) AS photos FROM photo_days
        GROUP BY month ORDER BY month DESC`,
     ).all() as MonthCount[];
   }
 
   listDays(): DayCount[] {
     // The same statement as dayCounts', which reads it raw.
-    return this.statement('SELECT day, count FROM photo_days ORDER BY day DESC')
+    return this.statement('SELECT day, count AS photos FROM photo_days ORDER BY day DESC')
       .raw(false)
       .all() as DayCount[];
   }

@@ -17,7 +17,7 @@ export interface FolderRow {
 }
 
 export interface FolderListing extends FolderRow {
-  photoCount: number;
+  photos: number;
 }
 
 export interface PhotoRow {

@@ -801,7 +801,7 @@ async function reconcileUnchanged(tree: { treeDir: string; catalogFile: string }
   const { value, ms } = await timed(() => reconcileFolder(catalog, folder, () => false));
   const holds = await stopWatching();
   catalog.close();
-  const files = folder.photoCount;
+  const files = folder.photos;
   if (!value.available || value.unchanged !== files) {
     throw new Error(`reconcile saw ${JSON.stringify(value)} for ${files} unchanged files`);
   }
