@@ -12,7 +12,8 @@ const PART_NAMES: Record<MillionPart, string> = {
   starts: 'cold starts',
   warm: 'warm search, pages, months, browsing and memory',
   reconcile: 'the start-up reconcile',
-  removal: 'saving the index and removing a folder',
+  save: 'saving the index',
+  removal: 'removing a folder',
   float16: 'float16 against float32',
 };
 
@@ -33,10 +34,14 @@ const count = (value: number) => Math.round(value).toLocaleString('en');
  * thread's own CPU time and its wait for a core, and Ferret's longest own span.
  */
 function holdsText(holds: ThreadHolds): string {
+  const blockedMs =
+    holds.longestOwnMs === null
+      ? 0
+      : holds.longestMs - holds.longestOwnMs - holds.longestWaitingMs!;
   const split =
     holds.longestOwnMs === null
       ? ''
-      : ` (running ${ms(holds.longestOwnMs)}, waiting for a core ${ms(holds.longestWaitingMs!)})`;
+      : ` (running ${ms(holds.longestOwnMs)}, waiting for a core ${ms(holds.longestWaitingMs!)}${blockedMs > 10 ? `, blocked in the kernel ${ms(blockedMs)}` : ''})`;
   const own = holds.longestSpanMs === null ? '' : `; longest own span ${ms(holds.longestSpanMs)}`;
   return `longest hold ${ms(holds.longestMs)}${split}${own}`;
 }

@@ -318,7 +318,7 @@ function markdownFile(mode: BenchConfig['mode'], outDir: string): string {
  * million-photo library on its own (it takes most of an hour at a million, for the index build),
  * written into its section of BENCHMARKS.md (with --quick: a small library, into the quick
  * Markdown). With `--prepare` it only makes the cached library, measuring nothing. With
- * `--parts exact,starts` (of exact, starts, warm, reconcile, removal, float16) it measures
+ * `--parts exact,starts` (of exact, starts, warm, reconcile, save, removal, float16) it measures
  * only those and takes the rest from the last run's million.json in the output folder.
  */
 async function runMillion(

@@ -135,6 +135,7 @@ export const MILLION_PARTS = [
   'starts',
   'warm',
   'reconcile',
+  'save',
   'removal',
   'float16',
 ] as const;
@@ -166,7 +167,8 @@ type PartFigures = {
     | 'memory'
   >;
   reconcile: Pick<MillionReport, 'reconcile'>;
-  removal: Pick<MillionReport, 'save' | 'removal'>;
+  save: Pick<MillionReport, 'save'>;
+  removal: Pick<MillionReport, 'removal'>;
   float16: Pick<MillionReport, 'float16'>;
 };
 
@@ -245,14 +247,15 @@ export async function runMillionSection(options: {
       );
       return { reconcile: await reconcileUnchanged(await cachedTree(config.reconcileFiles)) };
     },
+    save: async () => {
+      log(`${label} on a copy: saving the index while queries come`);
+      const copy = await copyLibrary(libraryDir, await options.scratchDir('million-save'));
+      return { save: await saveWhileAsking(copy, modelDir, queryIds) };
+    },
     removal: async () => {
-      log(`${label} on a copy: saving the index, removing the largest folder`);
-      return saveAndRemove(
-        await copyLibrary(libraryDir, await options.scratchDir('million-removal')),
-        modelDir,
-        bigFolderId,
-        queryIds,
-      );
+      log(`${label} on a copy: removing the largest folder`);
+      const copy = await copyLibrary(libraryDir, await options.scratchDir('million-removal'));
+      return { removal: await removeLargestFolder(copy, modelDir, bigFolderId) };
     },
     float16: async () => ({
       float16: await measureFloat16Recall({
@@ -810,20 +813,12 @@ async function reconcileUnchanged(tree: { treeDir: string; catalogFile: string }
 
 /**
  * On a copy of the library: the whole index saved while Find similar queries keep coming (the
- * longest any of them took, and the longest hold of the thread), then the largest folder
- * removed while the thread is watched.
+ * longest any of them took, and the longest hold of the thread).
  */
-async function saveAndRemove(
-  libraryDir: string,
-  modelDir: string,
-  folderId: number,
-  queryIds: number[],
-) {
+async function saveWhileAsking(libraryDir: string, modelDir: string, queryIds: number[]) {
   const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
   const vectors = engine.vectors!;
   await vectors.whenSettled();
-
-  log('  saving the index while queries come');
   const changed = queryIds[0]!;
   vectors.addToVectorIndex([{ photoId: changed, vector: vectors.get(changed)! }]);
   let saving = true;
@@ -849,12 +844,18 @@ async function saveAndRemove(
     queries,
     maxQueryMs,
   };
+  await engine.close();
+  return save;
+}
 
-  log('  removing the largest folder');
+/** On a copy of the library: the largest folder removed while the thread is watched. */
+async function removeLargestFolder(libraryDir: string, modelDir: string, folderId: number) {
+  const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
+  await engine.vectors!.whenSettled();
   const photos = engine.catalog.photoIdsInFolder(folderId).length;
   const stopWatching = watchThreadHolds();
   const { ms } = await timed(() => engine.removeFolder(folderId));
   const holds = await stopWatching();
   await engine.close();
-  return { save, removal: { photos, seconds: ms / 1000, holds } };
+  return { photos, seconds: ms / 1000, holds };
 }
