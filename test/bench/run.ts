@@ -70,12 +70,17 @@ async function main(): Promise<void> {
     strict: true,
   });
   const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, 'bench-results'));
+  const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
+  if (values.render !== undefined && values.million) {
+    const report = JSON.parse(await readFile(values.render, 'utf8')) as MillionReport;
+    log(`wrote ${await writeMillionSection(report, config, outDir)}`);
+    return;
+  }
   if (values.render !== undefined) {
     const report = JSON.parse(await readFile(values.render, 'utf8')) as BenchReport;
     log(`wrote ${await writeMarkdown(report, outDir)}`);
     return;
   }
-  const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
   if (values.million) {
     await runMillion(
       {
@@ -319,7 +324,8 @@ function markdownFile(mode: BenchConfig['mode'], outDir: string): string {
  * written into its section of BENCHMARKS.md (with --quick: a small library, into the quick
  * Markdown). With `--prepare` it only makes the cached library, measuring nothing. With
  * `--parts exact,starts` (of exact, starts, warm, reconcile, save, removal, float16) it measures
- * only those and takes the rest from the last run's million.json in the output folder.
+ * only those and takes the rest from the last run's million.json in the output folder; with
+ * `--render FILE.json` it writes the section again from that report, measuring nothing.
  */
 async function runMillion(
   million: MillionConfig,
@@ -371,17 +377,27 @@ async function runMillion(
     const report: MillionReport = { ...measured, runs };
     await mkdir(outDir, { recursive: true });
     await writeFile(reportFile, JSON.stringify(report, null, 2));
-    const section = renderMillion(report, million, {
-      machine: `${machine.cpuModel}, ${machine.cores} cores`,
-    });
-    const file = markdownFile(config.mode, outDir);
-    const earlier = await readFile(file, 'utf8').catch(() => '');
-    await writeFile(file, spliceMillion(earlier, section));
-    log(section);
-    log(`wrote ${path.relative(process.cwd(), file)}`);
+    log(`wrote ${await writeMillionSection(report, config, outDir)}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The million section into its place in the Markdown; returns the file's path. */
+async function writeMillionSection(
+  report: MillionReport,
+  config: BenchConfig,
+  outDir: string,
+): Promise<string> {
+  const machine = describeMachine();
+  const section = renderMillion(report, config.million, {
+    machine: `${machine.cpuModel}, ${machine.cores} cores`,
+  });
+  const file = markdownFile(config.mode, outDir);
+  const earlier = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, spliceMillion(earlier, section));
+  log(section);
+  return path.relative(process.cwd(), file);
 }
 
 /** `--parts exact,starts`: the million section's parts to measure (all when not given). */
