@@ -13,9 +13,11 @@ import { serveCommand } from './commands/serve.js';
 import { doctorCommand, statusCommand } from './commands/status.js';
 import { watchCommand } from './commands/watch.js';
 import { errorMessage } from '../contract/format.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
 const program = new Command('ferret')
   .description('Find photos by what is in them.')
+  .version(packageJson.version)
   .option(
     '--library <dir>',
     'library folder (catalog, index, thumbnails); default: per-user data folder or $FERRET_LIBRARY',

@@ -127,6 +127,15 @@ describe('the ferret CLI', () => {
     const badCount = await ferret([...withModel(), 'search', 'cat', '-k', 'lots']);
     assert.notEqual(badCount.code, 0);
   });
+
+  test('--version prints the version of the package it runs from', async () => {
+    const packageJson = JSON.parse(
+      await fs.readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'),
+    ) as { version: string };
+    const run = await ferret(['--version']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `${packageJson.version}\n`);
+  });
 });
 
 describe('ferret models fetch', () => {
