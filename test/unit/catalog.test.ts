@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -582,6 +582,34 @@ test('vectors are kept in float16, per model, and checked against the model', ()
   assert.equal(catalog.deleteVector(a, small), false);
   assert.deepEqual(catalog.getVector(a, large), new Float32Array([5, 4, 3, 2, 1]));
   catalog.close();
+});
+
+test('a catalog open for reading answers for a model it has never seen, writing nothing', () => {
+  const file = newCatalogFile();
+  const writer = SqliteCatalog.open(file);
+  const known = writer.registerModel('known@1', 3);
+  const a = writer.upsertPhoto(photo(writer.addFolder('/photos').id, 'a.jpg'));
+  writer.putVector(a, known, new Float32Array([1, 0, 0]));
+  writer.close();
+  const before = readFileSync(file);
+
+  const reader = SqliteCatalog.open(file, { readOnly: true });
+  const unseen = reader.registerModel('unseen@1', 3);
+  assert.notEqual(unseen, known);
+  assert.equal(reader.registerModel('unseen@1', 3), unseen);
+  assert.throws(() => reader.registerModel('unseen@1', 4), /registered with 3 dimensions/);
+  const another = reader.registerModel('another@1', 5);
+  assert.ok(![known, unseen].includes(another));
+  assert.equal(reader.countVectors(unseen), 0);
+  assert.deepEqual(reader.vectorsAfter(unseen, 0, 10), []);
+  assert.equal(reader.registerModel('known@1', 3), known);
+  assert.equal(reader.countVectors(known), 1);
+  reader.close();
+
+  assert.deepEqual(readFileSync(file), before);
+  const db = new Database(file, { readonly: true });
+  assert.deepEqual(db.prepare('SELECT key FROM models').pluck().all(), ['known@1']);
+  db.close();
 });
 
 test('a vector decodes from a Buffer that sits at an odd offset in its memory', () => {

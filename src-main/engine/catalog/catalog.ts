@@ -62,6 +62,8 @@ const BUSY_TIMEOUT_MS = 5000;
 export class SqliteCatalog implements Catalog {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly modelDimensions = new Map<number, number>();
+  /** Models registered while the catalog is open for reading only, by key. */
+  private readonly unrecordedModels = new Map<string, ModelRow>();
   private days: { version: string; days: string[]; before: number[]; total: number } | undefined;
 
   private constructor(
@@ -544,7 +546,19 @@ export class SqliteCatalog implements Catalog {
       this.statement('SELECT id, key, dimensions FROM models WHERE key = ?').get(key) as
         ModelRow | undefined;
     // Looked up first, so that a read-only catalog opens with a model it already knows.
-    let model = find();
+    let model = find() ?? this.unrecordedModels.get(key);
+    if (model === undefined && this.db.readonly) {
+      // A model this library has never seen, read without writing (`ferret status` with
+      // another model): an id no row uses, so it simply has no vectors yet.
+      const { highest } = this.statement(
+        'SELECT coalesce(max(id), 0) AS highest FROM models',
+      ).get() as {
+        highest: number;
+      };
+      const id = Math.max(highest, ...[...this.unrecordedModels.values()].map((row) => row.id)) + 1;
+      model = { id, key, dimensions };
+      this.unrecordedModels.set(key, model);
+    }
     if (model === undefined) {
       this.statement('INSERT INTO models (key, dimensions) VALUES (?, ?)').run(key, dimensions);
       model = find()!;
