@@ -109,13 +109,13 @@ interface LoadedModel {
 /**
  * Photos removed per transaction when a folder goes, and how long they hold the thread. At a
  * million photos a transaction of 100 took up to 68 ms of the thread's own time (each photo
- * leaves a dozen indexes, and a commit may carry a WAL checkpoint), so a slice that started
- * one just before its 40 ms were up held the thread for 140 ms; a slice now ends before a
- * transaction that the last one says would overrun it.
+ * leaves a dozen indexes, and a commit may carry a WAL checkpoint), so a slice that began one
+ * just before its 40 ms were up could hold the thread for over 100 ms: a slice now ends before
+ * a transaction that the last one says would overrun it, and a transaction holds 50.
  */
-const REMOVAL_CHUNK = 25;
+const REMOVAL_CHUNK = 50;
 const REMOVAL_SLICE_MS = 40;
-const REMOVAL_SLICE_CHUNKS = 80;
+const REMOVAL_SLICE_CHUNKS = 40;
 
 /** Settings kept in the catalog, so every door sees the same choices. */
 const PROVIDERS_SETTING = 'providers';

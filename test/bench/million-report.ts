@@ -145,7 +145,7 @@ export function renderMillion(
       target: 'no block > 100 ms',
       measured: `${holdsText(report.removal.holds)}; ${report.removal.seconds.toFixed(1)} s in all`,
       met: holdMet(report.removal.holds),
-      note: 'chunks of 25 photos, each its own transaction; a slice of the thread ends after 40 ms, or before a chunk that the last one says would overrun it',
+      note: 'a chunk of photos per transaction (REMOVAL_CHUNK in engine.ts); a slice of the thread ends after 40 ms, or before a chunk that the last one says would overrun it',
     },
     {
       what: `saving the whole index (${(report.indexBytes / 1e6).toFixed(0)} MB) while Find similar queries come`,
@@ -228,7 +228,7 @@ function whyMissed(report: MillionReport, checks: readonly Check[]): string[] {
     const firstAnswer = Math.min(report.indexReadMs.p50, searchStart + exactOverIndexedMs);
     const searchWaitMs = Math.min(parts.queryMs.p50, Math.max(0, firstAnswer - searchStart));
     bullets.push(
-      `**First text query ${(firstText / 1000).toFixed(2)} s (target ≤ 2 s), ${((firstText - 2000) / 1000).toFixed(2)} s over.** P50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, loading the bundle and its native modules (onnxruntime, sharp, SQLite, hnswlib) ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)}, onnxruntime building the text tower's session ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)}. Ferret's own code is Engine.open and the query, ${ms(own)}, and of the query about ${ms(searchWaitMs)} is the vector search waiting for its first answer (the tower's session was ready ${ms(searchStart)} from open, the index read ${ms(report.indexReadMs.p50)} from open), the rest tokenizing and the tower's first run; the vector search takes for whichever answers first, exact search or the index being read: ${exactText}. The rest is Node, the native modules and onnxruntime, stretched by the other processes on the machine (above).`,
+      `**First text query ${(firstText / 1000).toFixed(2)} s (target ≤ 2 s), ${((firstText - 2000) / 1000).toFixed(2)} s over.** P50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, loading the bundle and its native modules (onnxruntime, sharp, SQLite, hnswlib) ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)}, onnxruntime building the text tower's session ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)}. Ferret's own code is Engine.open and the query, ${ms(own)}, and of the query about ${ms(searchWaitMs)} is the vector search waiting for its first answer (the tower's session was ready ${ms(searchStart)} from open, the index read ${ms(report.indexReadMs.p50)} from open), the rest tokenizing and the tower's first run; the vector search takes whichever answers first, exact search or the index being read: ${exactText}. The rest is Node, the native modules and onnxruntime, stretched by the other processes on the machine (above).`,
     );
   }
   if (missed.has('start to first answered Find similar')) {
@@ -251,7 +251,7 @@ function whyMissed(report: MillionReport, checks: readonly Check[]): string[] {
       `**Holds of the thread.** Each hold is the wall time between two turns of the event loop; the thread's scheduler statistics (/proc, on-CPU and run-queue time) split it into Ferret running and the thread waiting for a core while other processes ran. ${holds
         .map(
           (h, i) =>
-            `${['Reconcile', 'Removing the folder', 'Saving the index'][i]}: longest hold ${ms(h.longestMs)}, of it ${h.longestOwnMs === null ? 'unknown' : ms(h.longestOwnMs)} running and ${h.longestWaitingMs === null ? 'unknown' : ms(h.longestWaitingMs)} waiting; Ferret's longest own span ${h.longestSpanMs === null ? 'unknown' : ms(h.longestSpanMs)}${h.longestSpanMs !== null && h.longestSpanMs > 100 ? ' (over the target: its own work)' : ''}.`,
+            `${['Reconcile', 'Removing the folder', 'Saving the index'][i]}: longest hold ${ms(h.longestMs)}, of it ${h.longestOwnMs === null ? 'unknown' : ms(h.longestOwnMs)} running and ${h.longestWaitingMs === null ? 'unknown' : ms(h.longestWaitingMs)} waiting for a core${h.longestOwnMs === null ? '' : `, the rest (${ms(h.longestMs - h.longestOwnMs - h.longestWaitingMs!)}) blocked in the kernel (file I/O or a lock)`}; Ferret's longest own span ${h.longestSpanMs === null ? 'unknown' : ms(h.longestSpanMs)}${h.longestSpanMs !== null && h.longestSpanMs > 100 ? ' (over the target: its own work)' : ''}.`,
         )
         .join(
           ' ',
