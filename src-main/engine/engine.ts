@@ -424,7 +424,9 @@ export class Engine {
   async removeFolder(folderId: number): Promise<{ removedPhotos: number }> {
     if (this.catalog.getFolder(folderId) === undefined) return { removedPhotos: 0 };
     let removedPhotos = 0;
-    const contents: (string | null)[] = [];
+    // Gathered as a set while the photos go: building it from a list of 100,000 at the end
+    // took 58 ms of the thread in one turn, beside the last chunk and the folder's own row.
+    const contents = new Set<string | null>();
     for (;;) {
       const sliceEnd = performance.now() + REMOVAL_SLICE_MS;
       let removed: number[];
@@ -435,7 +437,7 @@ export class Engine {
         removed = this.catalog.transaction(() => {
           const photos = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
           if (photos.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
-          for (const photo of photos) contents.push(photo.contentHash);
+          for (const photo of photos) contents.add(photo.contentHash);
           return photos.map((photo) => photo.id);
         });
         this.loaded?.vectors.removeFromVectorIndex(removed);

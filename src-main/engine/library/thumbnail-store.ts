@@ -30,7 +30,9 @@ export async function removeUnusedPreviews(
   dirs: PreviewDirs,
   contentHashes: Iterable<string | null>,
 ): Promise<void> {
-  for (const hash of new Set(contentHashes)) {
+  // A set already (a folder's 100,000 photos) is not copied: that alone holds the thread.
+  const distinct = contentHashes instanceof Set ? contentHashes : new Set(contentHashes);
+  for (const hash of distinct) {
     if (hash === null || catalog.findPhotosByHash(hash).length > 0) continue;
     // Gone already, or never made (a photo that failed to decode, one never viewed).
     await fs.rm(thumbnailPath(dirs.thumbnailsDir, hash), { force: true });
