@@ -7,7 +7,7 @@ import { heifDecoder } from '../../src-main/engine/media/heif-decoder.js';
 import { decode, openImage, render } from '../../src-main/engine/media/image-source.js';
 import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { dot } from '../../src-main/engine/util/vectors.js';
+import { similarity } from '../../src-main/engine/util/vectors.js';
 import { FORMATS_DIR } from '../helpers/corpus.js';
 import { mobilenetModelDir } from '../helpers/mobilenet.js';
 
@@ -41,7 +41,7 @@ async function main() {
       ]);
       const { width, height } = await sharp(thumbnail).metadata();
       console.log(
-        `${name.padEnd(34)} ${source.header.width}x${source.header.height} -> ${width}x${height}: cosine ${dot(full!, small!).toFixed(3)}`,
+        `${name.padEnd(34)} ${source.header.width}x${source.header.height} -> ${width}x${height}: cosine ${similarity(full!, small!).toFixed(3)}`,
       );
     }
   } finally {

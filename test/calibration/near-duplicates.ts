@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { ClipModel } from '../../src-main/engine/embedder/clip-model.js';
 import { MODEL_MANIFEST_FILE, readModelManifest } from '../../src-main/engine/embedder/manifest.js';
-import { dot } from '../../src-main/engine/util/vectors.js';
+import { similarity } from '../../src-main/engine/util/vectors.js';
 import { isImagePath } from '../../src-main/engine/media/image-files.js';
 import { clipTensor } from '../../src-main/engine/media/preprocess.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
@@ -80,13 +80,13 @@ export async function calibrate(model: ClipModel, limit = Infinity): Promise<Cal
     const original = await embed(bytes);
     originals.push(original);
     for (const [kind, copy] of Object.entries(await nearDuplicateCopies(bytes))) {
-      copies[kind as CopyKind].push(dot(original, await embed(copy)));
+      copies[kind as CopyKind].push(similarity(original, await embed(copy)));
     }
   }
   const differentPairs: number[] = [];
   for (let i = 0; i < originals.length; i++) {
     for (let j = i + 1; j < originals.length; j++) {
-      differentPairs.push(dot(originals[i]!, originals[j]!));
+      differentPairs.push(similarity(originals[i]!, originals[j]!));
     }
   }
   return { photos: names, copies, differentPairs };

@@ -4,7 +4,7 @@ import {
   type FolderRow,
 } from '../../src-main/engine/catalog/catalog.js';
 import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
-import { dot } from '../../src-main/engine/util/vectors.js';
+import { similarity, unitVector } from '../../src-main/engine/util/vectors.js';
 
 /**
  * Deterministic pseudo-random vectors (mulberry32, uniform in [-0.5, 0.5) per value), so that
@@ -22,7 +22,7 @@ export function seededVectors(seed: number, dimensions: number): () => Float32Ar
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
-  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+  return similarity(unitVector(a, 'a'), unitVector(b, 'b'));
 }
 
 /** The exact answer, best first, by comparing the query with every vector: what an index must find. */

@@ -7,7 +7,7 @@ import { IDLE_PROGRESS } from '../../src-main/contract/api.js';
 import { ModelUnavailableError } from '../../src-main/engine/embedder/model-store.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { dot } from '../../src-main/engine/util/vectors.js';
+import { similarity } from '../../src-main/engine/util/vectors.js';
 import { photoFolder, tempDir, tinyModelDir, type PhotoFolder } from '../helpers/fixtures.js';
 
 describe('engine on the real corpus with the tiny model', () => {
@@ -122,7 +122,7 @@ describe('engine on the real corpus with the tiny model', () => {
       .listPhotos(0, 1000)
       .items.flatMap((photo) => {
         const vector = engine.vectors!.get(photo.id);
-        return vector ? [{ id: photo.id, score: dot(queryVector!, vector) }] : [];
+        return vector ? [{ id: photo.id, score: similarity(queryVector!, vector) }] : [];
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, 15);
@@ -130,7 +130,7 @@ describe('engine on the real corpus with the tiny model', () => {
     // is the hit's own cosine with the query.
     hits.forEach((hit, i) => {
       assert.ok(Math.abs(hit.score - exact[i]!.score) < 1e-4, `rank ${i}`);
-      const own = dot(queryVector!, engine.vectors!.get(hit.photo.id)!);
+      const own = similarity(queryVector!, engine.vectors!.get(hit.photo.id)!);
       assert.ok(Math.abs(hit.score - own) < 1e-4, `photo ${hit.photo.id}`);
     });
     const { hits: chinese } = await engine.searchText('北京的长城', { limit: 5 });

@@ -12,7 +12,7 @@ import {
 import { readSafetensor } from '../../src-main/engine/embedder/safetensors.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { dot } from '../../src-main/engine/util/vectors.js';
+import { similarity } from '../../src-main/engine/util/vectors.js';
 import { maxDifference, readWeights } from '../models/clip-reference.js';
 import { referenceSentenceEmbedding } from '../models/distilbert-reference.js';
 import {
@@ -91,7 +91,7 @@ describe('multilingual text tower', () => {
       assert.ok(largestDifference < 1e-4, `${text}: off by ${largestDifference}`);
     });
     // The texts differ, and so do their vectors: the graph does not ignore its input.
-    assert.ok(dot(vectors[0]!, vectors[1]!) < 0.99);
+    assert.ok(similarity(vectors[0]!, vectors[1]!) < 0.99);
   });
 
   test('a text embeds at its own length exactly as padded to the context, alone or in a batch', async () => {

@@ -16,7 +16,7 @@ import {
 import { TextTokenizer } from '../../src-main/engine/embedder/tokenizer.js';
 import { ClipModel } from '../../src-main/engine/embedder/clip-model.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
-import { dot, unitVector } from '../../src-main/engine/util/vectors.js';
+import { similarity, unitVector } from '../../src-main/engine/util/vectors.js';
 import { buildTextTower, CLIP_SHAPES } from '../models/clip-architecture.js';
 import {
   maxDifference,
@@ -71,7 +71,7 @@ function sha256(file: string): string {
 }
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return dot(unitVector(a, 'a'), unitVector(b, 'b'));
+  return similarity(unitVector(a, 'a'), unitVector(b, 'b'));
 }
 
 function rows(tensor: ort.Tensor | undefined, count: number): Float32Array[] {

@@ -123,6 +123,26 @@ test('a missing index is rebuilt in the background; searches meanwhile are exact
   library.catalog.close();
 });
 
+test('a search asked while the saved index is still being read waits for it and answers from it', async () => {
+  const library = newLibrary();
+  const building = library.open();
+  await building.whenSettled();
+  await building.close();
+
+  const store = library.open();
+  assert.equal(store.status().state, 'loading');
+  const query = vectorSource(7)();
+  const asked = store.search(query, 10);
+  const hits = await asked;
+  assert.equal(store.status().state, 'ready');
+  // The index's own answer: the same photos and scores as a search once it is read.
+  assert.deepEqual(hits, await store.search(query, 10));
+  const expected = exactNearest(library.truth, query, 10);
+  assert.ok(hits.filter((hit) => expected.includes(hit.id)).length >= 9);
+  await store.close();
+  library.catalog.close();
+});
+
 test('the cheap check at open refuses a cut-short or reshaped file; the full check catches the rest', async () => {
   const library = newLibrary();
   const store = library.open();

@@ -64,9 +64,3 @@ export function similarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const sum = f32(f32(f32(f32(lane0 + lane1) + lane2) + lane3) + rest);
   return 1 - f32(1 - sum);
 }
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}

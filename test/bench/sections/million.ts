@@ -14,6 +14,7 @@ import { libraryPaths } from '../../../src-main/engine/library-paths.js';
 import { reconcileFolder } from '../../../src-main/engine/library/reconcile.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
 import { HnswVectorStore } from '../../../src-main/engine/vector-store.js';
+import { similarity } from '../../../src-main/engine/util/vectors.js';
 import { findEvent, runChild } from '../child-process.js';
 import type { MillionStartArgs, MillionStartResult } from '../children/million-start.js';
 import { recallAt } from '../exact-search.js';
@@ -76,8 +77,6 @@ export interface MillionReport {
   firstSimilarMs: LatencySummary;
   /** Cold starts whose first Find similar came while the index was read (answered exactly). */
   firstSimilarWhileReading: number;
-  /** Of those, the ones the exact search answered before the index was read. */
-  firstSimilarExact: number;
   openMs: LatencySummary;
   /** From Engine.open until the saved index was read and answered searches. */
   indexReadMs: LatencySummary;
@@ -150,7 +149,6 @@ type PartFigures = {
     | 'firstTextParts'
     | 'firstSimilarMs'
     | 'firstSimilarWhileReading'
-    | 'firstSimilarExact'
     | 'openMs'
     | 'indexReadMs'
   >;
@@ -335,19 +333,13 @@ async function coldStarts(
     [part in keyof MillionReport['firstTextParts']]: number[];
   };
   let firstSimilarWhileReading = 0;
-  let firstSimilarExact = 0;
   const indexReads: number[] = [];
   for (let i = 0; i < config.coldStarts; i++) {
     for (const first of ['text', 'similar'] as const) {
       const events = await startChild(spec, first, true);
-      const answered = findEvent<{ indexState: string; indexStateAfter: string }>(
-        events,
-        'answered',
-      );
+      const answered = findEvent<{ indexState: string }>(events, 'answered');
       (first === 'text' ? firstText : firstSimilar).push(answered.atMs);
       if (first === 'similar' && answered.data.indexState === 'loading') firstSimilarWhileReading++;
-      // Still being read when the answer came: the exact search answered, not the index.
-      if (first === 'similar' && answered.data.indexStateAfter === 'loading') firstSimilarExact++;
       const result = findEvent<{ openMs: number; indexReadMs: number }>(events, 'result').data;
       opens.push(result.openMs);
       indexReads.push(result.indexReadMs);
@@ -374,7 +366,6 @@ async function coldStarts(
     },
     firstSimilarMs: summarize(firstSimilar),
     firstSimilarWhileReading,
-    firstSimilarExact,
     openMs: summarize(opens),
     indexReadMs: summarize(indexReads),
   };
@@ -655,11 +646,10 @@ function exactNeighbours(catalog: Catalog, modelId: number, queryIds: number[]):
       const vector = catalog.decodeVector(modelId, bytes);
       queries.forEach((query, q) => {
         if (photoId === queryIds[q]) return;
-        let dot = 0;
-        for (let i = 0; i < vector.length; i++) dot += vector[i]! * query[i]!;
+        const score = similarity(vector, query);
         const list = best[q]!;
-        if (list.length < K || dot > list[K - 1]!.score) {
-          list.push({ id: photoId, score: dot });
+        if (list.length < K || score > list[K - 1]!.score) {
+          list.push({ id: photoId, score });
           list.sort((a, b) => b.score - a.score);
           if (list.length > K) list.pop();
         }

@@ -20,6 +20,7 @@ import {
 import { writeThumbnail } from '../../../src-main/engine/media/thumbnail.js';
 import { mapConcurrent } from '../../../src-main/engine/util/concurrency.js';
 import { silentLogger } from '../../../src-main/engine/util/logger.js';
+import { similarity } from '../../../src-main/engine/util/vectors.js';
 import { perSecond } from '../stats.js';
 
 /**
@@ -175,10 +176,5 @@ export async function naiveBaseline(
 /** Cosine of each pair of unit vectors. */
 export function cosines(a: readonly Float32Array[], b: readonly Float32Array[]): number[] {
   if (a.length !== b.length) throw new Error(`${a.length} vectors against ${b.length}`);
-  return a.map((vector, row) => {
-    const other = b[row]!;
-    let dot = 0;
-    for (let i = 0; i < vector.length; i++) dot += vector[i]! * other[i]!;
-    return dot;
-  });
+  return a.map((vector, row) => similarity(vector, b[row]!));
 }
