@@ -66,7 +66,7 @@ export const FULL_CONFIG: BenchConfig = {
   million: {
     photos: 1_000_000,
     reconcileFiles: 200_000,
-    coldStarts: 3,
+    coldStarts: 7,
     similarQueries: 50,
     precisionVectors: 10_000,
     rebuildSampleS: 60,

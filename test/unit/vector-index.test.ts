@@ -16,6 +16,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import hnswlib from 'hnswlib-node';
 import { VectorIndex, type Neighbour } from '../../src-main/engine/vector-index/vector-index.js';
 import { similarity, unitVector } from '../../src-main/engine/util/vectors.js';
 import {
@@ -451,4 +452,41 @@ test('syncFrom brings an index saved before later catalog writes in line with th
   await index.save();
   assert.equal(library.reopen().size, truth.size);
   catalog.close();
+});
+
+test("hnswlib's own load check (patched to count positions) still refuses a graph whose link lists do not add up", async () => {
+  const file = path.join(scratch, 'graph-check.hnsw');
+  const graph = new hnswlib.HierarchicalNSW('ip', DIMS);
+  graph.initIndex(400, 16, 200, 100);
+  const next = vectorSource(41);
+  const points = Array.from({ length: 400 }, () => Array.from(unitVector(next(), 'point')));
+  points.forEach((point, label) => graph.addPoint(point, label));
+  await graph.writeIndex(file);
+  const intact = readFileSync(file);
+  const read = async () => {
+    const loaded = new hnswlib.HierarchicalNSW('ip', DIMS);
+    await loaded.readIndex(file, true);
+    return loaded;
+  };
+
+  const loaded = await read();
+  assert.equal(loaded.getCurrentCount(), 400);
+  assert.deepEqual(loaded.searchKnn(points[7]!, 5), graph.searchKnn(points[7]!, 5));
+
+  // The header gives the elements and their size; each element's link list size follows the
+  // level-0 block, in order.
+  const elements = Number(intact.readBigUInt64LE(16));
+  const elementBytes = Number(intact.readBigUInt64LE(24));
+  const HEADER_BYTES = 96;
+  const firstLinkListSize = HEADER_BYTES + elements * elementBytes;
+  const refused = /corrupted or unsupported/;
+
+  writeFileSync(file, Buffer.concat([intact, Buffer.alloc(4)]));
+  await assert.rejects(read(), refused, 'four bytes too many');
+  const oversized = Buffer.from(intact);
+  oversized.writeUInt32LE(0x7fffffff, firstLinkListSize);
+  writeFileSync(file, oversized);
+  await assert.rejects(read(), refused, 'a link list past the end of the file');
+  writeFileSync(file, intact.subarray(0, intact.length - 2));
+  await assert.rejects(read(), refused, 'the last link list size cut short');
 });
