@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type {
   AddedFolder,
   BundledModel,
@@ -71,6 +70,7 @@ import { hasConditions, photoConditions } from './catalog/photo-filter.js';
 /** The list of unreadable photos is for reading, not paging: the first this many by path. */
 const UNREADABLE_LIST_LIMIT = 1000;
 import { stderrLogger, type Logger } from './util/logger.js';
+import { backgroundTurn } from './util/background-turns.js';
 import { HnswVectorStore, type VectorStore } from './vector-store.js';
 
 export interface EngineOptions {
@@ -107,15 +107,20 @@ interface LoadedModel {
 }
 
 /**
- * Photos removed per transaction when a folder goes, and how long they hold the thread. At a
- * million photos a transaction of 100 took up to 68 ms of the thread's own time (each photo
- * leaves a dozen indexes, and a commit may carry a WAL checkpoint), so a slice that began one
- * just before its 40 ms were up could hold the thread for over 100 ms: a slice now ends before
- * a transaction that the last one says would overrun it, and a transaction holds 50.
+ * Photos removed per transaction when a folder goes, and how long a slice of them holds the
+ * thread. At a million photos a transaction of 50 takes 10-15 ms of the thread (each photo
+ * leaves a dozen indexes); a slice ends before a transaction that the last one says would
+ * overrun it. The write-ahead log is copied into the catalog file in slices of its own.
  */
 const REMOVAL_CHUNK = 50;
 const REMOVAL_SLICE_MS = 40;
 const REMOVAL_SLICE_CHUNKS = 40;
+/**
+ * Transactions of a removal between two copies of the write-ahead log into the catalog file:
+ * about 1,000 pages of log at a million photos (SQLite's own interval), so that each copy's
+ * flush to disk carries several transactions.
+ */
+const REMOVAL_CHECKPOINT_CHUNKS = 3;
 
 /** Settings kept in the catalog, so every door sees the same choices. */
 const PROVIDERS_SETTING = 'providers';
@@ -427,29 +432,44 @@ export class Engine {
     // Gathered as a set while the photos go: building it from a list of 100,000 at the end
     // took 58 ms of the thread in one turn, beside the last chunk and the folder's own row.
     const contents = new Set<string | null>();
-    for (;;) {
-      const sliceEnd = performance.now() + REMOVAL_SLICE_MS;
-      let removed: number[];
-      let chunks = 0;
-      let chunkMs: number;
-      do {
-        const chunkStart = performance.now();
-        removed = this.catalog.transaction(() => {
-          const photos = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
-          if (photos.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
-          for (const photo of photos) contents.add(photo.contentHash);
-          return photos.map((photo) => photo.id);
-        });
-        this.loaded?.vectors.removeFromVectorIndex(removed);
-        removedPhotos += removed.length;
-        chunkMs = performance.now() - chunkStart;
-      } while (
-        removed.length > 0 &&
-        ++chunks < REMOVAL_SLICE_CHUNKS &&
-        performance.now() + chunkMs < sliceEnd
-      );
-      if (removed.length === 0) break;
-      await yieldToOthers();
+    // SQLite copies the write-ahead log into the file in the commit that passes 1,000 pages of
+    // it, every third or fourth transaction here: 30-40 ms of the thread and the disk's flush
+    // on top of a slice. Deferred while the folder goes, the copy is a slice of its own.
+    const endDeferral = this.catalog.deferCheckpoints();
+    try {
+      let chunksSinceCheckpoint = 0;
+      for (;;) {
+        await backgroundTurn();
+        if (chunksSinceCheckpoint >= REMOVAL_CHECKPOINT_CHUNKS) {
+          this.catalog.checkpoint();
+          chunksSinceCheckpoint = 0;
+          continue;
+        }
+        const sliceEnd = performance.now() + REMOVAL_SLICE_MS;
+        let removed: number[];
+        let chunks = 0;
+        let chunkMs: number;
+        do {
+          const chunkStart = performance.now();
+          removed = this.catalog.transaction(() => {
+            const photos = this.catalog.removePhotosInFolder(folderId, REMOVAL_CHUNK);
+            if (photos.length > 0) this.loaded?.vectors.noteRemovedFromCatalog();
+            for (const photo of photos) contents.add(photo.contentHash);
+            return photos.map((photo) => photo.id);
+          });
+          this.loaded?.vectors.removeFromVectorIndex(removed);
+          removedPhotos += removed.length;
+          chunksSinceCheckpoint++;
+          chunkMs = performance.now() - chunkStart;
+        } while (
+          removed.length > 0 &&
+          ++chunks < REMOVAL_SLICE_CHUNKS &&
+          performance.now() + chunkMs < sliceEnd
+        );
+        if (removed.length === 0) break;
+      }
+    } finally {
+      endDeferral();
     }
     // Not saved here: writing a large index holds the thread for seconds. The generation
     // counter tells the next start to catch the saved index up if none comes before.

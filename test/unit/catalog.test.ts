@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -745,4 +745,45 @@ test('a catalog from a newer Ferret, or a file that is no catalog, is refused cl
     (error: unknown) =>
       error instanceof UserError && /cannot open the catalog .*garbage\.sqlite/.test(error.message),
   );
+});
+
+test('checkpoints deferred: the write-ahead log grows until checkpoint copies it, then the interval is back', () => {
+  const catalog = openNew();
+  const folder = catalog.addFolder('/photos');
+  const wal = `${catalog.file}-wal`;
+  const walFrames = (): number => statSync(wal).size / (4096 + 24);
+  let written = 0;
+  /** Small transactions, as a folder's removal commits them. */
+  const transactions = (count: number): void => {
+    for (let t = 0; t < count; t++) {
+      catalog.transaction(() => {
+        for (let i = 0; i < 20; i++) catalog.upsertPhoto(photo(folder.id, `p${++written}.jpg`));
+      });
+    }
+  };
+
+  // Deferred twice (two folders removed at once): the log grows past SQLite's 1,000 frames.
+  const endFirst = catalog.deferCheckpoints();
+  const endSecond = catalog.deferCheckpoints();
+  const start = walFrames();
+  transactions(50);
+  const perTransaction = (walFrames() - start) / 50;
+  assert.ok(perTransaction >= 1, `${perTransaction} frames a transaction`);
+  const thousand = Math.ceil(1000 / perTransaction);
+  endFirst(); // the other deferral still holds
+  transactions(2 * thousand);
+  const grown = walFrames();
+  assert.ok(grown > 2000, `${grown} frames while deferred`);
+  catalog.checkpoint();
+  transactions(5); // starts the log again from its beginning: the file does not grow
+  assert.equal(walFrames(), grown);
+
+  // Both ended (ending twice changes nothing): SQLite copies every 1,000 frames again, and
+  // starts the log again after each copy, so three thousand more leave the file as it was.
+  endSecond();
+  endSecond();
+  transactions(3 * thousand);
+  assert.equal(walFrames(), grown);
+  assert.equal(catalog.listPhotos(0, 1).total, written);
+  catalog.close();
 });

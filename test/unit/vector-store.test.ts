@@ -12,7 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { Engine } from '../../src-main/engine/engine.js';
+import { displayCopyPath } from '../../src-main/engine/library/display-cache.js';
+import { thumbnailPath } from '../../src-main/engine/media/thumbnail.js';
+import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
 import { silentLogger } from '../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
@@ -206,9 +210,32 @@ test('the cheap check at open refuses a cut-short or reshaped file; the full che
   library.catalog.close();
 });
 
-test('removing a large folder lets other work run between chunks', async () => {
+test('removing a large folder lets other work run between slices and leaves nothing behind', async () => {
   const library = newLibrary();
+  // A photo elsewhere with the same content as one of the folder's: its previews stay.
+  const elsewhere = library.catalog.addFolder('/elsewhere');
+  const shared = sha256OfBytes('photo 0');
+  library.catalog.upsertPhoto({
+    path: '/elsewhere/copy.jpg',
+    folderId: elsewhere.id,
+    size: 1,
+    mtimeMs: 1,
+    contentHash: shared,
+    status: 'indexed',
+    lastError: null,
+  });
   library.catalog.close();
+  // Every photo's thumbnail and display copy, as indexing and viewing leave them.
+  const previews = (hash: string) => [
+    thumbnailPath(library.paths.thumbnailsDir, hash),
+    displayCopyPath(library.paths.displayDir, hash),
+  ];
+  for (let i = 0; i < PHOTOS; i++) {
+    for (const file of previews(sha256OfBytes(`photo ${i}`))) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, 'preview');
+    }
+  }
   const engine = await Engine.open({
     libraryDir: library.root,
     modelDir: path.join(library.root, 'no-model'),
@@ -228,13 +255,29 @@ test('removing a large folder lets other work run between chunks', async () => {
   removing = false;
   await other;
   assert.equal(removedPhotos, PHOTOS);
-  // 3000 photos in chunks of 100, at most 20 chunks before others get their turn.
   assert.ok(turns >= 2, `${turns} turns for other work during the removal`);
   totals = [...new Set(totals)];
   assert.ok(totals.length >= 2 && totals[0]! > totals.at(-1)!, `totals seen: ${totals.join(', ')}`);
-  assert.deepEqual(engine.listFolders(), []);
-  assert.deepEqual(engine.listPhotos(0, 10), { total: 0, items: [], noPhotosBecause: null });
+  assert.deepEqual(
+    engine.listFolders().map((folder) => folder.path),
+    ['/elsewhere'],
+  );
+  assert.equal(engine.listPhotos(0, 10).total, 1);
+  engine.catalog.assertSound();
   await engine.close();
+
+  // Nothing of the folder is left: no vectors, no day counted, only the shared previews.
+  const db = new Database(library.paths.catalog, { readonly: true });
+  assert.equal(db.prepare('SELECT count(*) FROM vectors').pluck().get(), 0);
+  assert.equal(db.prepare('SELECT sum(count) FROM photo_days').pluck().get(), 1);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+  const left = [library.paths.thumbnailsDir, library.paths.displayDir].flatMap((dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name)),
+  );
+  assert.deepEqual(left.sort(), previews(shared).sort());
 });
 
 test('searches are answered while the index is saved; changes made meanwhile follow it', async () => {

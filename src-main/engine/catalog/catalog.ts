@@ -65,6 +65,8 @@ export class SqliteCatalog implements Catalog {
   /** Models registered while the catalog is open for reading only, by key. */
   private readonly unrecordedModels = new Map<string, ModelRow>();
   private days: { version: string; days: string[]; before: number[]; total: number } | undefined;
+  private checkpointDeferrals = 0;
+  private autoCheckpointPages = 0;
 
   private constructor(
     private readonly db: Database.Database,
@@ -120,6 +122,27 @@ export class SqliteCatalog implements Catalog {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  deferCheckpoints(): () => void {
+    // Counted: two folders removed at once each defer, and the first to finish must not undo
+    // the other's deferral.
+    if (this.checkpointDeferrals++ === 0) {
+      this.autoCheckpointPages = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.checkpointDeferrals === 0 && this.db.open) {
+        this.db.pragma(`wal_autocheckpoint = ${this.autoCheckpointPages}`);
+      }
+    };
+  }
+
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   // Folders

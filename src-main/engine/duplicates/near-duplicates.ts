@@ -1,6 +1,6 @@
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { errorMessage } from '../../contract/format.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { backgroundTurn } from '../util/background-turns.js';
 import type { Logger } from '../util/logger.js';
 import type { VectorStore } from '../vector-store.js';
 
@@ -86,6 +86,7 @@ export class NearDuplicates {
     // too slow to run for every photo. The rebuild's end is followed by another call.
     if (this.vectors.status().state !== 'ready') return;
     const { modelId } = this.vectors;
+    await backgroundTurn();
     let sliceEnd = performance.now() + SLICE_MS;
     for (;;) {
       const rows = this.catalog.uncomparedVectors(modelId, BATCH);
@@ -103,7 +104,7 @@ export class NearDuplicates {
         for (const { photoId, near } of found) this.catalog.joinNearGroup(modelId, photoId, near);
       });
       if (performance.now() > sliceEnd) {
-        await yieldToOthers();
+        await backgroundTurn();
         sliceEnd = performance.now() + SLICE_MS;
       }
     }

@@ -5,6 +5,7 @@ import type { LibraryPaths } from '../library-paths.js';
 import { thumbnailPath, writeThumbnail } from '../media/thumbnail.js';
 import { displayCopyPath } from './display-cache.js';
 import { LibraryWriteError } from './folder-availability.js';
+import { backgroundTurn } from '../util/background-turns.js';
 
 /**
  * The library's previews as the library keeps them: its thumbnails and the display copies of
@@ -24,6 +25,14 @@ export async function saveThumbnail(dir: string, contentHash: string, thumbnail:
   }
 }
 
+/**
+ * Contents looked up per step of removeUnusedPreviews, their previews deleted all at once.
+ * One at a time, each deletion waited for a turn of the event loop of its own: behind the
+ * other background work's slices, a folder of 100,000 photos took over an hour to lose its
+ * previews.
+ */
+const PREVIEW_CONTENTS_PER_STEP = 64;
+
 /** Deletes the thumbnails and display copies of these contents that no catalogued photo shows any more. */
 export async function removeUnusedPreviews(
   catalog: Catalog,
@@ -32,12 +41,23 @@ export async function removeUnusedPreviews(
 ): Promise<void> {
   // A set already (a folder's 100,000 photos) is not copied: that alone holds the thread.
   const distinct = contentHashes instanceof Set ? contentHashes : new Set(contentHashes);
-  for (const hash of distinct) {
-    if (hash === null || catalog.findPhotosByHash(hash).length > 0) continue;
+  let looked = 0;
+  let unused: string[] = [];
+  const step = async (): Promise<void> => {
+    const files = unused.flatMap((hash) => [
+      thumbnailPath(dirs.thumbnailsDir, hash),
+      displayCopyPath(dirs.displayDir, hash),
+    ]);
+    unused = [];
     // Gone already, or never made (a photo that failed to decode, one never viewed).
-    await fs.rm(thumbnailPath(dirs.thumbnailsDir, hash), { force: true });
-    await fs.rm(displayCopyPath(dirs.displayDir, hash), { force: true });
+    await Promise.all(files.map((file) => fs.rm(file, { force: true })));
+    await backgroundTurn();
+  };
+  for (const hash of distinct) {
+    if (hash !== null && catalog.findPhotosByHash(hash).length === 0) unused.push(hash);
+    if (++looked % PREVIEW_CONTENTS_PER_STEP === 0) await step();
   }
+  await step();
 }
 
 /**
