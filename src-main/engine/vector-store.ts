@@ -367,7 +367,12 @@ export class HnswVectorStore implements VectorStore {
    */
   private async rebuild(reason: string): Promise<void> {
     const total = this.catalog.countVectors(this.modelId);
-    this.logger.info(`vector index for ${this.modelKey} is ${reason}: rebuilding ${total} vectors`);
+    // A library without vectors yet (new, or a model it has never used) has nothing to rebuild.
+    if (total > 0) {
+      this.logger.info(
+        `vector index for ${this.modelKey} is ${reason}: rebuilding ${total} vectors`,
+      );
+    }
     const index = VectorIndex.empty(this.vectorIndexOptions, reason);
     for (const [photoId, vector] of this.pending) if (vector !== null) index.add(photoId, vector);
     this.pending.clear();
@@ -395,7 +400,8 @@ export class HnswVectorStore implements VectorStore {
     if (!this.readOnly) this.catalog.deleteSetting(this.progressKey());
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
     await this.save();
-    this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
+    if (total > 0)
+      this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
   }
 
   /** An index saved before the last catalog writes (a crash) is brought in line, in slices. */

@@ -147,6 +147,31 @@ test('a search asked while the saved index is still being read waits for it and 
   library.catalog.close();
 });
 
+test('a library without vectors opens quietly: nothing is said to be rebuilt', async () => {
+  const root = path.join(scratch, `library-${++libraries}`);
+  const paths = libraryPaths(root);
+  mkdirSync(root, { recursive: true });
+  const { catalog } = catalogWithVectors(paths.catalog, {
+    model: MODEL,
+    dimensions: DIMS,
+    photos: 0,
+    seed: libraries,
+  });
+  const said: string[] = [];
+  const store = HnswVectorStore.open({
+    catalog,
+    vectorIndexDir: paths.vectorIndexDir,
+    modelKey: MODEL,
+    dimensions: DIMS,
+    logger: { info: (message) => said.push(message), warn: (message) => said.push(message) },
+  });
+  await store.whenSettled();
+  assert.equal(store.status().state, 'ready');
+  assert.deepEqual(said, []);
+  await store.close();
+  catalog.close();
+});
+
 test('the cheap check at open refuses a cut-short or reshaped file; the full check catches the rest', async () => {
   const library = newLibrary();
   const store = library.open();
