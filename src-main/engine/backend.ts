@@ -179,12 +179,13 @@ export class Backend implements ApiBackend {
 
   /**
    * For doors that answer searches for a while (the app, `ferret serve`): building the text
-   * tower's session takes most of a second, so it is built now and the first search answers at
+   * tower's session takes most of a second, so it is built now, in a worker thread unless the
+   * live library embeds in-process (Engine.warmUpTextSearch), and the first search answers at
    * once. A failure here shows again, with its reason, on that search.
    */
   warmUpSearch(): void {
     void Promise.resolve(this.live)
-      .then(() => this.engine.model?.warmUp({ text: true }))
+      .then(() => this.engine.warmUpTextSearch(this.options.live?.inferenceWorker !== false))
       .catch((error: unknown) => {
         this.engine.logger.warn(`the text encoder did not load: ${errorMessage(error)}`);
       });

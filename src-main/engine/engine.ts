@@ -52,6 +52,7 @@ import { JobRunner } from './library/job-runner.js';
 import type { ImageEmbedder, IndexingCounts } from './library/photo-indexer.js';
 import { ProgressTracker } from './library/progress-tracker.js';
 import { DisplayCache } from './library/display-cache.js';
+import { WorkerEmbedder } from './library/worker-embedder.js';
 import { readLibraryMedia } from './library/media-access.js';
 import { reconcileFolder } from './library/reconcile.js';
 import { movePhotosToTrash } from './library/trash.js';
@@ -59,7 +60,7 @@ import { removeStrayTemporaryFiles, removeUnusedPreviews } from './library/thumb
 import { NO_CAPTURE_SETTINGS, readCaptureSettings } from './media/metadata.js';
 import type { ClipImageSpec } from './media/preprocess.js';
 import type { ScanProblem } from './library/scan.js';
-import { PhotoSearch, type SearchOptions } from './search/photo-search.js';
+import { PhotoSearch, type SearchOptions, type TextEmbedder } from './search/photo-search.js';
 import { UserError } from '../contract/errors.js';
 import { fullPathFromUser } from './util/given-path.js';
 import { isPathInside } from './util/path-inside.js';
@@ -101,6 +102,8 @@ export interface IndexingResult extends IndexingCounts {
 
 interface LoadedModel {
   model: ClipModel;
+  /** The text tower search runs: the model itself, or a worker thread running it. */
+  texts: TextEmbedder;
   vectors: VectorStore;
   search: PhotoSearch;
   duplicates: NearDuplicates;
@@ -134,6 +137,8 @@ const BUNDLED_MODEL_SETTING = 'bundledModel';
  */
 export class Engine {
   private loaded: LoadedModel | null = null;
+  /** Whether search runs the text tower in a worker thread (`warmUpTextSearch`). */
+  private textsInWorker = false;
   private modelProblem: ModelProblem | null = null;
   private displayCache: DisplayCache | null = null;
   /** The models Ferret can download, one manifest each. */
@@ -295,6 +300,7 @@ export class Engine {
   async loadModel(): Promise<ModelInfo> {
     await this.loaded?.duplicates.close();
     await this.loaded?.vectors.close();
+    await this.loaded?.texts.close();
     await this.loaded?.model.close();
     this.loaded = null;
     const found = await findModelFolder(this.modelDir);
@@ -328,10 +334,46 @@ export class Engine {
     // Photos embedded before (an older Ferret, another model's turn) are compared once the
     // index can answer: the groups "from scratch", one neighbour query per photo.
     void vectors.whenSettled().then(() => duplicates.compare());
-    const search = new PhotoSearch(this.catalog, model, vectors);
-    this.loaded = { model, vectors, search, duplicates };
+    const texts = this.textEmbedder(model);
+    const search = new PhotoSearch(this.catalog, model, texts, vectors);
+    this.loaded = { model, texts, vectors, search, duplicates };
     this.modelProblem = null;
     return this.modelInfo();
+  }
+
+  /**
+   * For doors that answer searches for a while (the app, `ferret serve`): opens the text tower
+   * and its tokenizer ahead of the first query, in a worker thread unless `inWorker` is false
+   * (or this build has no worker script). onnxruntime builds a session without giving the
+   * thread back (about half a second for a text tower) and the tokenizer takes 0.3 s more:
+   * in a worker, the thread that answers queries is never held for that. Later models follow.
+   */
+  async warmUpTextSearch(inWorker: boolean): Promise<void> {
+    if (this.textsInWorker !== inWorker) {
+      this.textsInWorker = inWorker;
+      const loaded = this.loaded;
+      if (loaded !== null) {
+        await loaded.texts.close();
+        const texts = this.textEmbedder(loaded.model);
+        const search = new PhotoSearch(this.catalog, loaded.model, texts, loaded.vectors);
+        this.loaded = { ...loaded, texts, search };
+      }
+    }
+    if (this.loaded?.model.supportsText) await this.loaded.texts.warmUp({ text: true });
+  }
+
+  private textEmbedder(model: ClipModel): TextEmbedder {
+    if (!this.textsInWorker || !model.supportsText) return model;
+    const worker = WorkerEmbedder.create(
+      {
+        dir: model.dir,
+        manifest: model.manifest,
+        providers: this.providers,
+        tuning: this.options.tuning,
+      },
+      this.logger,
+    );
+    return worker ?? model;
   }
 
   async useModelFolder(dir: string): Promise<ModelInfo> {
@@ -739,6 +781,7 @@ export class Engine {
     try {
       await this.loaded?.duplicates.close();
       await this.loaded?.vectors.close();
+      await this.loaded?.texts.close();
       await this.loaded?.model.close();
       this.catalog.close();
     } finally {

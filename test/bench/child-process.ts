@@ -28,21 +28,42 @@ const BUNDLE_DIR = path.join(REPO_ROOT, 'bench-results', '.bundles');
 
 const bundles = new Map<string, Promise<string>>();
 
-/** Bundled like the engine host (package.json build:shell): dependencies stay external. */
+const esmBundle = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: `node${process.versions.node.split('.')[0]}`,
+  packages: 'external',
+  logLevel: 'error',
+} as const;
+
+let workers: Promise<unknown> | undefined;
+
+/** The worker threads the engine finds beside its bundle, as the engine host has them. */
+function bundledWorkers(): Promise<unknown> {
+  workers ??= build({
+    ...esmBundle,
+    entryPoints: {
+      'embed-worker': path.join(REPO_ROOT, 'src-main/engine/library/embed-worker.ts'),
+      'heif-worker': path.join(REPO_ROOT, 'src-main/engine/media/heif-worker.ts'),
+    },
+    outdir: BUNDLE_DIR,
+  });
+  return workers;
+}
+
+/**
+ * Bundled like the engine host (package.json build:shell): dependencies stay external, and
+ * the workers lie beside it.
+ */
 function bundled(script: string): Promise<string> {
   let bundle = bundles.get(script);
   if (bundle === undefined) {
     const outfile = path.join(BUNDLE_DIR, script.replace(/\.ts$/, '.mjs'));
-    bundle = build({
-      entryPoints: [path.join(CHILDREN_DIR, script)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: `node${process.versions.node.split('.')[0]}`,
-      packages: 'external',
-      outfile,
-      logLevel: 'error',
-    }).then(() => outfile);
+    bundle = Promise.all([
+      build({ ...esmBundle, entryPoints: [path.join(CHILDREN_DIR, script)], outfile }),
+      bundledWorkers(),
+    ]).then(() => outfile);
     bundles.set(script, bundle);
   }
   return bundle;

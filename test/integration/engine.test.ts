@@ -141,6 +141,25 @@ describe('engine on the real corpus with the tiny model', () => {
     );
   });
 
+  test('a door that answers for a while runs the text tower in a worker thread, with the same answers', async () => {
+    const query = 'a red car parked in the snow';
+    const inThread = await engine.searchText(query, { limit: 10 });
+    // Opened for reading beside the engine that holds the library.
+    const door = await Engine.open({ libraryDir, modelDir, logger: silentLogger, access: 'read' });
+    try {
+      await door.warmUpTextSearch(true);
+      const inWorker = await door.searchText(query, { limit: 10 });
+      assert.deepEqual(
+        inWorker.hits.map((hit) => [hit.photo.id, hit.score]),
+        inThread.hits.map((hit) => [hit.photo.id, hit.score]),
+      );
+      // The door's own model opened no tower in this thread: the query ran in the worker.
+      assert.equal(door.model!.provider, null);
+    } finally {
+      await door.close();
+    }
+  });
+
   test('the catalog and the index survive a restart, and a damaged index is rebuilt', async () => {
     const { hits: before } = await engine.searchText('snow-capped mountains', { limit: 10 });
     await engine.close();

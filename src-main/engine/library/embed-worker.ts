@@ -4,8 +4,10 @@ import type { EmbedWorkerData, EmbedWorkerReply, EmbedWorkerRequest } from './wo
 import { errorMessage } from '../../contract/format.js';
 
 /**
- * The image tower in a worker thread: inference keeps a core busy for whole batches, and here
- * it never holds up the thread that answers search queries.
+ * The model's towers in a worker thread, so the thread that answers queries is never held up:
+ * the image tower's inference keeps a core busy for whole batches, and onnxruntime builds a
+ * session (about half a second for a text tower) and the tokenizer is built (0.3 s) without
+ * giving the thread back.
  */
 const port = parentPort!;
 const { dir, manifest, providers, tuning } = workerData as EmbedWorkerData;
@@ -25,7 +27,13 @@ port.on('message', (request: EmbedWorkerRequest) => {
     void model.close().finally(() => port.close());
     return;
   }
-  model.embedImages(request.tensors).then(
+  const answered =
+    request.type === 'images'
+      ? model.embedImages(request.tensors)
+      : request.type === 'texts'
+        ? model.embedTexts(request.texts)
+        : model.warmUp(request.towers).then(() => []);
+  answered.then(
     (vectors) =>
       reply(
         { type: 'vectors', id: request.id, vectors },

@@ -6,6 +6,7 @@ import type { SessionTuning } from '../embedder/providers.js';
 import type { Logger } from '../util/logger.js';
 import { startWorker, workerScript } from '../util/worker-script.js';
 import type { ImageEmbedder } from './photo-indexer.js';
+import type { TextEmbedder } from '../search/photo-search.js';
 
 export interface EmbedWorkerData {
   dir: string;
@@ -15,7 +16,10 @@ export interface EmbedWorkerData {
 }
 
 export type EmbedWorkerRequest =
-  { type: 'embed'; id: number; tensors: Float32Array[] } | { type: 'close' };
+  | { type: 'images'; id: number; tensors: Float32Array[] }
+  | { type: 'texts'; id: number; texts: string[] }
+  | { type: 'warm-up'; id: number; towers: { image?: boolean; text?: boolean } }
+  | { type: 'close' };
 
 export type EmbedWorkerReply =
   | { type: 'vectors'; id: number; vectors: Float32Array[] }
@@ -23,10 +27,11 @@ export type EmbedWorkerReply =
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
 /**
- * Runs the image tower in a worker thread (see embed-worker.ts). Requests are answered in
- * order; a worker that dies fails the requests in flight and is restarted on the next one.
+ * Runs the model's towers in a worker thread (see embed-worker.ts): indexing runs the image
+ * tower in one, search the text tower in another. Requests are answered in order; a worker
+ * that dies fails the requests in flight and is restarted on the next one.
  */
-export class WorkerEmbedder implements ImageEmbedder {
+export class WorkerEmbedder implements ImageEmbedder, TextEmbedder {
   private worker: Worker | null = null;
   private readonly requests = new PendingRequests<Float32Array[]>();
 
@@ -44,14 +49,21 @@ export class WorkerEmbedder implements ImageEmbedder {
 
   embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
     if (tensors.length === 0) return Promise.resolve([]);
+    return this.request((id) => ({ type: 'images', id, tensors: [...tensors] }));
+  }
+
+  embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    return this.request((id) => ({ type: 'texts', id, texts: [...texts] }));
+  }
+
+  async warmUp(towers: { image?: boolean; text?: boolean }): Promise<void> {
+    await this.request((id) => ({ type: 'warm-up', id, towers }));
+  }
+
+  private request(message: (id: number) => EmbedWorkerRequest): Promise<Float32Array[]> {
     const worker = this.started();
-    return this.requests.open((id) =>
-      worker.postMessage({
-        type: 'embed',
-        id,
-        tensors: [...tensors],
-      } satisfies EmbedWorkerRequest),
-    );
+    return this.requests.open((id) => worker.postMessage(message(id)));
   }
 
   async close(): Promise<void> {

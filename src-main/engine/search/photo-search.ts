@@ -37,11 +37,20 @@ export interface SearchOptions {
 
 type QueryKind = 'text' | 'similar';
 
+/** The model's text tower, in this thread (ClipModel) or another (WorkerEmbedder). */
+export interface TextEmbedder {
+  embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Opens the tower and its tokenizer ahead of the first query. */
+  warmUp(towers: { text: true }): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Text → photos and photo → similar photos, over one model's vectors. */
 export class PhotoSearch {
   constructor(
     private readonly catalog: Catalog,
     private readonly model: ClipModel,
+    private readonly texts: TextEmbedder,
     private readonly vectors: VectorStore,
   ) {}
 
@@ -52,7 +61,7 @@ export class PhotoSearch {
     const text = checkSearchText(query);
     // The filter is checked before the model runs: a wrong date costs no inference.
     const scope = this.scope(options.filter);
-    const [vector] = await this.model.embedTexts([text]);
+    const [vector] = await this.texts.embedTexts([text]);
     return this.matches(vector!, 'text', options, scope);
   }
 

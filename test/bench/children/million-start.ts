@@ -55,8 +55,8 @@ const indexRead = engine.vectors!.whenOpened().then(() => {
 // Whether the index was still being read when the question came: then the search waits for it.
 const indexState = engine.vectors!.status().state;
 if (args.first === 'text') {
-  // The text tower's session apart from the query (the doors open it at start the same way).
-  await engine.model!.warmUp({ text: true });
+  // The text tower's session apart from the query, in a worker thread as the doors open it.
+  await engine.warmUpTextSearch(true);
   emit('text-tower');
   await engine.searchText('a dog on the beach at sunset', { limit: K });
 } else {
