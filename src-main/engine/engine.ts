@@ -139,6 +139,7 @@ export class Engine {
   private loaded: LoadedModel | null = null;
   /** Whether search runs the text tower in a worker thread (`warmUpTextSearch`). */
   private textsInWorker = false;
+  private closing = false;
   private modelProblem: ModelProblem | null = null;
   private displayCache: DisplayCache | null = null;
   /** The models Ferret can download, one manifest each. */
@@ -349,17 +350,21 @@ export class Engine {
    * in a worker, the thread that answers queries is never held for that. Later models follow.
    */
   async warmUpTextSearch(inWorker: boolean): Promise<void> {
+    // A door may ask as it closes the engine: no worker may start after close() began. The
+    // swap below is synchronous, so close() sees (and closes) the embedder search uses.
+    if (this.closing) return;
+    const loaded = this.loaded;
     if (this.textsInWorker !== inWorker) {
       this.textsInWorker = inWorker;
-      const loaded = this.loaded;
       if (loaded !== null) {
-        await loaded.texts.close();
         const texts = this.textEmbedder(loaded.model);
         const search = new PhotoSearch(this.catalog, loaded.model, texts, loaded.vectors);
         this.loaded = { ...loaded, texts, search };
+        if (loaded.texts !== loaded.model) await loaded.texts.close();
       }
     }
-    if (this.loaded?.model.supportsText) await this.loaded.texts.warmUp({ text: true });
+    if (this.closing || !this.loaded?.model.supportsText) return;
+    await this.loaded.texts.warmUp({ text: true });
   }
 
   private textEmbedder(model: ClipModel): TextEmbedder {
@@ -778,6 +783,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await this.loaded?.duplicates.close();
       await this.loaded?.vectors.close();
