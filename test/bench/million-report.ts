@@ -145,7 +145,7 @@ export function renderMillion(
       target: 'no block > 100 ms',
       measured: `${holdsText(report.removal.holds)}; ${report.removal.seconds.toFixed(1)} s in all`,
       met: holdMet(report.removal.holds),
-      note: 'a chunk of photos per transaction (REMOVAL_CHUNK in engine.ts); a slice of the thread ends after 40 ms, or before a chunk that the last one says would overrun it',
+      note: `50 photos per transaction (REMOVAL_CHUNK in engine.ts), a slice of the thread ending after 40 ms or before a transaction that the last one says would overrun it; SQLite's checkpoint of the write-ahead log deferred, run after every 3 transactions as a slice of its own; background slices take turns, one per turn of the event loop${report.removal.uncompared === undefined ? '' : ` (the duplicate comparison of the ${count(report.removal.uncompared)} photos not yet compared ran beside it, every other turn)`}`,
     },
     {
       what: `saving the whole index (${(report.indexBytes / 1e6).toFixed(0)} MB) while Find similar queries come`,

@@ -100,7 +100,13 @@ export interface MillionReport {
   browseHits: number;
   memory: MillionStartResult['memory'];
   reconcile: { files: number; seconds: number; filesPerSecond: number; holds: ThreadHolds };
-  removal: { photos: number; seconds: number; holds: ThreadHolds };
+  removal: {
+    photos: number;
+    seconds: number;
+    holds: ThreadHolds;
+    /** Photos not yet compared for duplicates when it began: that comparison ran beside it. */
+    uncompared?: number;
+  };
   /** Saving the whole index while Find similar queries keep coming. */
   save: { seconds: number; holds: ThreadHolds; queries: number; maxQueryMs: number };
   float16: PrecisionReport;
@@ -852,9 +858,10 @@ async function removeLargestFolder(libraryDir: string, modelDir: string, folderI
   const engine = await Engine.open({ libraryDir, modelDir, logger: silentLogger });
   await engine.vectors!.whenSettled();
   const photos = engine.catalog.photoIdsInFolder(folderId).length;
+  const uncompared = engine.catalog.countUncomparedVectors(engine.vectors!.modelId);
   const stopWatching = watchThreadHolds();
   const { ms } = await timed(() => engine.removeFolder(folderId));
   const holds = await stopWatching();
   await engine.close();
-  return { photos, seconds: ms / 1000, holds };
+  return { photos, seconds: ms / 1000, holds, uncompared };
 }
