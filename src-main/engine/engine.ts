@@ -430,7 +430,8 @@ export class Engine {
       present: this.loaded !== null,
       id: manifest.id,
       name: manifest.name,
-      provider: this.loaded?.model.provider ?? null,
+      // The model in this thread, or the worker running search's text tower.
+      provider: this.loaded ? (this.loaded.model.provider ?? this.loaded.texts.provider) : null,
       supportsText: manifest.text !== undefined,
       downloadBytes: downloadBytes(manifest),
       relevance: manifest.relevance,

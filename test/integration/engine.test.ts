@@ -153,8 +153,10 @@ describe('engine on the real corpus with the tiny model', () => {
         inWorker.hits.map((hit) => [hit.photo.id, hit.score]),
         inThread.hits.map((hit) => [hit.photo.id, hit.score]),
       );
-      // The door's own model opened no tower in this thread: the query ran in the worker.
+      // The door's own model opened no tower in this thread: the query ran in the worker,
+      // whose provider the door still reports.
       assert.equal(door.model!.provider, null);
+      assert.equal(door.modelInfo().provider, 'cpu');
     } finally {
       await door.close();
     }

@@ -36,7 +36,7 @@ port.on('message', (request: EmbedWorkerRequest) => {
   answered.then(
     (vectors) =>
       reply(
-        { type: 'vectors', id: request.id, vectors },
+        { type: 'vectors', id: request.id, vectors, provider: model.provider },
         vectors.map((vector) => vector.buffer as ArrayBuffer),
       ),
     (error: unknown) =>

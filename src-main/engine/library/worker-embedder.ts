@@ -22,7 +22,8 @@ export type EmbedWorkerRequest =
   | { type: 'close' };
 
 export type EmbedWorkerReply =
-  | { type: 'vectors'; id: number; vectors: Float32Array[] }
+  /** With the provider the worker's towers run on (null before one is opened). */
+  | { type: 'vectors'; id: number; vectors: Float32Array[]; provider: ExecutionProviderName | null }
   | { type: 'error'; id: number; message: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
@@ -33,6 +34,7 @@ export type EmbedWorkerReply =
  */
 export class WorkerEmbedder implements ImageEmbedder, TextEmbedder {
   private worker: Worker | null = null;
+  private openedProvider: ExecutionProviderName | null = null;
   private readonly requests = new PendingRequests<Float32Array[]>();
 
   private constructor(
@@ -45,6 +47,11 @@ export class WorkerEmbedder implements ImageEmbedder, TextEmbedder {
   static create(data: EmbedWorkerData, logger: Logger): WorkerEmbedder | null {
     const script = workerScript(import.meta.url, 'embed-worker');
     return script === null ? null : new WorkerEmbedder(script, data, logger);
+  }
+
+  /** The provider the worker's first opened tower runs on; null before one is opened. */
+  get provider(): ExecutionProviderName | null {
+    return this.openedProvider;
   }
 
   embedImages(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
@@ -93,6 +100,7 @@ export class WorkerEmbedder implements ImageEmbedder, TextEmbedder {
       this.logger[reply.level](`embedding worker: ${reply.message}`);
       return;
     }
+    if (reply.type === 'vectors') this.openedProvider ??= reply.provider;
     this.requests.settle(
       reply.id,
       reply.type === 'vectors'

@@ -1,5 +1,11 @@
 import fs from 'node:fs/promises';
-import type { PhotoFilter, PhotoOrder, SearchResults, SimilarResults } from '../../contract/api.js';
+import type {
+  ExecutionProviderName,
+  PhotoFilter,
+  PhotoOrder,
+  SearchResults,
+  SimilarResults,
+} from '../../contract/api.js';
 import { checkSearchText } from '../../contract/schemas.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ClipModel } from '../embedder/clip-model.js';
@@ -39,6 +45,8 @@ type QueryKind = 'text' | 'similar';
 
 /** The model's text tower, in this thread (ClipModel) or another (WorkerEmbedder). */
 export interface TextEmbedder {
+  /** The provider the tower runs on; null before it is opened. */
+  readonly provider: ExecutionProviderName | null;
   embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
   /** Opens the tower and its tokenizer ahead of the first query. */
   warmUp(towers: { text: true }): Promise<void>;
