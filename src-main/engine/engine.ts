@@ -333,8 +333,8 @@ export class Engine {
       this.logger,
     );
     // Photos embedded before (an older Ferret, another model's turn) are compared once the
-    // index can answer: the groups "from scratch", one neighbour query per photo.
-    void vectors.whenSettled().then(() => duplicates.compare());
+    // index can answer for all of them: the groups "from scratch", one neighbour query per photo.
+    void vectors.whenInLine().then(() => duplicates.compare());
     const texts = this.textEmbedder(model);
     const search = new PhotoSearch(this.catalog, model, texts, vectors);
     this.loaded = { model, texts, vectors, search, duplicates };

@@ -24,6 +24,14 @@ const REBUILD_SLICE_VECTORS = 256;
  * milliseconds of scoring, well inside a slice.
  */
 const EXACT_CHUNK = 8192;
+/**
+ * How long the full check of a saved index waits after the index is read, unless a caller
+ * waits for the store to settle: it hashes the whole file (550 MB took 2.6 s of a core here, a
+ * million photos' 2.2 GB would take about 10 s), which at start-up competed for the two cores
+ * with the text tower's session and the first questions. The cheap checks ran before the index
+ * answered; this one only catches damage they cannot see.
+ */
+const FULL_CHECK_DELAY_MS = 20_000;
 /** How often a rebuild records its progress for other processes (`ferret status`). */
 const PROGRESS_EVERY_MS = 1000;
 /** A recorded rebuild progress older than this is from a process that is gone. */
@@ -58,6 +66,11 @@ export interface VectorStore {
   readonly modelKey: string;
   /** Resolves once the index is read, rebuilt, brought in line and verified. */
   whenSettled(): Promise<void>;
+  /**
+   * Resolves once the index answers and holds the catalog's vectors (read and brought in line,
+   * or rebuilt); its full check may still be ahead.
+   */
+  whenInLine(): Promise<void>;
   /** Resolves once the saved index is read, or found unusable and its rebuild has begun. */
   whenOpened(): Promise<void>;
   /** Whether searches are answered by the index, or it is being read or rebuilt (with progress). */
@@ -119,6 +132,10 @@ export class HnswVectorStore implements VectorStore {
   private saving: Promise<void> | null = null;
   private closed = false;
   private readonly background: Promise<void>;
+  private readonly inLine: Promise<void>;
+  private markInLine: () => void = () => {};
+  private readonly fullCheckMayStart: Promise<void>;
+  private startFullCheck: () => void = () => {};
   private lastProgressRecord = 0;
   private lastScope: { key: string; scope: SearchScope } | undefined;
 
@@ -131,9 +148,20 @@ export class HnswVectorStore implements VectorStore {
     private readonly readOnly: boolean,
   ) {
     this.state = { state: 'loading', reason: null, done: 0, total: 0 };
-    this.background = this.prepareVectorIndex().catch((error: unknown) => {
-      logger.warn(`vector index for ${modelKey}: ${errorMessage(error)}`);
+    this.inLine = new Promise((resolve) => (this.markInLine = resolve));
+    this.fullCheckMayStart = new Promise((resolve) => {
+      const timer = setTimeout(resolve, FULL_CHECK_DELAY_MS);
+      timer.unref();
+      this.startFullCheck = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
+    this.background = this.prepareVectorIndex()
+      .catch((error: unknown) => {
+        logger.warn(`vector index for ${modelKey}: ${errorMessage(error)}`);
+      })
+      .finally(() => this.markInLine());
   }
 
   static open(options: {
@@ -158,7 +186,12 @@ export class HnswVectorStore implements VectorStore {
   }
 
   whenSettled(): Promise<void> {
+    this.startFullCheck();
     return this.background;
+  }
+
+  whenInLine(): Promise<void> {
+    return this.inLine;
   }
 
   async whenOpened(): Promise<void> {
@@ -309,6 +342,7 @@ export class HnswVectorStore implements VectorStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.startFullCheck();
     await this.background;
     await this.save();
   }
@@ -355,6 +389,9 @@ export class HnswVectorStore implements VectorStore {
     this.applyPending();
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
     if (this.savedGeneration() !== this.generation()) await this.catchUp();
+    this.markInLine();
+    await this.fullCheckMayStart;
+    if (this.closed) return;
     const problem = await loaded.verify();
     if (problem !== null && !this.closed) return this.rebuild(problem);
     await this.compactVectors();
@@ -400,6 +437,7 @@ export class HnswVectorStore implements VectorStore {
     if (!this.readOnly) this.catalog.deleteSetting(this.progressKey());
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
     await this.save();
+    this.markInLine();
     if (total > 0)
       this.logger.info(`vector index for ${this.modelKey} rebuilt: ${index.size} vectors`);
   }

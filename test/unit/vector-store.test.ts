@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Engine } from '../../src-main/engine/engine.js';
@@ -218,10 +218,24 @@ test('the cheap check at open refuses a cut-short or reshaped file; the full che
   assert.equal(await loaded.verify(), 'damaged or not the one its description was written for');
 
   // The store answers from the loaded index at once, then rebuilds once the full check fails.
-  const reopened = library.open();
+  // The full check waits until start-up has passed (it would compete for the cores with the
+  // first questions), or runs at once when someone waits for the store to settle.
+  const said: string[] = [];
+  const reopened = HnswVectorStore.open({
+    catalog: library.catalog,
+    vectorIndexDir: library.paths.vectorIndexDir,
+    modelKey: MODEL,
+    dimensions: DIMS,
+    logger: { info: (message) => said.push(message), warn: (message) => said.push(message) },
+  });
   await reopened.whenOpened();
   assert.equal(reopened.status().state, 'ready');
+  await reopened.whenInLine();
+  await sleep(300);
+  assert.deepEqual(said, [], 'the full check has not run yet');
+  assert.equal(reopened.status().state, 'ready');
   await reopened.whenSettled();
+  assert.match(said.join('\n'), /is damaged or not the one its description was written for/);
   assert.equal(reopened.status().state, 'ready');
   assert.deepEqual(reopened.compareVectorIndexWithCatalog(), {
     missing: [],
