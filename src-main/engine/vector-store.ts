@@ -1,4 +1,4 @@
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { backgroundTurn } from './util/background-turns.js';
 import type { VectorIndexStatus } from '../contract/api.js';
 import type { Catalog } from './catalog/catalog.js';
 import {
@@ -432,7 +432,7 @@ export class HnswVectorStore implements VectorStore {
       } while (rows.length > 0 && sliced < REBUILD_SLICE_VECTORS && performance.now() < sliceEnd);
       if (rows.length === 0) break;
       this.recordProgress();
-      await yieldToOthers();
+      await backgroundTurn();
     }
     if (!this.readOnly) this.catalog.deleteSetting(this.progressKey());
     this.setState({ state: 'ready', reason: null, done: 0, total: 0 });
@@ -460,7 +460,7 @@ export class HnswVectorStore implements VectorStore {
       });
       const { added, updated } = index.syncMissing(entries);
       changed += added + updated;
-      await yieldToOthers();
+      await backgroundTurn();
     }
     while (this.saving) await this.saveSettled();
     const removed = index.removeAllBut(seen);
@@ -475,7 +475,7 @@ export class HnswVectorStore implements VectorStore {
   /** Rewrites float32 vectors of an older catalog as float16, a slice at a time. */
   private async compactVectors(): Promise<void> {
     while (!this.closed && this.catalog.compactVectors(this.modelId, 256) > 0) {
-      await yieldToOthers();
+      await backgroundTurn();
     }
   }
 
@@ -510,7 +510,7 @@ export class HnswVectorStore implements VectorStore {
       }
       after = rows[rows.length - 1]!.photoId;
       if (performance.now() > sliceEnd) {
-        await yieldToOthers();
+        await backgroundTurn();
         sliceEnd = performance.now() + SLICE_MS;
       }
     }

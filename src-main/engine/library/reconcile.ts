@@ -1,4 +1,4 @@
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { backgroundTurn } from '../util/background-turns.js';
 import type { Catalog, FolderRow, JobInput, PhotoRow } from '../catalog/catalog.js';
 import { libraryFolderProblem } from './folder-availability.js';
 import { isSameOrInside, scanFolder, type ScanProblem } from './scan.js';
@@ -79,7 +79,7 @@ export async function reconcileFolder(
         jobs.push({ path: file.path, folderId: folder.id, kind: 'index', priority: file.mtimeMs });
       }
     }
-    await yieldToOthers();
+    await backgroundTurn();
   }
   // A loop's photos are read elsewhere; what is behind a folder that could not be read, or a
   // link to a drive that is not there, is only out of sight and stays.
@@ -102,14 +102,14 @@ export async function reconcileFolder(
       });
     }
     after = page.at(-1)!.id;
-    await yieldToOthers();
+    await backgroundTurn();
   }
   // Queued a slice per transaction: a job queued twice is one job, so a run cut short between
   // slices loses nothing the next reconcile does not queue again.
   const queue = [...jobs, ...removals];
   for (let start = 0; start < queue.length; start += RECONCILE_SLICE) {
     catalog.enqueueJobs(queue.slice(start, start + RECONCILE_SLICE));
-    await yieldToOthers();
+    await backgroundTurn();
   }
   catalog.setFolderStatus(folder.id, 'ok', describeScanProblems(scan.problems));
   return {
