@@ -30,7 +30,7 @@ const nodeBundle = {
 };
 
 /** Worker threads, each found by name beside the bundle that starts it (util/worker-script.ts). */
-const workerEntries = {
+export const workerEntries = {
   'embed-worker': path.join(root, 'src-main/engine/library/embed-worker.ts'),
   'heif-worker': path.join(root, 'src-main/engine/media/heif-worker.ts'),
 };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { workerEntries } from '../../scripts/bundle.mjs';
 
 /**
  * Benchmarks that need a process of their own (start-up time, resident memory, indexing with
@@ -43,10 +44,7 @@ let workers: Promise<unknown> | undefined;
 function bundledWorkers(): Promise<unknown> {
   workers ??= build({
     ...esmBundle,
-    entryPoints: {
-      'embed-worker': path.join(REPO_ROOT, 'src-main/engine/library/embed-worker.ts'),
-      'heif-worker': path.join(REPO_ROOT, 'src-main/engine/media/heif-worker.ts'),
-    },
+    entryPoints: workerEntries,
     outdir: BUNDLE_DIR,
   });
   return workers;

@@ -34,16 +34,20 @@ const count = (value: number) => Math.round(value).toLocaleString('en');
  * thread's own CPU time and its wait for a core, and Ferret's longest own span.
  */
 function holdsText(holds: ThreadHolds): string {
-  const blockedMs =
-    holds.longestOwnMs === null
-      ? 0
-      : holds.longestMs - holds.longestOwnMs - holds.longestWaitingMs!;
+  const blockedMs = blockedOf(holds) ?? 0;
   const split =
     holds.longestOwnMs === null
       ? ''
       : ` (running ${ms(holds.longestOwnMs)}, waiting for a core ${ms(holds.longestWaitingMs!)}${blockedMs > 10 ? `, blocked in the kernel ${ms(blockedMs)}` : ''})`;
   const own = holds.longestSpanMs === null ? '' : `; longest own span ${ms(holds.longestSpanMs)}`;
   return `longest hold ${ms(holds.longestMs)}${split}${own}`;
+}
+
+/** Of the longest hold, the time neither running nor waiting for a core: blocked in the kernel. */
+function blockedOf(holds: ThreadHolds): number | null {
+  return holds.longestOwnMs === null
+    ? null
+    : holds.longestMs - holds.longestOwnMs - holds.longestWaitingMs!;
 }
 
 /** A call's wall time, with the thread's running and waiting where the scheduler says. */
@@ -75,7 +79,7 @@ export function renderMillion(
       target: '≤ 2 s',
       measured: p50max(report.firstTextMs),
       met: report.firstTextMs.p50 <= 2000,
-      note: `from spawning the process, p50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, the bundle's imports ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)} (without waiting for the index, which is read off the thread), the text tower's session ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)} (tokenizing, the tower's first run, the vector search)`,
+      note: `from spawning the process, p50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, the bundle's imports ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)} (without waiting for the index, which is read off the thread), the text tower's session and tokenizer, built in a worker thread ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)} (tokenizing, the tower's first run, the vector search)`,
     },
     {
       what: 'start to first answered Find similar',
@@ -241,7 +245,7 @@ function whyMissed(report: MillionReport, checks: readonly Check[]): string[] {
       Math.max(0, report.indexReadMs.p50 - searchStart),
     );
     bullets.push(
-      `**First text query ${(firstText / 1000).toFixed(2)} s (target ≤ 2 s), ${((firstText - 2000) / 1000).toFixed(2)} s over.** P50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, loading the bundle and its native modules (onnxruntime, sharp, SQLite, hnswlib) ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)}, onnxruntime building the text tower's session ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)}. Ferret's own code is Engine.open and the query, ${ms(own)}, and of the query about ${ms(searchWaitMs)} is the vector search waiting for the index (the tower's session was ready ${ms(searchStart)} from open, the index read ${ms(report.indexReadMs.p50)} from open), the rest tokenizing and the tower's first run; ${waitText}. The rest is Node, the native modules and onnxruntime, stretched by the other processes on the machine (above).`,
+      `**First text query ${(firstText / 1000).toFixed(2)} s (target ≤ 2 s), ${((firstText - 2000) / 1000).toFixed(2)} s over.** P50 of each part: the process and Node's start ${ms(parts.processMs.p50)}, loading the bundle and its native modules (onnxruntime, sharp, SQLite, hnswlib) ${ms(parts.importsMs.p50)}, Engine.open ${ms(parts.openMs.p50)}, onnxruntime building the text tower's session and the tokenizer being built, in a worker thread, ${ms(parts.towerMs.p50)}, the query ${ms(parts.queryMs.p50)}. Ferret's own code is Engine.open and the query, ${ms(own)}, and of the query about ${ms(searchWaitMs)} is the vector search waiting for the index (the tower's session was ready ${ms(searchStart)} from open, the index read ${ms(report.indexReadMs.p50)} from open), the rest tokenizing, the tower's first run and the answer's way back from the worker; ${waitText}. The rest is Node, the native modules and onnxruntime, stretched by the other processes on the machine (above).`,
     );
   }
   if (missed.has('start to first answered Find similar')) {
@@ -256,27 +260,23 @@ function whyMissed(report: MillionReport, checks: readonly Check[]): string[] {
       check.what.startsWith('removing a folder') ||
       check.what.startsWith('saving the whole index'),
   );
-  const holds = [
-    report.startHolds,
-    report.reconcile.holds,
-    report.removal.holds,
-    report.save.holds,
-  ].filter((h) => h !== undefined);
-  const holdNames = [
-    ...(report.startHolds === undefined ? [] : ['Opening the library']),
-    'Reconcile',
-    'Removing the folder',
-    'Saving the index',
+  const named = [
+    ...(report.startHolds === undefined
+      ? []
+      : [{ name: 'Opening the library', holds: report.startHolds }]),
+    { name: 'Reconcile', holds: report.reconcile.holds },
+    { name: 'Removing the folder', holds: report.removal.holds },
+    { name: 'Saving the index', holds: report.save.holds },
   ];
-  const waitingHolds = holds.filter(
-    (h) => h.longestMs > 100 && h.longestSpanMs !== null && h.longestSpanMs <= 100,
-  ).length;
+  const waitingHolds = named
+    .map(({ holds }) => holds)
+    .filter((h) => h.longestMs > 100 && h.longestSpanMs !== null && h.longestSpanMs <= 100).length;
   if (waitingHolds > 0 || holdChecks.some((check) => !check.met)) {
     bullets.push(
-      `**Holds of the thread.** Each hold is the wall time between two turns of the event loop; the thread's scheduler statistics (/proc, on-CPU and run-queue time) split it into Ferret running and the thread waiting for a core while other processes ran. ${holds
+      `**Holds of the thread.** Each hold is the wall time between two turns of the event loop; the thread's scheduler statistics (/proc, on-CPU and run-queue time) split it into Ferret running and the thread waiting for a core while other processes ran. ${named
         .map(
-          (h, i) =>
-            `${holdNames[i]}: longest hold ${ms(h.longestMs)}, of it ${h.longestOwnMs === null ? 'unknown' : ms(h.longestOwnMs)} running and ${h.longestWaitingMs === null ? 'unknown' : ms(h.longestWaitingMs)} waiting for a core${h.longestOwnMs === null ? '' : `, the rest (${ms(h.longestMs - h.longestOwnMs - h.longestWaitingMs!)}) blocked in the kernel (file I/O or a lock)`}; Ferret's longest own span ${h.longestSpanMs === null ? 'unknown' : ms(h.longestSpanMs)}${h.longestSpanMs !== null && h.longestSpanMs > 100 ? ' (over the target: its own work)' : ''}.`,
+          ({ name, holds: h }) =>
+            `${name}: longest hold ${ms(h.longestMs)}, of it ${h.longestOwnMs === null ? 'unknown' : ms(h.longestOwnMs)} running and ${h.longestWaitingMs === null ? 'unknown' : ms(h.longestWaitingMs)} waiting for a core${h.longestOwnMs === null ? '' : `, the rest (${ms(blockedOf(h)!)}) blocked in the kernel (file I/O or a lock)`}; Ferret's longest own span ${h.longestSpanMs === null ? 'unknown' : ms(h.longestSpanMs)}${h.longestSpanMs !== null && h.longestSpanMs > 100 ? ' (over the target: its own work)' : ''}.`,
         )
         .join(
           ' ',

@@ -18,7 +18,7 @@ import { displayCopyPath } from '../../src-main/engine/library/display-cache.js'
 import { thumbnailPath } from '../../src-main/engine/media/thumbnail.js';
 import { sha256OfBytes } from '../../src-main/engine/util/sha256.js';
 import { libraryPaths } from '../../src-main/engine/library-paths.js';
-import { silentLogger } from '../../src-main/engine/util/logger.js';
+import { silentLogger, type Logger } from '../../src-main/engine/util/logger.js';
 import { VectorIndex } from '../../src-main/engine/vector-index/vector-index.js';
 import { HnswVectorStore } from '../../src-main/engine/vector-store.js';
 import { catalogWithVectors, exactNearest, seededVectors } from '../helpers/random-vectors.js';
@@ -40,24 +40,31 @@ let libraries = 0;
 
 const vectorSource = (seed: number) => seededVectors(seed, DIMS);
 
-/** A library folder whose catalog holds PHOTOS photos with vectors, and no index yet. */
-function newLibrary() {
+/** A logger that keeps what the store says, to check what it said and what it did not. */
+function recordingLogger(): { logger: Logger; said: string[] } {
+  const said: string[] = [];
+  const keep = (message: string) => void said.push(message);
+  return { logger: { info: keep, warn: keep }, said };
+}
+
+/** A library folder whose catalog holds `photos` photos with vectors, and no index yet. */
+function newLibrary(photos = PHOTOS) {
   const root = path.join(scratch, `library-${++libraries}`);
   const paths = libraryPaths(root);
   mkdirSync(root, { recursive: true });
   const { catalog, folder, truth } = catalogWithVectors(paths.catalog, {
     model: MODEL,
     dimensions: DIMS,
-    photos: PHOTOS,
+    photos,
     seed: libraries,
   });
-  const open = () =>
+  const open = (logger: Logger = silentLogger) =>
     HnswVectorStore.open({
       catalog,
       vectorIndexDir: paths.vectorIndexDir,
       modelKey: MODEL,
       dimensions: DIMS,
-      logger: silentLogger,
+      logger,
     });
   const indexFile = () =>
     path.join(
@@ -148,28 +155,14 @@ test('a search asked while the saved index is still being read waits for it and 
 });
 
 test('a library without vectors opens quietly: nothing is said to be rebuilt', async () => {
-  const root = path.join(scratch, `library-${++libraries}`);
-  const paths = libraryPaths(root);
-  mkdirSync(root, { recursive: true });
-  const { catalog } = catalogWithVectors(paths.catalog, {
-    model: MODEL,
-    dimensions: DIMS,
-    photos: 0,
-    seed: libraries,
-  });
-  const said: string[] = [];
-  const store = HnswVectorStore.open({
-    catalog,
-    vectorIndexDir: paths.vectorIndexDir,
-    modelKey: MODEL,
-    dimensions: DIMS,
-    logger: { info: (message) => said.push(message), warn: (message) => said.push(message) },
-  });
+  const library = newLibrary(0);
+  const { logger, said } = recordingLogger();
+  const store = library.open(logger);
   await store.whenSettled();
   assert.equal(store.status().state, 'ready');
   assert.deepEqual(said, []);
   await store.close();
-  catalog.close();
+  library.catalog.close();
 });
 
 test('the cheap check at open refuses a cut-short or reshaped file; the full check catches the rest', async () => {
@@ -220,14 +213,8 @@ test('the cheap check at open refuses a cut-short or reshaped file; the full che
   // The store answers from the loaded index at once, then rebuilds once the full check fails.
   // The full check waits until start-up has passed (it would compete for the cores with the
   // first questions), or runs at once when someone waits for the store to settle.
-  const said: string[] = [];
-  const reopened = HnswVectorStore.open({
-    catalog: library.catalog,
-    vectorIndexDir: library.paths.vectorIndexDir,
-    modelKey: MODEL,
-    dimensions: DIMS,
-    logger: { info: (message) => said.push(message), warn: (message) => said.push(message) },
-  });
+  const { logger, said } = recordingLogger();
+  const reopened = library.open(logger);
   await reopened.whenOpened();
   assert.equal(reopened.status().state, 'ready');
   await reopened.whenInLine();
